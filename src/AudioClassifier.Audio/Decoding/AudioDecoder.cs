@@ -1,0 +1,67 @@
+namespace AudioClassifier.Audio.Decoding;
+
+/// <summary>
+/// Entry point for decoding: reads at most <see cref="DecodeOptions.MaxInputBytes"/> from a stream or file, sniffs
+/// the format from the bytes and returns a mono <see cref="AudioClip"/> or a typed <see cref="AudioDecodeException"/>.
+/// </summary>
+public static class AudioDecoder
+{
+    /// <summary>Decodes a file; the extension is ignored.</summary>
+    public static AudioClip DecodeFile(string path, DecodeOptions? options = null)
+    {
+        using var stream = File.OpenRead(path);
+        return Decode(stream, options);
+    }
+
+    /// <summary>Decodes the whole stream, reading no more than the configured byte limit.</summary>
+    public static AudioClip Decode(Stream stream, DecodeOptions? options = null)
+    {
+        options ??= DecodeOptions.Default;
+        options.Validate();
+        var bytes = ReadBounded(stream, options.MaxInputBytes);
+        return Decode(bytes, options);
+    }
+
+    /// <summary>Decodes bytes already in memory.</summary>
+    public static AudioClip Decode(ArraySegment<byte> bytes, DecodeOptions? options = null)
+    {
+        options ??= DecodeOptions.Default;
+        options.Validate();
+        if (bytes.Count > options.MaxInputBytes)
+            throw new AudioTooLongException($"Input is {bytes.Count} bytes; the maximum is {options.MaxInputBytes}.");
+        var span = bytes.AsSpan();
+        var format = FormatSniffer.Detect(span[..Math.Min(span.Length, FormatSniffer.HeaderBytes)]);
+        return format switch
+        {
+            AudioFormat.Wav => WavDecoder.Decode(span, options),
+            AudioFormat.Mp3 => Mp3Decoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options),
+            _ => VorbisDecoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options),
+        };
+    }
+
+    /// <summary>Reads a stream into memory in chunks, growing only as bytes actually arrive.</summary>
+    internal static ArraySegment<byte> ReadBounded(Stream stream, long maxBytes)
+    {
+        long hint = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : 0;
+        if (hint > maxBytes)
+            throw new AudioTooLongException($"Input is {hint} bytes; the maximum is {maxBytes}.");
+        var buffer = new byte[Math.Clamp(hint + 1, 4096, Math.Min(maxBytes + 1, Array.MaxLength))];
+        int count = 0;
+        while (true)
+        {
+            if (count == buffer.Length)
+            {
+                if (count > maxBytes)
+                    throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, Math.Min(maxBytes + 1, Array.MaxLength)));
+            }
+            int read = stream.Read(buffer, count, buffer.Length - count);
+            if (read == 0)
+                break;
+            count += read;
+            if (count > maxBytes)
+                throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
+        }
+        return new ArraySegment<byte>(buffer, 0, count);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using NAudio.Wave;
+
+namespace AudioClassifier.Audio.Decoding;
+
+/// <summary>MP3 decoding through NAudio's frame reader with NLayer as the (managed, cross-platform) decompressor.</summary>
+internal static class Mp3Decoder
+{
+    public static AudioClip Decode(byte[] buffer, int offset, int length, DecodeOptions options)
+    {
+        CheckId3Tag(buffer.AsSpan(offset, length));
+        using var stream = new MemoryStream(buffer, offset, length, writable: false);
+        Mp3FileReaderBase reader;
+        try
+        {
+            reader = new Mp3FileReaderBase(stream, format => new NLayerFrameDecompressor(format));
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IndexOutOfRangeException or FormatException or InvalidOperationException)
+        {
+            throw new CorruptAudioException($"MP3 data is corrupt or truncated: {e.Message}", e);
+        }
+
+        using (reader)
+        {
+            var format = reader.WaveFormat;
+            if (format.Channels < 1)
+                throw new CorruptAudioException("MP3 stream declares no channels.");
+            if (format.Channels > options.MaxChannels)
+                throw new TooManyChannelsException($"MP3 stream has {format.Channels} channels; the maximum is {options.MaxChannels}.");
+            if (format.SampleRate is < AudioLimits.MinSampleRate or > AudioLimits.MaxSampleRate)
+                throw new CorruptAudioException($"MP3 stream declares an invalid sample rate of {format.SampleRate} Hz.");
+
+            var mono = new MonoAccumulator(format.SampleRate, format.Channels, options);
+            var chunk = new float[16384 * format.Channels];
+            var bytes = MemoryMarshal.AsBytes(chunk.AsSpan());
+            try
+            {
+                int read;
+                while ((read = reader.Read(bytes)) > 0)
+                    mono.Append(chunk.AsSpan(0, read / sizeof(float)));
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IndexOutOfRangeException or FormatException or InvalidOperationException)
+            {
+                throw new CorruptAudioException($"MP3 data is corrupt: {e.Message}", e);
+            }
+            if (mono.Count == 0)
+                throw new EmptyAudioException("MP3 stream decodes to no samples.");
+            return new AudioClip(mono.ToArray(), format.SampleRate, format.Channels, AudioFormat.Mp3);
+        }
+    }
+
+    /// <summary>Refuses an ID3v2 tag whose declared size exceeds the file, before NAudio allocates a buffer of that size.</summary>
+    private static void CheckId3Tag(ReadOnlySpan<byte> file)
+    {
+        if (!file.StartsWith("ID3"u8))
+            return;
+        if (file.Length < 10)
+            throw new CorruptAudioException($"MP3 file is truncated inside its 10-byte ID3v2 header ({file.Length} bytes).");
+        for (int i = 6; i < 10; i++)
+        {
+            if (file[i] >= 0x80)
+                throw new CorruptAudioException("MP3 ID3v2 tag size is not a valid synch-safe integer.");
+        }
+        int size = (file[6] << 21) | (file[7] << 14) | (file[8] << 7) | file[9];
+        bool footer = (file[5] & 0x10) != 0;
+        long total = 10L + size + (footer ? 10 : 0);
+        if (total >= file.Length)
+            throw new CorruptAudioException($"MP3 ID3v2 tag declares {size} bytes but the file has only {file.Length - 10} after its header, leaving no audio (file truncated?).");
+    }
+}
