@@ -43,10 +43,20 @@ internal static class Mp3Decoder
             {
                 throw new CorruptAudioException($"MP3 data is corrupt: {e.Message}", e);
             }
-            if (mono.Count == 0)
+            var samples = Trim(mono.ToArray(), LameGaplessInfo.Find(buffer.AsSpan(offset, length)));
+            if (samples.Length == 0)
                 throw new EmptyAudioException("MP3 stream decodes to no samples.");
-            return new AudioClip(mono.ToArray(), format.SampleRate, format.Channels, AudioFormat.Mp3);
+            return new AudioClip(samples, format.SampleRate, format.Channels, AudioFormat.Mp3);
         }
+    }
+
+    /// <summary>Drops encoder delay and padding when the LAME tag declares them (gapless decoding).</summary>
+    private static float[] Trim(float[] samples, LameGaplessInfo? gapless)
+    {
+        if (gapless is not { } g || g.Skip >= samples.Length)
+            return samples;
+        long keep = Math.Min(g.Length, samples.Length - g.Skip);
+        return samples.AsSpan(g.Skip, (int)keep).ToArray();
     }
 
     /// <summary>Refuses an ID3v2 tag whose declared size exceeds the file, before NAudio allocates a buffer of that size.</summary>
