@@ -45,7 +45,7 @@ public static class AudioDecoder
         long hint = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : 0;
         if (hint > maxBytes)
             throw new AudioTooLongException($"Input is {hint} bytes; the maximum is {maxBytes}.");
-        var buffer = new byte[Math.Clamp(hint + 1, 4096, Math.Min(maxBytes + 1, Array.MaxLength))];
+        var buffer = new byte[Math.Min(Math.Max(hint + 1, 4096), Math.Min(maxBytes + 1, Array.MaxLength))];
         int count = 0;
         while (true)
         {
