@@ -16,10 +16,10 @@ internal sealed class MelFilterBank
         double top = sampleRate / 2; // torchaudio: linspace(0, sample_rate // 2, n_freqs)
         for (int i = 0; i < nFreqs; i++)
             allFreqs[i] = nFreqs == 1 ? 0 : top * i / (nFreqs - 1);
-        double mMin = HzToMel(fMin), mMax = HzToMel(fMax);
+        double mMin = MelScale.HzToMel(fMin), mMax = MelScale.HzToMel(fMax);
         var fPts = new double[nMels + 2];
         for (int i = 0; i < fPts.Length; i++)
-            fPts[i] = MelToHz(mMin + (mMax - mMin) * i / (nMels + 1));
+            fPts[i] = MelScale.MelToHz(mMin + (mMax - mMin) * i / (nMels + 1));
 
         _start = new int[nMels];
         _weights = new float[nMels][];
@@ -60,8 +60,4 @@ internal sealed class MelFilterBank
             mel[m] = sum;
         }
     }
-
-    private static double HzToMel(double hz) => 2595.0 * Math.Log10(1.0 + hz / 700.0);
-
-    private static double MelToHz(double mel) => 700.0 * (Math.Pow(10.0, mel / 2595.0) - 1.0);
 }

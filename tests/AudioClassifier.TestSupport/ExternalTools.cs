@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AudioClassifier.Audio.Tests;
+namespace AudioClassifier.TestSupport;
 
 /// <summary>Runs command-line encoders (sox, lame) that tests use to make real media at test time.</summary>
 public static class ExternalTools

@@ -1,4 +1,4 @@
-namespace AudioClassifier.Audio.Tests;
+namespace AudioClassifier.TestSupport;
 
 /// <summary>Locates the read-only <c>shared/</c> folder that sits beside the repository (datasets and references).</summary>
 public static class SharedData

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace AudioClassifier.Audio.Tests;
+namespace AudioClassifier.TestSupport;
 
 /// <summary>Builds WAV files byte by byte, including deliberately inconsistent ones, for decoder tests.</summary>
 public static class WavBuilder

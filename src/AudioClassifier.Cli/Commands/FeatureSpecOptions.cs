@@ -1,0 +1,46 @@
+using System.CommandLine;
+using AudioClassifier.Audio.Features;
+
+namespace AudioClassifier.Cli.Commands;
+
+/// <summary>The <c>--preset</c> option and per-field overrides that together describe a <see cref="FeatureSpec"/>.</summary>
+internal sealed class FeatureSpecOptions
+{
+    public Option<string> Preset { get; } = new("--preset") { Description = "Named feature preset (seed, default).", DefaultValueFactory = _ => "default" };
+    public Option<int?> SampleRate { get; } = new("--sr") { Description = "Target sample rate in Hz." };
+    public Option<int?> NFft { get; } = new("--n-fft") { Description = "FFT size." };
+    public Option<int?> WinLength { get; } = new("--win-length") { Description = "Window length (defaults to n_fft when n_fft is overridden)." };
+    public Option<int?> Hop { get; } = new("--hop") { Description = "Hop length in samples." };
+    public Option<int?> NMels { get; } = new("--n-mels") { Description = "Number of mel bands." };
+    public Option<int?> Frames { get; } = new("--frames") { Description = "Output frames (crop or zero-pad)." };
+    public Option<double?> FMin { get; } = new("--fmin") { Description = "Lowest mel edge in Hz." };
+    public Option<double?> FMax { get; } = new("--fmax") { Description = "Highest mel edge in Hz." };
+    public Option<double?> TopDb { get; } = new("--top-db") { Description = "Floor at clip max minus this many dB (0 disables)." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Preset, SampleRate, NFft, WinLength, Hop, NMels, Frames, FMin, FMax, TopDb })
+            command.Options.Add(option);
+    }
+
+    /// <summary>The preset with every given override applied, validated.</summary>
+    public FeatureSpec Resolve(ParseResult result)
+    {
+        var spec = FeatureSpec.Preset(result.GetValue(Preset)!);
+        int? nFft = result.GetValue(NFft);
+        double? topDb = result.GetValue(TopDb);
+        spec = spec with
+        {
+            SampleRate = result.GetValue(SampleRate) ?? spec.SampleRate,
+            NFft = nFft ?? spec.NFft,
+            WinLength = result.GetValue(WinLength) ?? nFft ?? spec.WinLength,
+            HopLength = result.GetValue(Hop) ?? spec.HopLength,
+            NMels = result.GetValue(NMels) ?? spec.NMels,
+            Frames = result.GetValue(Frames) ?? spec.Frames,
+            FMin = result.GetValue(FMin) ?? spec.FMin,
+            FMax = result.GetValue(FMax) ?? (result.GetValue(SampleRate) is { } sr ? Math.Min(spec.FMax, sr / 2.0) : spec.FMax),
+            TopDb = topDb is null ? spec.TopDb : topDb > 0 ? topDb : null,
+        };
+        return spec.Validate();
+    }
+}

@@ -1,0 +1,10 @@
+namespace AudioClassifier.Cli;
+
+/// <summary>Process exit codes, so scripts can tell bad usage from bad audio.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int InvalidArguments = 2;
+    public const int BadAudio = 3;
+}

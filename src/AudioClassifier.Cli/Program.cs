@@ -1,0 +1,3 @@
+using AudioClassifier.Cli;
+
+return AudioClfCommand.Create().Parse(args).Invoke();
