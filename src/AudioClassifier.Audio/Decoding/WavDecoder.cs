@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace AudioClassifier.Audio.Decoding;
 
@@ -70,6 +71,8 @@ internal static class WavDecoder
         int channels = format.Channels;
         int bytes = format.BitsPerSample / 8;
         float scale = 1f / channels;
+        if (BitConverter.IsLittleEndian && TryFastPath(data[..(int)(frames * frameBytes)], format, mono))
+            return new AudioClip(mono, format.SampleRate, channels, AudioFormat.Wav);
         for (long f = 0; f < frames; f++)
         {
             var frame = data.Slice((int)(f * frameBytes), frameBytes);
@@ -79,6 +82,26 @@ internal static class WavDecoder
             mono[f] = channels == 1 ? sum : sum * scale;
         }
         return new AudioClip(mono, format.SampleRate, channels, AudioFormat.Wav);
+    }
+
+    /// <summary>Tight loops for the two most common encodings (16-bit PCM, float32) in mono or stereo.</summary>
+    private static bool TryFastPath(ReadOnlySpan<byte> data, WavFormat format, Span<float> mono)
+    {
+        if (format.Channels > 2 || !(format.BitsPerSample == 16 || (format.IsFloat && format.BitsPerSample == 32)))
+            return false;
+        bool stereo = format.Channels == 2;
+        if (format.IsFloat)
+        {
+            var f = MemoryMarshal.Cast<byte, float>(data);
+            for (int i = 0; i < mono.Length; i++)
+                mono[i] = stereo ? (f[2 * i] + f[2 * i + 1]) * 0.5f : f[i];
+            return true;
+        }
+        var s = MemoryMarshal.Cast<byte, short>(data);
+        const float scale = 1f / 32768f;
+        for (int i = 0; i < mono.Length; i++)
+            mono[i] = stereo ? (s[2 * i] * scale + s[2 * i + 1] * scale) * 0.5f : s[i] * scale;
+        return true;
     }
 
     private static float ReadSample(ReadOnlySpan<byte> s, WavFormat format)

@@ -47,6 +47,20 @@ internal sealed class MelFilterBank
 
     public int NMels { get; }
 
+    /// <summary>Mel energies of a batch of power spectra, one frame per SIMD lane.</summary>
+    public void Apply(ReadOnlySpan<System.Numerics.Vector<float>> power, Span<System.Numerics.Vector<float>> mel)
+    {
+        for (int m = 0; m < NMels; m++)
+        {
+            var w = _weights[m];
+            var p = power.Slice(_start[m], w.Length);
+            var sum = System.Numerics.Vector<float>.Zero;
+            for (int i = 0; i < w.Length; i++)
+                sum += new System.Numerics.Vector<float>(w[i]) * p[i];
+            mel[m] = sum;
+        }
+    }
+
     /// <summary>Mel energies of one power spectrum.</summary>
     public void Apply(ReadOnlySpan<float> power, Span<float> mel)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace AudioClassifier.Audio.Dsp;
@@ -20,6 +21,7 @@ public sealed class Resampler
     private readonly int _width;
     private readonly float[][] _phases;   // non-zero taps of each output phase
     private readonly int[] _phaseOffsets; // index into the zero-padded input of each phase's first tap
+    private readonly int _maxTaps;
 
     private Resampler(int fromRate, int toRate)
     {
@@ -58,6 +60,7 @@ public sealed class Resampler
             for (int m = first; m <= last; m++)
                 _phases[k][m - first] = (float)row[m];
         }
+        _maxTaps = _phases.Max(p => p.Length);
     }
 
     /// <summary>The cached resampler for a pair of rates.</summary>
@@ -84,50 +87,108 @@ public sealed class Resampler
     }
 
     /// <summary>Resamples one channel into <paramref name="output"/>, which must hold <see cref="OutputLength"/> samples.</summary>
+    /// <remarks>
+    /// Polyphase form of torchaudio's strided convolution. The zero-padded input is split into <c>orig</c>
+    /// interleaved phases so that, for a fixed output phase and tap, the inputs of consecutive output blocks are
+    /// contiguous: every tap becomes one SIMD multiply-add over a block of outputs.
+    /// </remarks>
     public void Process(ReadOnlySpan<float> input, Span<float> output)
     {
         long expected = OutputLength(input.Length);
         if (output.Length != expected)
             throw new ArgumentException($"Output must hold {expected} samples.", nameof(output));
-        // Zero-pad as torchaudio does: width before, width + orig after.
-        int paddedLength = input.Length + 2 * _width + _orig;
-        var padded = System.Buffers.ArrayPool<float>.Shared.Rent(paddedLength);
+        if (output.IsEmpty)
+            return;
+        int blocks = (output.Length + _new - 1) / _new;
+        int lanes = Vector<float>.Count;
+        int vectorBlocks = (blocks + lanes - 1) / lanes * lanes;
+        int columns = vectorBlocks + (2 * _width + _orig) / _orig + 1;
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        var phases = pool.Rent(_orig * columns);
+        var offsets = System.Buffers.ArrayPool<int>.Shared.Rent(_maxTaps);
         try
         {
-            var p = padded.AsSpan(0, paddedLength);
-            p[.._width].Clear();
-            input.CopyTo(p[_width..]);
-            p[(_width + input.Length)..].Clear();
-            for (int o = 0; o < output.Length; o++)
+            var p = phases.AsSpan(0, _orig * columns);
+            Deinterleave(input, p, columns);
+            for (int k = 0; k < _new; k++)
             {
-                int block = o / _new, phase = o - block * _new;
-                var taps = _phases[phase];
-                output[o] = Dot(p.Slice(block * _orig + _phaseOffsets[phase], taps.Length), taps);
+                var taps = _phases[k];
+                for (int j = 0; j < taps.Length; j++)
+                {
+                    int a = _phaseOffsets[k] + j;
+                    offsets[j] = (a % _orig) * columns + a / _orig;
+                }
+                // Eight output blocks per vector: the accumulator stays in a register across all taps. Offsets were
+                // bounded above (columns covers the last vector and the widest tap), so loads skip range checks.
+                ref float origin = ref MemoryMarshal.GetReference(p);
+                ref float tap0 = ref MemoryMarshal.GetArrayDataReference(taps);
+                ref int offset0 = ref MemoryMarshal.GetArrayDataReference(offsets);
+                int b = 0;
+                // Four independent accumulators hide the multiply-add latency chain.
+                for (; b + 4 * lanes <= blocks; b += 4 * lanes)
+                {
+                    Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                    for (int j = 0; j < taps.Length; j++)
+                    {
+                        var w = new Vector<float>(Unsafe.Add(ref tap0, j));
+                        nuint at = (nuint)(Unsafe.Add(ref offset0, j) + b);
+                        s0 += w * Vector.LoadUnsafe(ref origin, at);
+                        s1 += w * Vector.LoadUnsafe(ref origin, at + (nuint)lanes);
+                        s2 += w * Vector.LoadUnsafe(ref origin, at + (nuint)(2 * lanes));
+                        s3 += w * Vector.LoadUnsafe(ref origin, at + (nuint)(3 * lanes));
+                    }
+                    Store(s0, b, k, output);
+                    Store(s1, b + lanes, k, output);
+                    Store(s2, b + 2 * lanes, k, output);
+                    Store(s3, b + 3 * lanes, k, output);
+                }
+                for (; b < blocks; b += lanes)
+                {
+                    var sum = Vector<float>.Zero;
+                    for (int j = 0; j < taps.Length; j++)
+                        sum += new Vector<float>(Unsafe.Add(ref tap0, j)) * Vector.LoadUnsafe(ref origin, (nuint)(Unsafe.Add(ref offset0, j) + b));
+                    Store(sum, b, k, output);
+                }
             }
         }
         finally
         {
-            System.Buffers.ArrayPool<float>.Shared.Return(padded);
+            pool.Return(phases);
+            System.Buffers.ArrayPool<int>.Shared.Return(offsets);
         }
     }
 
-    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    /// <summary>Writes the outputs of blocks b..b+lanes−1 for phase k (output index block·new + k).</summary>
+    private void Store(Vector<float> sum, int b, int k, Span<float> output)
     {
-        int i = 0;
-        float sum = 0;
-        if (Vector.IsHardwareAccelerated && a.Length >= Vector<float>.Count)
+        int lanes = Vector<float>.Count;
+        if (_new == 1 && b + lanes <= output.Length)
         {
-            var acc = Vector<float>.Zero;
-            var va = MemoryMarshal.Cast<float, Vector<float>>(a);
-            var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
-            for (int v = 0; v < va.Length; v++)
-                acc += va[v] * vb[v];
-            sum = Vector.Sum(acc);
-            i = va.Length * Vector<float>.Count;
+            sum.CopyTo(output.Slice(b, lanes));
+            return;
         }
-        for (; i < a.Length; i++)
-            sum += a[i] * b[i];
-        return sum;
+        for (int l = 0; l < lanes; l++)
+        {
+            long o = (long)(b + l) * _new + k;
+            if (o >= output.Length)
+                return;
+            output[(int)o] = sum[l];
+        }
+    }
+
+    /// <summary>phases[r·columns + c] = x[c·orig + r − width], zero outside the input (torchaudio's padding).</summary>
+    private void Deinterleave(ReadOnlySpan<float> x, Span<float> phases, int columns)
+    {
+        for (int r = 0; r < _orig; r++)
+        {
+            var row = phases.Slice(r * columns, columns);
+            row.Clear();
+            // Columns whose source index c·orig + r − width falls inside the input.
+            int first = Math.Max(0, (_width - r + _orig - 1) / _orig);
+            long i = (long)first * _orig + r - _width;
+            for (int c = first; c < columns && i < x.Length; c++, i += _orig)
+                row[c] = x[(int)i];
+        }
     }
 
     private static int Gcd(int a, int b)

@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using AudioClassifier.Audio.Dsp;
 
 namespace AudioClassifier.Audio.Features;
@@ -16,6 +19,7 @@ public sealed class LogMelExtractor
 
     private readonly float[] _window; // periodic Hann of win_length, centred in n_fft
     private readonly PowerSpectrum _power;
+    private readonly BatchedPowerSpectrum? _batched;
     private readonly MelFilterBank _mel;
 
     private LogMelExtractor(FeatureSpec spec)
@@ -26,6 +30,7 @@ public sealed class LogMelExtractor
         for (int i = 0; i < spec.WinLength; i++)
             _window[offset + i] = (float)(0.5 - 0.5 * Math.Cos(2.0 * Math.PI * i / spec.WinLength));
         _power = new PowerSpectrum(spec.NFft);
+        _batched = BatchedPowerSpectrum.TryCreate(spec.NFft);
         _mel = new MelFilterBank(spec.FrequencyBins, spec.FMin, spec.FMax, spec.NMels, spec.SampleRate);
     }
 
@@ -65,17 +70,35 @@ public sealed class LogMelExtractor
         int paddedLength = length + 2 * pad;
         var pool = ArrayPool<float>.Shared;
         var padded = pool.Rent(paddedLength);
+        try
+        {
+            var x = padded.AsSpan(0, paddedLength);
+            ReflectPad(samples, length, pad, x);
+            destination.Clear();
+            float maxPower = _batched is null
+                ? MelFramesScalar(x, computedFrames, keptFrames, destination)
+                : MelFramesBatched(_batched, x, computedFrames, keptFrames, destination);
+            ToDecibels(destination, keptFrames, spec, maxPower);
+        }
+        finally
+        {
+            pool.Return(padded);
+        }
+    }
+
+    /// <summary>Mel energies of frames [0, computed), storing the first <paramref name="kept"/>; returns the maximum.</summary>
+    private float MelFramesScalar(ReadOnlySpan<float> x, int computed, int kept, Span<float> destination)
+    {
+        var spec = Spec;
+        var pool = ArrayPool<float>.Shared;
         var frame = pool.Rent(spec.NFft);
         var power = pool.Rent(spec.FrequencyBins);
         var scratch = pool.Rent(_power.ScratchLength);
         var mel = pool.Rent(spec.NMels);
         try
         {
-            var x = padded.AsSpan(0, paddedLength);
-            ReflectPad(samples, length, pad, x);
             float maxPower = AminPower;
-            destination.Clear();
-            for (int t = 0; t < computedFrames; t++)
+            for (int t = 0; t < computed; t++)
             {
                 var src = x.Slice(t * spec.HopLength, spec.NFft);
                 var f = frame.AsSpan(0, spec.NFft);
@@ -86,20 +109,82 @@ public sealed class LogMelExtractor
                 for (int m = 0; m < spec.NMels; m++)
                 {
                     float e = mel[m];
-                    if (e > maxPower)
-                        maxPower = e;
-                    if (t < keptFrames)
+                    maxPower = Math.Max(maxPower, e);
+                    if (t < kept)
                         destination[m * spec.Frames + t] = e;
                 }
             }
-            ToDecibels(destination, keptFrames, spec, maxPower);
+            return maxPower;
         }
         finally
         {
-            pool.Return(padded);
             pool.Return(frame);
             pool.Return(power);
             pool.Return(scratch);
+            pool.Return(mel);
+        }
+    }
+
+    /// <summary>As <see cref="MelFramesScalar"/>, transforming one frame per SIMD lane.</summary>
+    private float MelFramesBatched(BatchedPowerSpectrum fft, ReadOnlySpan<float> x, int computed, int kept, Span<float> destination)
+    {
+        var spec = Spec;
+        int lanes = BatchedPowerSpectrum.Lanes, half = fft.HalfLength;
+        var pool = ArrayPool<Vector<float>>.Shared;
+        // One block for the four FFT buffers, staggered by a few vectors so that power-of-two strides in the
+        // butterflies do not map every stream onto the same cache sets.
+        const int Stagger = 9;
+        var block = pool.Rent(4 * (half + Stagger));
+        var power = pool.Rent(half + 1);
+        var mel = pool.Rent(spec.NMels);
+        try
+        {
+            var re = block.AsSpan(0, half);
+            var im = block.AsSpan(half + Stagger, half);
+            var workRe = block.AsSpan(2 * (half + Stagger), half);
+            var workIm = block.AsSpan(3 * (half + Stagger), half);
+            var packRe = MemoryMarshal.Cast<Vector<float>, float>(re);
+            var packIm = MemoryMarshal.Cast<Vector<float>, float>(im);
+            float maxPower = AminPower;
+            for (int t0 = 0; t0 < computed; t0 += lanes)
+            {
+                int active = Math.Min(lanes, computed - t0);
+                for (int l = 0; l < lanes; l++)
+                {
+                    if (l >= active)
+                    {
+                        for (int i = 0; i < half; i++)
+                            packRe[i * lanes + l] = packIm[i * lanes + l] = 0;
+                        continue;
+                    }
+                    var src = x.Slice((t0 + l) * spec.HopLength, spec.NFft);
+                    for (int i = 0; i < half; i++)
+                    {
+                        packRe[i * lanes + l] = src[2 * i] * _window[2 * i];
+                        packIm[i * lanes + l] = src[2 * i + 1] * _window[2 * i + 1];
+                    }
+                }
+                fft.Compute(re, im, workRe, workIm, power.AsSpan(0, half + 1));
+                _mel.Apply(power.AsSpan(0, half + 1), mel.AsSpan(0, spec.NMels));
+                for (int m = 0; m < spec.NMels; m++)
+                {
+                    var v = mel[m];
+                    var row = destination.Slice(m * spec.Frames);
+                    for (int l = 0; l < active; l++)
+                    {
+                        float e = v[l];
+                        maxPower = Math.Max(maxPower, e);
+                        if (t0 + l < kept)
+                            row[t0 + l] = e;
+                    }
+                }
+            }
+            return maxPower;
+        }
+        finally
+        {
+            pool.Return(block);
+            pool.Return(power);
             pool.Return(mel);
         }
     }
@@ -122,11 +207,10 @@ public sealed class LogMelExtractor
         for (int m = 0; m < spec.NMels; m++)
         {
             var row = data.Slice(m * spec.Frames, keptFrames);
-            for (int t = 0; t < row.Length; t++)
-            {
-                float db = 10f * MathF.Log10(MathF.Max(row[t], AminPower));
-                row[t] = db < floor ? floor : db;
-            }
+            TensorPrimitives.Max(row, AminPower, row);
+            TensorPrimitives.Log10(row, row);
+            TensorPrimitives.Multiply(row, 10f, row);
+            TensorPrimitives.Max(row, floor, row);
         }
     }
 }
