@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test in the solution on a fresh machine: installs the command-line encoders the tests use to make
+# real MP3s (lame, sox) when they are missing, builds, and runs `dotnet test` with per-project progress.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v sox >/dev/null 2>&1 || need+=(sox)
+command -v lame >/dev/null 2>&1 || need+=(lame)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "==> installing ${need[*]} (apt)"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "==> building"
+dotnet build AudioClassifier.slnx -c Release -nologo -v quiet
+
+echo "==> testing"
+log=$(mktemp)
+set +e
+dotnet test AudioClassifier.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One summary line over all test projects ("N passed, N failed").
+awk '/(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+/ {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) } }
+     END { printf "Tests: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"
