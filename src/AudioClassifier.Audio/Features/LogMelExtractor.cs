@@ -51,10 +51,24 @@ public sealed class LogMelExtractor
         return new LogMel(data, Spec.NMels, Spec.Frames);
     }
 
-    /// <summary>Computes the matrix into <paramref name="destination"/> (n_mels × frames floats, row-major).</summary>
-    public void Compute(ReadOnlySpan<float> samples, Span<float> destination)
+    /// <summary>
+    /// The uncropped matrix [n_mels, natural frames] (no padding). Cropping it at frame 0 to <see cref="FeatureSpec.Frames"/>
+    /// gives exactly <see cref="Compute(ReadOnlySpan{float})"/>; training uses it to crop at other offsets.
+    /// </summary>
+    public LogMel ComputeNatural(ReadOnlySpan<float> samples)
     {
-        var spec = Spec;
+        int frames = NaturalFrames(Math.Max(samples.Length, Spec.NFft / 2 + 1));
+        var data = new float[Spec.NMels * frames];
+        Compute(samples, data, frames);
+        return new LogMel(data, Spec.NMels, frames);
+    }
+
+    /// <summary>Computes the matrix into <paramref name="destination"/> (n_mels × frames floats, row-major).</summary>
+    public void Compute(ReadOnlySpan<float> samples, Span<float> destination) => Compute(samples, destination, Spec.Frames);
+
+    private void Compute(ReadOnlySpan<float> samples, Span<float> destination, int outputFrames)
+    {
+        var spec = Spec with { Frames = outputFrames };
         if (destination.Length != spec.NMels * spec.Frames)
             throw new ArgumentException($"Destination must hold {spec.NMels * spec.Frames} floats.", nameof(destination));
         if (samples.IsEmpty)
@@ -76,8 +90,8 @@ public sealed class LogMelExtractor
             ReflectPad(samples, length, pad, x);
             destination.Clear();
             float maxPower = _batched is null
-                ? MelFramesScalar(x, computedFrames, keptFrames, destination)
-                : MelFramesBatched(_batched, x, computedFrames, keptFrames, destination);
+                ? MelFramesScalar(x, computedFrames, keptFrames, destination, spec.Frames)
+                : MelFramesBatched(_batched, x, computedFrames, keptFrames, destination, spec.Frames);
             ToDecibels(destination, keptFrames, spec, maxPower);
         }
         finally
@@ -87,7 +101,7 @@ public sealed class LogMelExtractor
     }
 
     /// <summary>Mel energies of frames [0, computed), storing the first <paramref name="kept"/>; returns the maximum.</summary>
-    private float MelFramesScalar(ReadOnlySpan<float> x, int computed, int kept, Span<float> destination)
+    private float MelFramesScalar(ReadOnlySpan<float> x, int computed, int kept, Span<float> destination, int rowLength)
     {
         var spec = Spec;
         var pool = ArrayPool<float>.Shared;
@@ -111,7 +125,7 @@ public sealed class LogMelExtractor
                     float e = mel[m];
                     maxPower = Math.Max(maxPower, e);
                     if (t < kept)
-                        destination[m * spec.Frames + t] = e;
+                        destination[m * rowLength + t] = e;
                 }
             }
             return maxPower;
@@ -126,7 +140,7 @@ public sealed class LogMelExtractor
     }
 
     /// <summary>As <see cref="MelFramesScalar"/>, transforming one frame per SIMD lane.</summary>
-    private float MelFramesBatched(BatchedPowerSpectrum fft, ReadOnlySpan<float> x, int computed, int kept, Span<float> destination)
+    private float MelFramesBatched(BatchedPowerSpectrum fft, ReadOnlySpan<float> x, int computed, int kept, Span<float> destination, int rowLength)
     {
         var spec = Spec;
         int lanes = BatchedPowerSpectrum.Lanes, half = fft.HalfLength;
@@ -169,7 +183,7 @@ public sealed class LogMelExtractor
                 for (int m = 0; m < spec.NMels; m++)
                 {
                     var v = mel[m];
-                    var row = destination.Slice(m * spec.Frames);
+                    var row = destination.Slice(m * rowLength);
                     for (int l = 0; l < active; l++)
                     {
                         float e = v[l];

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Globalization;
+using AudioClassifier.Audio.Features;
+using AudioClassifier.Trainer.Training;
+
+namespace AudioClassifier.Trainer.Commands;
+
+/// <summary>Flags shared by <c>train</c> and <c>cv</c>; each overrides the recipe and the config file.</summary>
+internal sealed class TrainingOptions
+{
+    public Option<string?> Dataset { get; } = new("--dataset") { Description = "Dataset folder (UrbanSound8K, ESC-50 or folder-per-class layout)." };
+    public Option<FileInfo?> Config { get; } = new("--config") { Description = "JSON config file (fields as in a run's config.json)." };
+    public Option<string> Recipe { get; } = new("--recipe") { Description = "Base recipe: default or seed (the seed tutorial).", DefaultValueFactory = _ => "default" };
+    public Option<string?> Layout { get; } = new("--layout") { Description = "auto, urbansound8k, esc50 or folders." };
+    public Option<string?> ValFolds { get; } = new("--val-folds") { Description = "Comma-separated validation folds, e.g. 4." };
+    public Option<double?> ValFraction { get; } = new("--val-fraction") { Description = "Stratified validation share when the dataset has no folds." };
+    public Option<string?> Features { get; } = new("--features") { Description = "Feature preset: default or seed." };
+    public Option<string?> Init { get; } = new("--init") { Description = "imagenet, random, or a TorchSharp state-dict file." };
+    public Option<int?> Epochs { get; } = new("--epochs");
+    public Option<int?> BatchSize { get; } = new("--batch-size");
+    public Option<double?> Lr { get; } = new("--lr");
+    public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "sgd or adamw." };
+    public Option<string?> Scheduler { get; } = new("--scheduler") { Description = "step, cosine, onecycle or none." };
+    public Option<bool> NoAugment { get; } = new("--no-augment") { Description = "Disable time shift, SpecAugment and mixup." };
+    public Option<double?> Mixup { get; } = new("--mixup") { Description = "Mixup alpha (0 disables)." };
+    public Option<int?> Patience { get; } = new("--patience") { Description = "Early-stopping patience in epochs (0 disables)." };
+    public Option<int?> Seed { get; } = new("--seed");
+    public Option<int?> Threads { get; } = new("--threads");
+    public Option<string?> RunsDir { get; } = new("--runs-dir");
+    public Option<string?> RunName { get; } = new("--run-name");
+    public Option<string?> CacheDir { get; } = new("--cache-dir");
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, Features, Init, Epochs, BatchSize, Lr, Optimizer,
+                     Scheduler, NoAugment, Mixup, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+            command.Options.Add(o);
+    }
+
+    public TrainingConfig Resolve(ParseResult r)
+    {
+        var config = TrainingConfig.Recipe(r.GetValue(Recipe)!);
+        if (r.GetValue(Config) is { } file)
+            config = TrainingConfig.FromFile(file.FullName, config);
+        config = config with
+        {
+            Dataset = r.GetValue(Dataset) ?? config.Dataset,
+            Layout = r.GetValue(Layout) ?? config.Layout,
+            ValFolds = r.GetValue(ValFolds) is { } folds ? folds.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => int.Parse(f, CultureInfo.InvariantCulture)).ToList() : config.ValFolds,
+            ValFraction = r.GetValue(ValFraction) ?? config.ValFraction,
+            Features = r.GetValue(Features) is { } preset ? FeatureSpec.Preset(preset) : config.Features,
+            Init = r.GetValue(Init) ?? config.Init,
+            Epochs = r.GetValue(Epochs) ?? config.Epochs,
+            BatchSize = r.GetValue(BatchSize) ?? config.BatchSize,
+            LearningRate = r.GetValue(Lr) ?? config.LearningRate,
+            Optimizer = r.GetValue(Optimizer) ?? config.Optimizer,
+            Scheduler = r.GetValue(Scheduler) ?? config.Scheduler,
+            Augment = r.GetValue(NoAugment) ? AugmentConfig.None : config.Augment with { MixupAlpha = r.GetValue(Mixup) ?? config.Augment.MixupAlpha },
+            EarlyStoppingPatience = r.GetValue(Patience) ?? config.EarlyStoppingPatience,
+            Seed = r.GetValue(Seed) ?? config.Seed,
+            Threads = r.GetValue(Threads) ?? config.Threads,
+            RunsDir = r.GetValue(RunsDir) ?? config.RunsDir,
+            RunName = r.GetValue(RunName) ?? config.RunName,
+            CacheDir = r.GetValue(CacheDir) ?? config.CacheDir,
+        };
+        return config.Validate();
+    }
+}

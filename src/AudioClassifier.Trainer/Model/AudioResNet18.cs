@@ -1,0 +1,68 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace AudioClassifier.Trainer.Model;
+
+/// <summary>
+/// ResNet18 for log-mel input [batch, 1, n_mels, frames]: torchvision's architecture and state-dict names, a
+/// one-channel conv1, dropout before the <c>fc</c> head with one output per class, and the input standardisation
+/// (dataset mean and standard deviation of the dB values) kept as buffers so it travels with the weights.
+/// </summary>
+public sealed class AudioResNet18 : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Sequential layer4;
+    private readonly Linear fc;
+    private readonly Tensor input_mean;
+    private readonly Tensor input_std;
+
+    public AudioResNet18(int classes, double dropout) : base(nameof(AudioResNet18))
+    {
+        if (classes < 2)
+            throw new ArgumentOutOfRangeException(nameof(classes), classes, "A classifier needs at least two classes.");
+        Classes = classes;
+        Dropout = dropout;
+        conv1 = Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false);
+        bn1 = BatchNorm2d(64);
+        layer1 = Sequential(new BasicBlock(64, 64, 1), new BasicBlock(64, 64, 1));
+        layer2 = Sequential(new BasicBlock(64, 128, 2), new BasicBlock(128, 128, 1));
+        layer3 = Sequential(new BasicBlock(128, 256, 2), new BasicBlock(256, 256, 1));
+        layer4 = Sequential(new BasicBlock(256, 512, 2), new BasicBlock(512, 512, 1));
+        fc = Linear(512, classes);
+        input_mean = zeros(1);
+        input_std = ones(1);
+        RegisterComponents();
+    }
+
+    public int Classes { get; }
+
+    public double Dropout { get; }
+
+    /// <summary>Sets the input standardisation from the training set's statistics.</summary>
+    public void SetInputNormalization(float mean, float std)
+    {
+        using var _ = no_grad();
+        input_mean.fill_(mean);
+        input_std.fill_(Math.Max(std, 1e-6f));
+    }
+
+    public (float Mean, float Std) InputNormalization => (input_mean.item<float>(), input_std.item<float>());
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        x = (x - input_mean) / input_std;
+        x = functional.relu(bn1.forward(conv1.forward(x)));
+        x = functional.max_pool2d(x, 3, 2, 1);
+        x = layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));
+        x = functional.adaptive_avg_pool2d(x, 1).flatten(1);
+        x = functional.dropout(x, Dropout, training);
+        return fc.forward(x).MoveToOuterDisposeScope();
+    }
+}

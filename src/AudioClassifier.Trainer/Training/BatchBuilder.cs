@@ -1,0 +1,48 @@
+using AudioClassifier.Trainer.Data;
+
+namespace AudioClassifier.Trainer.Training;
+
+/// <summary>
+/// Turns cached full-length features into fixed-size model inputs: deterministic (crop at 0 / right-pad with 0.0,
+/// exactly the service's features) for evaluation, or augmented for training (random crop or shift, SpecAugment
+/// frequency and time masks filled with the dataset mean, which standardises to 0).
+/// </summary>
+public sealed class BatchBuilder(int nMels, int frames, AugmentConfig augment, float fillValue)
+{
+    public int NMels { get; } = nMels;
+
+    public int Frames { get; } = frames;
+
+    public int Size => NMels * Frames;
+
+    /// <summary>Writes clip <paramref name="clip"/> into <paramref name="destination"/> ([n_mels, frames]).</summary>
+    public void Write(ClipFeatures clip, Span<float> destination, Random? rng)
+    {
+        destination.Clear();
+        int offset = 0, shift = 0;
+        if (rng is not null && augment.TimeShift)
+        {
+            if (clip.Frames > Frames)
+                offset = rng.Next(clip.Frames - Frames + 1);
+            else if (clip.Frames < Frames)
+                shift = rng.Next(Frames - clip.Frames + 1);
+        }
+        int count = Math.Min(Frames - shift, clip.Frames - offset);
+        for (int m = 0; m < NMels; m++)
+            clip.Data.AsSpan(m * clip.Frames + offset, count).CopyTo(destination.Slice(m * Frames + shift, count));
+        if (rng is null)
+            return;
+        for (int i = 0; i < augment.FreqMasks; i++)
+        {
+            int width = rng.Next(augment.FreqMaskWidth + 1), start = rng.Next(Math.Max(1, NMels - width));
+            for (int m = start; m < Math.Min(NMels, start + width); m++)
+                destination.Slice(m * Frames, Frames).Fill(fillValue);
+        }
+        for (int i = 0; i < augment.TimeMasks; i++)
+        {
+            int width = rng.Next(augment.TimeMaskWidth + 1), start = rng.Next(Math.Max(1, Frames - width));
+            for (int m = 0; m < NMels; m++)
+                destination.Slice(m * Frames + start, Math.Min(width, Frames - start)).Fill(fillValue);
+        }
+    }
+}

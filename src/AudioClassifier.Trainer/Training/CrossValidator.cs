@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AudioClassifier.Trainer.Data;
+
+namespace AudioClassifier.Trainer.Training;
+
+/// <summary>Cross-validation results: accuracy per held-out fold, and per-class recall averaged over folds.</summary>
+public sealed record CrossValidationSummary(IReadOnlyDictionary<int, double> FoldAccuracy, IReadOnlyDictionary<string, double> ClassRecall, string Directory)
+{
+    public double Mean => FoldAccuracy.Values.Average();
+
+    public double Std => Math.Sqrt(FoldAccuracy.Values.Select(a => (a - Mean) * (a - Mean)).Sum() / Math.Max(1, FoldAccuracy.Count - 1));
+
+    public string ToText()
+    {
+        var sb = new StringBuilder();
+        foreach (var (fold, acc) in FoldAccuracy)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"fold {fold}: {acc:P2}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"accuracy: {Mean:P2} ± {Std:P2} (mean ± sample std over {FoldAccuracy.Count} folds)");
+        foreach (var (cls, recall) in ClassRecall)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  {cls}: {recall:P1}");
+        sb.Append(CultureInfo.InvariantCulture, $"runs: {Directory}");
+        return sb.ToString();
+    }
+}
+
+/// <summary>Trains one model per fold (that fold held out) with the same configuration and summarises.</summary>
+public sealed class CrossValidator(TrainingConfig config, TextWriter log)
+{
+    public CrossValidationSummary Run()
+    {
+        var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes);
+        if (!dataset.HasFolds)
+            throw new DatasetException($"Cross-validation needs folds; {dataset.Root} has none (use the ESC-10 N- file prefix, ESC-50 or UrbanSound8K layouts).");
+        string name = config.RunName ?? "cv-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var dir = Path.Combine(config.RunsDir, name);
+        var accuracy = new SortedDictionary<int, double>();
+        var recalls = new Dictionary<string, List<double>>();
+        foreach (var fold in dataset.Folds)
+        {
+            log.WriteLine($"=== fold {fold} held out ===");
+            var result = new ModelTrainer(config with { ValFolds = [fold], RunsDir = dir, RunName = $"fold{fold}" }, log).Run();
+            accuracy[fold] = result.Best?.Accuracy ?? 0;
+            foreach (var m in result.Best?.PerClass ?? [])
+                (recalls.TryGetValue(m.Class, out var list) ? list : recalls[m.Class] = []).Add(m.Recall);
+        }
+        var summary = new CrossValidationSummary(accuracy, recalls.ToDictionary(p => p.Key, p => p.Value.Average()), dir);
+        File.WriteAllText(Path.Combine(dir, "cv.json"), JsonSerializer.Serialize(new
+        {
+            folds = summary.FoldAccuracy, mean = summary.Mean, std = summary.Std, class_recall = summary.ClassRecall, config,
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(dir, "cv.txt"), summary.ToText() + Environment.NewLine);
+        return summary;
+    }
+}

@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using AudioClassifier.Audio;
+using AudioClassifier.Audio.Features;
+using AudioClassifier.Imaging;
+using AudioClassifier.Trainer.Data;
+using AudioClassifier.Trainer.Model;
+using AudioClassifier.Trainer.Native;
+using AudioClassifier.Trainer.Tracking;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AudioClassifier.Trainer.Training;
+
+/// <summary>The outcome of a training run.</summary>
+public sealed record TrainingResult(string RunDirectory, Evaluation? Best, int BestEpoch, IReadOnlyList<double> EpochTrainLoss, InitializationReport Init);
+
+/// <summary>
+/// Trains <see cref="AudioResNet18"/> on a dataset with one configuration, tracking everything in a run directory.
+/// Deterministic on CPU for a given seed: shuffling, augmentation and mixup use a seeded generator and Torch is seeded.
+/// </summary>
+public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
+{
+    public TrainingResult Run()
+    {
+        config.Validate();
+        TorchRuntime.EnsureLoaded();
+        var device = TorchRuntime.Device;
+        torch.manual_seed(config.Seed);
+        torch.set_num_threads(config.Threads);
+        var rng = new Random(config.Seed);
+
+        var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes);
+        var split = DatasetSplit.Create(dataset, config.ValFolds, config.ValFraction, config.Seed);
+        log.WriteLine($"dataset {dataset.Root}: {dataset.Layout}, {dataset.Classes.Count} classes, {dataset.Items.Count} clips; {split.Description}: {split.Train.Count} train / {split.Validation.Count} validation; device {device.type}");
+
+        var store = new FeatureStore(config.Features, config.CacheDir);
+        var progress = new ProgressBar(log, "features", split.Train.Count + split.Validation.Count, !Console.IsErrorRedirected && log == Console.Error);
+        int offset = 0;
+        var train = store.Load(split.Train, new Progress<int>(n => progress.Report(n, "decoded")), config.Threads);
+        offset = train.Count;
+        var validation = store.Load(split.Validation, new Progress<int>(n => progress.Report(offset + n, "decoded")), config.Threads);
+
+        var (mean, std) = Statistics(train);
+        var run = new RunDirectory(config.RunsDir, config.RunName ?? DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
+        using var model = new AudioResNet18(dataset.Classes.Count, config.Dropout);
+        var init = Initialize(model);
+        model.SetInputNormalization(mean, std);
+        model.to(device);
+        run.WriteJson(run.ConfigFile, new
+        {
+            config = config,
+            classes = dataset.Classes,
+            dataset = new { root = dataset.Root, layout = dataset.Layout.ToString(), clips = dataset.Items.Count, split = split.Description, train = split.Train.Count, validation = split.Validation.Count },
+            feature_spec_json = FeatureSpecJson.Serialize(config.Features),
+            input_normalization = new { mean, std },
+            initialization = init,
+            device = device.type.ToString(),
+            torchsharp = typeof(torch).Assembly.GetName().Version?.ToString(),
+            started_utc = DateTime.UtcNow,
+        });
+
+        var builder = new BatchBuilder(config.Features.NMels, config.Features.Frames, config.Augment, mean);
+        int stepsPerEpoch = (train.Count + config.BatchSize - 1) / config.BatchSize;
+        using var optimizer = CreateOptimizer(model);
+        var scheduler = CreateScheduler(optimizer, stepsPerEpoch);
+        var tensorboard = torch.utils.tensorboard.SummaryWriter(run.TensorBoard);
+        using var media = new TensorBoardMediaWriter(run.TensorBoard);
+        WriteAudioSamples(media, validation.Count > 0 ? validation : train);
+
+        Evaluation? best = null;
+        int bestEpoch = 0, sinceBest = 0, globalStep = 0;
+        var epochLosses = new List<double>();
+        for (int epoch = 1; epoch <= config.Epochs; epoch++)
+        {
+            var watch = Stopwatch.StartNew();
+            var (trainLoss, trainAcc) = TrainEpoch(model, optimizer, scheduler, builder, train, rng, device, epoch, tensorboard, ref globalStep);
+            epochLosses.Add(trainLoss);
+            double lr = optimizer.ParamGroups.First().LearningRate;
+            if (config.Scheduler is "step" or "cosine")
+                scheduler?.step();
+            Evaluation? eval = validation.Count > 0 ? Evaluate(model, builder, validation, dataset.Classes, device) : null;
+
+            tensorboard.add_scalar("train/epoch_loss", (float)trainLoss, epoch);
+            tensorboard.add_scalar("train/accuracy", (float)trainAcc, epoch);
+            if (eval is not null)
+            {
+                tensorboard.add_scalar("val/loss", (float)eval.Loss, epoch);
+                tensorboard.add_scalar("val/accuracy", (float)eval.Accuracy, epoch);
+                WriteSpectrogramSamples(model, builder, validation, dataset.Classes, device, media, run, epoch);
+            }
+            run.AppendMetrics(new { epoch, train_loss = trainLoss, train_accuracy = trainAcc, val_loss = eval?.Loss, val_accuracy = eval?.Accuracy, val_macro_f1 = eval?.MacroF1, lr, seconds = watch.Elapsed.TotalSeconds });
+            log.WriteLine(FormattableString.Invariant($"epoch {epoch}/{config.Epochs}: train loss {trainLoss:0.0000} acc {trainAcc:P1}") +
+                (eval is null ? "" : FormattableString.Invariant($" | val loss {eval.Loss:0.0000} acc {eval.Accuracy:P1}")) + $" ({watch.Elapsed.TotalSeconds:0.0} s)");
+
+            bool improved = eval is null || best is null || eval.Accuracy > best.Accuracy || (eval.Accuracy == best.Accuracy && eval.Loss < best.Loss);
+            if (improved)
+            {
+                best = eval;
+                bestEpoch = epoch;
+                sinceBest = 0;
+                model.save(run.Checkpoint);
+            }
+            else if (config.EarlyStoppingPatience > 0 && ++sinceBest >= config.EarlyStoppingPatience)
+            {
+                log.WriteLine($"early stopping: no validation improvement for {sinceBest} epochs (best epoch {bestEpoch})");
+                break;
+            }
+        }
+        if (best is not null)
+            run.WriteFinal(dataset.Classes, best, bestEpoch);
+        log.WriteLine($"run directory: {run.Path}");
+        return new TrainingResult(run.Path, best, bestEpoch, epochLosses, init);
+    }
+
+    private InitializationReport Initialize(AudioResNet18 model) => config.Init.ToLowerInvariant() switch
+    {
+        "random" => InitializationReport.RandomInit(model),
+        "imagenet" => ImageNetInitializer.Apply(model),
+        _ => StateDictInitializer.Apply(model, config.Init),
+    };
+
+    private (double Loss, double Accuracy) TrainEpoch(AudioResNet18 model, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler,
+        BatchBuilder builder, IReadOnlyList<ClipFeatures> train, Random rng, Device device, int epoch, TorchSharp.Modules.SummaryWriter tensorboard, ref int globalStep)
+    {
+        model.train();
+        var order = Enumerable.Range(0, train.Count).OrderBy(_ => rng.Next()).ToArray();
+        var bar = new ProgressBar(log, $"epoch {epoch}/{config.Epochs}", order.Length, !Console.IsErrorRedirected && log == Console.Error);
+        double lossSum = 0, correct = 0;
+        int seen = 0;
+        var buffer = new float[config.BatchSize * builder.Size];
+        for (int start = 0; start < order.Length; start += config.BatchSize)
+        {
+            int b = Math.Min(config.BatchSize, order.Length - start);
+            var labels = new long[b];
+            for (int i = 0; i < b; i++)
+            {
+                var clip = train[order[start + i]];
+                builder.Write(clip, buffer.AsSpan(i * builder.Size, builder.Size), rng);
+                labels[i] = clip.Item.Label;
+            }
+            var (lambda, partner) = Mixup(buffer, b, builder.Size, rng);
+            using var scope = NewDisposeScope();
+            var x = tensor(buffer.AsSpan(0, b * builder.Size).ToArray(), [b, 1, builder.NMels, builder.Frames]).to(device);
+            var y = tensor(labels).to(device);
+            var logits = model.forward(x);
+            var loss = nn.functional.cross_entropy(logits, y);
+            if (partner is not null)
+                loss = lambda * loss + (1 - lambda) * nn.functional.cross_entropy(logits, tensor(partner.Select(p => labels[p]).ToArray()).to(device));
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            if (config.Scheduler == "onecycle")
+                scheduler?.step();
+            float lossValue = loss.item<float>();
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+            lossSum += lossValue * b;
+            seen += b;
+            tensorboard.add_scalar("train/loss", lossValue, globalStep);
+            tensorboard.add_scalar("train/lr", (float)optimizer.ParamGroups.First().LearningRate, globalStep);
+            globalStep++;
+            bar.Report(seen, FormattableString.Invariant($"loss {lossSum / seen:0.000} acc {correct / seen:P1}"));
+        }
+        return (lossSum / seen, correct / seen);
+    }
+
+    /// <summary>Mixes each example with a random partner in place; returns λ and the partner indices (null when off).</summary>
+    private (float Lambda, int[]? Partner) Mixup(float[] buffer, int count, int size, Random rng)
+    {
+        if (config.Augment.MixupAlpha <= 0 || count < 2)
+            return (1f, null);
+        double a = SampleGamma(config.Augment.MixupAlpha, rng), c = SampleGamma(config.Augment.MixupAlpha, rng);
+        float lambda = (float)(a / (a + c));
+        var partner = Enumerable.Range(0, count).OrderBy(_ => rng.Next()).ToArray();
+        var original = buffer.AsSpan(0, count * size).ToArray();
+        for (int i = 0; i < count; i++)
+        {
+            var dst = buffer.AsSpan(i * size, size);
+            var other = original.AsSpan(partner[i] * size, size);
+            for (int k = 0; k < size; k++)
+                dst[k] = lambda * dst[k] + (1 - lambda) * other[k];
+        }
+        return (lambda, partner);
+    }
+
+    /// <summary>Gamma(shape, 1) by Marsaglia–Tsang (with the shape &lt; 1 boost).</summary>
+    private static double SampleGamma(double shape, Random rng)
+    {
+        if (shape < 1)
+            return SampleGamma(shape + 1, rng) * Math.Pow(rng.NextDouble(), 1 / shape);
+        double d = shape - 1.0 / 3, c = 1 / Math.Sqrt(9 * d);
+        while (true)
+        {
+            double x, v;
+            do
+            {
+                double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
+                x = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+                v = 1 + c * x;
+            }
+            while (v <= 0);
+            v = v * v * v;
+            double u = rng.NextDouble();
+            if (u < 1 - 0.0331 * x * x * x * x || Math.Log(u) < 0.5 * x * x + d * (1 - v + Math.Log(v)))
+                return d * v;
+        }
+    }
+
+    /// <summary>Scores clips exactly as the service will (crop at 0 / right-pad), in eval mode without gradients.</summary>
+    public static (int[] Predicted, float[][] Probabilities, double LossSum) Predict(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> clips, Device device, int batchSize = 32)
+    {
+        model.eval();
+        using var _ = no_grad();
+        var predicted = new int[clips.Count];
+        var probabilities = new float[clips.Count][];
+        double lossSum = 0;
+        var buffer = new float[batchSize * builder.Size];
+        for (int start = 0; start < clips.Count; start += batchSize)
+        {
+            int b = Math.Min(batchSize, clips.Count - start);
+            for (int i = 0; i < b; i++)
+                builder.Write(clips[start + i], buffer.AsSpan(i * builder.Size, builder.Size), null);
+            using var scope = NewDisposeScope();
+            var x = tensor(buffer.AsSpan(0, b * builder.Size).ToArray(), [b, 1, builder.NMels, builder.Frames]).to(device);
+            var logits = model.forward(x);
+            var y = tensor(Enumerable.Range(start, b).Select(i => (long)clips[i].Item.Label).ToArray()).to(device);
+            lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+            var probs = nn.functional.softmax(logits, 1).cpu();
+            var argmax = logits.argmax(1).cpu();
+            for (int i = 0; i < b; i++)
+            {
+                predicted[start + i] = (int)argmax[i].item<long>();
+                probabilities[start + i] = probs[i].data<float>().ToArray();
+            }
+        }
+        return (predicted, probabilities, lossSum);
+    }
+
+    private static Evaluation Evaluate(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> clips, IReadOnlyList<string> classes, Device device)
+    {
+        var (predicted, _, lossSum) = Predict(model, builder, clips, device);
+        return Evaluation.From(classes, clips.Select(c => c.Item.Label).ToList(), predicted, lossSum);
+    }
+
+    private void WriteSpectrogramSamples(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> validation, IReadOnlyList<string> classes,
+        Device device, TensorBoardMediaWriter media, RunDirectory run, int epoch)
+    {
+        var samples = validation.Take(config.TensorBoardSamples).ToList();
+        if (samples.Count == 0)
+            return;
+        var (predicted, _, _) = Predict(model, builder, samples, device);
+        var buffer = new float[builder.Size];
+        for (int i = 0; i < samples.Count; i++)
+        {
+            builder.Write(samples[i], buffer, null);
+            string tag = $"label_{Slug(classes[samples[i].Item.Label])}_pred_{Slug(classes[predicted[i]])}";
+            var png = Path.Combine(run.Samples, $"epoch{epoch:000}-sample{i}.png");
+            var mel = new LogMel(buffer, builder.NMels, builder.Frames);
+            var image = SpectrogramRenderer.Render(mel, config.Features, $"{Path.GetFileName(samples[i].Item.Path)}: {tag}");
+            var bytes = PngEncoder.Encode(image);
+            File.WriteAllBytes(png, bytes);
+            media.AddImage($"val_sample_{i}/{tag}", bytes, image.Width, image.Height, epoch);
+        }
+    }
+
+    private void WriteAudioSamples(TensorBoardMediaWriter audio, IReadOnlyList<ClipFeatures> clips)
+    {
+        var frontEnd = new AudioFrontEnd(config.Features);
+        foreach (var clip in clips.Take(config.TensorBoardSamples))
+        {
+            var samples = frontEnd.ToModelRate(frontEnd.DecodeFile(clip.Item.Path));
+            audio.AddAudio($"audio/{Path.GetFileNameWithoutExtension(clip.Item.Path)}", samples, config.Features.SampleRate, 0);
+        }
+    }
+
+    private optim.Optimizer CreateOptimizer(AudioResNet18 model) => config.Optimizer == "sgd"
+        ? optim.SGD(model.parameters(), config.LearningRate, config.Momentum, weight_decay: config.WeightDecay)
+        : optim.AdamW(model.parameters(), config.LearningRate, weight_decay: config.WeightDecay);
+
+    private optim.lr_scheduler.LRScheduler? CreateScheduler(optim.Optimizer optimizer, int stepsPerEpoch) => config.Scheduler switch
+    {
+        "step" => optim.lr_scheduler.StepLR(optimizer, config.StepSize, config.Gamma),
+        "cosine" => optim.lr_scheduler.CosineAnnealingLR(optimizer, config.Epochs),
+        "onecycle" => optim.lr_scheduler.OneCycleLR(optimizer, config.LearningRate, total_steps: config.Epochs * stepsPerEpoch),
+        _ => null,
+    };
+
+    private static (float Mean, float Std) Statistics(IReadOnlyList<ClipFeatures> clips)
+    {
+        double sum = 0, sumSq = 0;
+        long n = 0;
+        foreach (var c in clips)
+        {
+            foreach (var v in c.Data)
+            {
+                sum += v;
+                sumSq += (double)v * v;
+            }
+            n += c.Data.Length;
+        }
+        double mean = n == 0 ? 0 : sum / n;
+        return ((float)mean, (float)Math.Sqrt(Math.Max(n == 0 ? 1 : sumSq / n - mean * mean, 1e-12)));
+    }
+
+    private static string Slug(string s) => new(s.Select(ch => char.IsLetterOrDigit(ch) ? char.ToLowerInvariant(ch) : '_').ToArray());
+}

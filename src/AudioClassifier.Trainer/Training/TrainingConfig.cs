@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AudioClassifier.Audio.Features;
+
+namespace AudioClassifier.Trainer.Training;
+
+/// <summary>
+/// Every training setting, in one place: read from a JSON config file and/or flags, validated, and saved resolved
+/// with each run (no magic numbers in the training code).
+/// </summary>
+public sealed record TrainingConfig
+{
+    [JsonPropertyName("dataset")] public string Dataset { get; init; } = "";
+    [JsonPropertyName("layout")] public string Layout { get; init; } = "auto";
+    [JsonPropertyName("classes")] public IReadOnlyList<string>? Classes { get; init; }
+    [JsonPropertyName("val_folds")] public IReadOnlyList<int> ValFolds { get; init; } = [];
+    [JsonPropertyName("val_fraction")] public double ValFraction { get; init; } = 0.2;
+    [JsonPropertyName("features")] public FeatureSpec Features { get; init; } = FeatureSpec.Default;
+    [JsonPropertyName("init")] public string Init { get; init; } = "imagenet";
+    [JsonPropertyName("epochs")] public int Epochs { get; init; } = 30;
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 32;
+    [JsonPropertyName("optimizer")] public string Optimizer { get; init; } = "adamw";
+    [JsonPropertyName("lr")] public double LearningRate { get; init; } = 1e-3;
+    [JsonPropertyName("momentum")] public double Momentum { get; init; } = 0.9;
+    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 1e-2;
+    [JsonPropertyName("scheduler")] public string Scheduler { get; init; } = "cosine";
+    [JsonPropertyName("step_size")] public int StepSize { get; init; } = 7;
+    [JsonPropertyName("gamma")] public double Gamma { get; init; } = 0.1;
+    [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.3;
+    [JsonPropertyName("augment")] public AugmentConfig Augment { get; init; } = new();
+    [JsonPropertyName("early_stopping_patience")] public int EarlyStoppingPatience { get; init; } = 10;
+    [JsonPropertyName("seed")] public int Seed { get; init; } = 42;
+    [JsonPropertyName("threads")] public int Threads { get; init; } = Environment.ProcessorCount;
+    [JsonPropertyName("cache_dir")] public string CacheDir { get; init; } = Path.Combine(Path.GetTempPath(), "audioclf-feature-cache");
+    [JsonPropertyName("runs_dir")] public string RunsDir { get; init; } = "runs";
+    [JsonPropertyName("run_name")] public string? RunName { get; init; }
+    [JsonPropertyName("tensorboard_samples")] public int TensorBoardSamples { get; init; } = 4;
+
+    /// <summary>The seed tutorial's recipe: seed features, SGD lr 0.001 momentum 0.9, StepLR(7, 0.1), 25 epochs, no augmentation.</summary>
+    public static TrainingConfig SeedRecipe { get; } = new()
+    {
+        Features = FeatureSpec.Seed, Optimizer = "sgd", LearningRate = 0.001, Momentum = 0.9, WeightDecay = 0,
+        Scheduler = "step", StepSize = 7, Gamma = 0.1, Epochs = 25, BatchSize = 16, Dropout = 0,
+        Augment = AugmentConfig.None, EarlyStoppingPatience = 0,
+    };
+
+    /// <summary>The default recipe for new models: default features, AdamW + cosine, augmentation and mixup.</summary>
+    public static TrainingConfig DefaultRecipe { get; } = new();
+
+    public static TrainingConfig Recipe(string name) => name.ToLowerInvariant() switch
+    {
+        "seed" => SeedRecipe,
+        "default" => DefaultRecipe,
+        _ => throw new ArgumentException($"Unknown recipe '{name}'; known recipes: seed, default."),
+    };
+
+    public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
+    public static TrainingConfig FromFile(string path, TrainingConfig baseConfig)
+    {
+        // Fields absent from the file keep the base recipe's values.
+        var merged = JsonSerializer.SerializeToNode(baseConfig, JsonOptions)!.AsObject();
+        var overrides = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?.AsObject()
+            ?? throw new ArgumentException($"{path} is not a JSON object.");
+        foreach (var (key, value) in overrides)
+            merged[key] = value?.DeepClone();
+        try
+        {
+            return merged.Deserialize<TrainingConfig>(JsonOptions)!;
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"{path}: {e.Message}", e);
+        }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public TrainingConfig Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(Dataset), "dataset", "is required");
+        Require(Epochs >= 1, "epochs", "must be at least 1");
+        Require(BatchSize >= 1, "batch_size", "must be at least 1");
+        Require(LearningRate > 0, "lr", "must be positive");
+        Require(Optimizer is "sgd" or "adamw", "optimizer", "must be sgd or adamw");
+        Require(Scheduler is "step" or "cosine" or "onecycle" or "none", "scheduler", "must be step, cosine, onecycle or none");
+        Require(Dropout is >= 0 and < 1, "dropout", "must be in [0, 1)");
+        Require(ValFraction is >= 0 and < 1, "val_fraction", "must be in [0, 1)");
+        Require(StepSize >= 1, "step_size", "must be at least 1");
+        Require(Threads >= 1, "threads", "must be at least 1");
+        Augment.Validate();
+        Features.Validate();
+        return this;
+    }
+
+    private static void Require(bool ok, string field, string message)
+    {
+        if (!ok)
+            throw new ArgumentException($"{field} {message}.", field);
+    }
+}
+
+/// <summary>Augmentation settings (all off in <see cref="None"/>).</summary>
+public sealed record AugmentConfig
+{
+    /// <summary>Randomly crop long clips and shift short ones in time.</summary>
+    [JsonPropertyName("time_shift")] public bool TimeShift { get; init; } = true;
+    [JsonPropertyName("freq_masks")] public int FreqMasks { get; init; } = 2;
+    [JsonPropertyName("freq_mask_width")] public int FreqMaskWidth { get; init; } = 12;
+    [JsonPropertyName("time_masks")] public int TimeMasks { get; init; } = 2;
+    [JsonPropertyName("time_mask_width")] public int TimeMaskWidth { get; init; } = 20;
+    /// <summary>Beta(α, α) mixing of pairs of clips and labels; 0 disables.</summary>
+    [JsonPropertyName("mixup_alpha")] public double MixupAlpha { get; init; } = 0.2;
+
+    public static AugmentConfig None { get; } = new() { TimeShift = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0 };
+
+    public void Validate()
+    {
+        if (FreqMasks < 0 || TimeMasks < 0 || FreqMaskWidth < 0 || TimeMaskWidth < 0)
+            throw new ArgumentException("augment mask counts and widths must be ≥ 0.", "augment");
+        if (MixupAlpha < 0)
+            throw new ArgumentException("augment.mixup_alpha must be ≥ 0.", "augment.mixup_alpha");
+    }
+}
