@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test in the solution on a fresh machine: installs the command-line encoders the tests use to make
-# real MP3s (lame, sox) when they are missing, builds, and runs `dotnet test` with per-project progress.
+# real MP3s (lame, sox) and the compiler for the TorchSharp shim (g++) when missing, builds, and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v sox >/dev/null 2>&1 || need+=(sox)
 command -v lame >/dev/null 2>&1 || need+=(lame)
+command -v g++ >/dev/null 2>&1 || need+=(g++)   # builds the TorchSharp libstdc++ shim
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing ${need[*]} (apt)"
   sudo_cmd=""

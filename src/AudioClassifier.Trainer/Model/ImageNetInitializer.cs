@@ -10,7 +10,8 @@ namespace AudioClassifier.Trainer.Model;
 /// Microsoft.ML.DnnImageFeaturizer.ResNet18 (a CNTK export: stages [2,2,2,3], no classifier). Its Conv/BatchNorm
 /// pairs are taken in node order and mapped onto the stem, layer1–3 and the first two blocks of layer4 (in that export
 /// each stage's 1×1 downsample precedes the stage's first block); every shape is checked. conv1 takes the sum of the
-/// RGB filters, so a grey input excites it as a grey image would. The head stays random.
+/// RGB filters, so a grey input excites it as a grey image would. BatchNorm scale and shift are taken; BatchNorm
+/// running statistics are not (they describe 0–255 pixels). The head stays random.
 /// </summary>
 public static class ImageNetInitializer
 {
@@ -51,11 +52,18 @@ public static class ImageNetInitializer
                 }
                 Copy(state, bn + ".weight", ToTensor(scale), done, $"ImageNet {scale.Name}");
                 Copy(state, bn + ".bias", ToTensor(bias), done, $"ImageNet {bias.Name}");
-                Copy(state, bn + ".running_mean", ToTensor(mean), done, $"ImageNet {mean.Name}");
-                Copy(state, bn + ".running_var", ToTensor(variance), done, $"ImageNet {variance.Name}");
+                // The export's running statistics describe raw 0-255 RGB pixels (first-layer variances in the
+                // thousands); on standardised spectrograms they would squash every activation in eval mode, so the
+                // running mean/variance start fresh (0, 1) and adapt during training. Scale and shift transfer.
+                _ = (mean, variance);
             }
         }
         var random = state.Keys.Where(k => !done.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
+        foreach (var k in random.Where(k => k.EndsWith(".running_mean", StringComparison.Ordinal) || k.EndsWith(".running_var", StringComparison.Ordinal)).ToList())
+        {
+            done[k] = "fresh (0 mean / 1 variance): ImageNet running statistics describe 0-255 pixels";
+            random.Remove(k);
+        }
         return new InitializationReport($"imagenet:{Path.GetFileName(onnxPath)} (Microsoft.ML.DnnImageFeaturizer.ResNet18)", done, random);
     }
 

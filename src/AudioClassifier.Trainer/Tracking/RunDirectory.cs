@@ -37,7 +37,7 @@ public sealed class RunDirectory
 
     public void WriteFinal(IReadOnlyList<string> classes, Evaluation evaluation, int bestEpoch)
     {
-        WriteJson(FinalMetrics, new { best_epoch = bestEpoch, evaluation.Accuracy, evaluation.MacroF1, evaluation.Loss, evaluation.PerClass, evaluation.Confusion });
+        WriteJson(FinalMetrics, new { best_epoch = bestEpoch, classes, evaluation });
         var lines = new List<string> { "class,precision,recall,f1,support" };
         lines.AddRange(evaluation.PerClass.Select(m => FormattableString.Invariant($"\"{m.Class}\",{m.Precision:0.0000},{m.Recall:0.0000},{m.F1:0.0000},{m.Support}")));
         File.WriteAllLines(PerClassCsv, lines);

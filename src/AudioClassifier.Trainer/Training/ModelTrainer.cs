@@ -152,7 +152,9 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             if (config.Scheduler == "onecycle")
                 scheduler?.step();
             float lossValue = loss.item<float>();
-            correct += logits.argmax(1).eq(y).sum().item<long>();
+            // Under mixup the dominant label (λ ≥ 0.5: the clip's own, else its partner's) is the one to predict.
+            var target = partner is not null && lambda < 0.5f ? tensor(partner.Select(p => labels[p]).ToArray()).to(device) : y;
+            correct += logits.argmax(1).eq(target).sum().item<long>();
             lossSum += lossValue * b;
             seen += b;
             tensorboard.add_scalar("train/loss", lossValue, globalStep);
