@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Trainer.Data;
+using AudioClassifier.Trainer.Model;
 using AudioClassifier.Trainer.Training;
 
 namespace AudioClassifier.Trainer.Commands;
@@ -12,7 +13,28 @@ public static class TrainerCommand
     {
         Train(),
         CrossValidate(),
+        Export(),
     };
+
+    private static Command Export()
+    {
+        var run = new Option<DirectoryInfo>("--run") { Description = "Training run directory (with config.json and best.dat).", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output .onnx file (model-card.md is written beside it).", Required = true };
+        var name = new Option<string>("--name") { Description = "Model name.", DefaultValueFactory = _ => "audioclf-resnet18" };
+        var version = new Option<string>("--version") { Description = "Model version.", DefaultValueFactory = _ => "1.0.0" };
+        var dataset = new Option<string?>("--dataset-description") { Description = "Training data description (default: from the run)." };
+        var license = new Option<string?>("--license") { Description = "Dataset licence and attribution statement." };
+        var attribution = new Option<FileInfo?>("--attribution") { Description = "File copied beside the model as ATTRIBUTION.md (e.g. the dataset's per-clip credits)." };
+        var fp16 = new Option<bool>("--fp16") { Description = "Store weights as float16 (half the file; computed in float32)." };
+        var command = new Command("export", "Export a run's best checkpoint to ONNX with the feature contract in its metadata.") { run, output, name, version, dataset, license, attribution, fp16 };
+        command.SetAction(r => Guarded(r, () =>
+        {
+            var contract = RunExporter.Export(r.GetValue(run)!.FullName, r.GetValue(output)!.FullName,
+                new ExportOptions(r.GetValue(name)!, r.GetValue(version)!, r.GetValue(dataset), r.GetValue(license), r.GetValue(attribution)?.FullName, r.GetValue(fp16)));
+            r.InvocationConfiguration.Output.WriteLine($"exported {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes) -> {r.GetValue(output)!.FullName}");
+        }));
+        return command;
+    }
 
     private static Command Train()
     {
@@ -49,7 +71,7 @@ public static class TrainerCommand
             action();
             return 0;
         }
-        catch (Exception e) when (e is DatasetException or ArgumentException or InvalidFeatureSpecException or FileNotFoundException or InvalidDataException)
+        catch (Exception e) when (e is DatasetException or ArgumentException or InvalidFeatureSpecException or FileNotFoundException or InvalidDataException or Onnx.Contract.ModelContractException)
         {
             r.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
             return 2;

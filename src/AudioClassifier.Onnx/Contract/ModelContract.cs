@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text.Json;
+using AudioClassifier.Audio.Features;
+
+namespace AudioClassifier.Onnx.Contract;
+
+/// <summary>
+/// What a model promises its callers, stored in the ONNX file's metadata_props: the labels in output order and the
+/// complete front-end <see cref="FeatureSpec"/> (so serving computes exactly the training features), plus provenance
+/// (name, version, dataset, licence and attribution, training date, validation metrics).
+/// </summary>
+public sealed record ModelContract
+{
+    public const string Version1 = "1";
+    public const string InputName = "log_mel";
+    public const string LogitsOutput = "logits";
+    public const string ProbabilitiesOutput = "probabilities";
+
+    public required IReadOnlyList<string> Labels { get; init; }
+    public required FeatureSpec Features { get; init; }
+    public required string ModelName { get; init; }
+    public required string ModelVersion { get; init; }
+    public string Dataset { get; init; } = "";
+    public string DatasetLicense { get; init; } = "";
+    public DateTimeOffset TrainedAt { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>Validation metrics as a JSON object (free form: accuracy, per-class, cross-validation...).</summary>
+    public string MetricsJson { get; init; } = "{}";
+
+    /// <summary>The metadata_props entries for this contract.</summary>
+    public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
+    {
+        [Keys.ContractVersion] = Version1,
+        [Keys.Labels] = JsonSerializer.Serialize(Labels),
+        [Keys.FeatureSpec] = FeatureSpecJson.Serialize(Features),
+        [Keys.ModelName] = ModelName,
+        [Keys.ModelVersion] = ModelVersion,
+        [Keys.Dataset] = Dataset,
+        [Keys.DatasetLicense] = DatasetLicense,
+        [Keys.TrainedAt] = TrainedAt.ToString("O", CultureInfo.InvariantCulture),
+        [Keys.Metrics] = MetricsJson,
+        [Keys.Input] = InputName,
+        [Keys.Outputs] = $"{LogitsOutput},{ProbabilitiesOutput}",
+    };
+
+    /// <summary>Reads and validates a contract; a missing or inconsistent one is refused with the reason.</summary>
+    public static ModelContract FromMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        string Get(string key) => metadata.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v)
+            ? v
+            : throw new ModelContractException($"The model has no '{key}' metadata; it was not exported by audioclf (or its metadata was stripped).");
+
+        if (Get(Keys.ContractVersion) != Version1)
+            throw new ModelContractException($"Unsupported contract version '{metadata[Keys.ContractVersion]}' (this build reads version {Version1}).");
+        IReadOnlyList<string> labels;
+        try
+        {
+            labels = JsonSerializer.Deserialize<List<string>>(Get(Keys.Labels)) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new ModelContractException($"'{Keys.Labels}' is not a JSON array of strings: {e.Message}");
+        }
+        if (labels.Count < 2)
+            throw new ModelContractException($"The model declares {labels.Count} label(s); at least 2 are required.");
+        if (labels.Any(string.IsNullOrWhiteSpace) || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
+            throw new ModelContractException("The model's labels must be non-empty and unique.");
+        FeatureSpec spec;
+        try
+        {
+            spec = FeatureSpecJson.Deserialize(Get(Keys.FeatureSpec));
+        }
+        catch (InvalidFeatureSpecException e)
+        {
+            throw new ModelContractException($"The model's feature spec is invalid: {e.Message}");
+        }
+        if (!DateTimeOffset.TryParse(Get(Keys.TrainedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var trainedAt))
+            throw new ModelContractException($"'{Keys.TrainedAt}' is not a date: {metadata[Keys.TrainedAt]}");
+        return new ModelContract
+        {
+            Labels = labels,
+            Features = spec,
+            ModelName = Get(Keys.ModelName),
+            ModelVersion = Get(Keys.ModelVersion),
+            Dataset = metadata.GetValueOrDefault(Keys.Dataset, ""),
+            DatasetLicense = metadata.GetValueOrDefault(Keys.DatasetLicense, ""),
+            TrainedAt = trainedAt,
+            MetricsJson = metadata.GetValueOrDefault(Keys.Metrics, "{}"),
+        };
+    }
+
+    public bool Equals(ModelContract? other) =>
+        other is not null && Labels.SequenceEqual(other.Labels) && Features == other.Features && ModelName == other.ModelName &&
+        ModelVersion == other.ModelVersion && Dataset == other.Dataset && DatasetLicense == other.DatasetLicense &&
+        TrainedAt == other.TrainedAt && MetricsJson == other.MetricsJson;
+
+    public override int GetHashCode() => HashCode.Combine(ModelName, ModelVersion, Features, Labels.Count);
+
+    /// <summary>metadata_props keys.</summary>
+    public static class Keys
+    {
+        public const string ContractVersion = "audioclf.contract_version";
+        public const string Labels = "audioclf.labels";
+        public const string FeatureSpec = "audioclf.feature_spec";
+        public const string ModelName = "audioclf.model_name";
+        public const string ModelVersion = "audioclf.model_version";
+        public const string Dataset = "audioclf.dataset";
+        public const string DatasetLicense = "audioclf.dataset_license";
+        public const string TrainedAt = "audioclf.trained_at";
+        public const string Metrics = "audioclf.metrics";
+        public const string Input = "audioclf.input";
+        public const string Outputs = "audioclf.outputs";
+    }
+}
+
+/// <summary>Thrown when a model has no contract or an inconsistent one.</summary>
+public sealed class ModelContractException(string message) : Exception(message);

@@ -1,0 +1,99 @@
+using AudioClassifier.Onnx.Contract;
+using Google.Protobuf;
+using Onnx;
+
+namespace AudioClassifier.Onnx.Export;
+
+/// <summary>
+/// Writes the audio ResNet18 (torchvision state-dict names, 1-channel conv1, <c>fc</c> head, <c>input_mean</c>/<c>input_std</c>
+/// standardisation) as ONNX opset 17: input <c>log_mel</c> [batch, 1, n_mels, frames] with a dynamic batch, outputs
+/// <c>logits</c> and <c>probabilities</c> (softmax) [batch, classes]. Each BatchNorm is folded into the preceding
+/// convolution in float64. The contract goes into metadata_props and a model card is written beside the file.
+/// </summary>
+public static class ResNet18OnnxExporter
+{
+    private const double BatchNormEpsilon = 1e-5;
+    private const int Opset = 17;
+
+    public static void Export(IReadOnlyDictionary<string, WeightTensor> weights, ModelContract contract, string path, bool float16 = false)
+    {
+        var fc = Require(weights, "fc.weight");
+        if (fc.Shape[0] != contract.Labels.Count)
+            throw new ModelContractException($"The network has {fc.Shape[0]} outputs but the contract lists {contract.Labels.Count} labels.");
+
+        var g = new OnnxGraphBuilder(float16);
+        var spec = contract.Features;
+        g.Graph.Input.Add(OnnxGraphBuilder.TensorInfo(ModelContract.InputName, "batch", 1, spec.NMels, spec.Frames));
+        var mean = g.Initializer("input_mean", Require(weights, "input_mean").Data, 1);
+        var std = g.Initializer("input_std", Require(weights, "input_std").Data, 1);
+        var x = g.Node("Div", [g.Node("Sub", [ModelContract.InputName, mean]), std]);
+
+        x = g.Node("Relu", [ConvBn(g, weights, x, "conv1", "bn1", stride: 2, pad: 3)]);
+        x = g.Node("MaxPool", [x], null, OnnxGraphBuilder.Attr("kernel_shape", 3, 3), OnnxGraphBuilder.Attr("strides", 2, 2), OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1));
+        for (int layer = 1; layer <= 4; layer++)
+        {
+            for (int block = 0; block < 2; block++)
+            {
+                string p = $"layer{layer}.{block}";
+                int stride = layer > 1 && block == 0 ? 2 : 1;
+                var y = g.Node("Relu", [ConvBn(g, weights, x, p + ".conv1", p + ".bn1", stride, 1)]);
+                y = ConvBn(g, weights, y, p + ".conv2", p + ".bn2", 1, 1);
+                var identity = weights.ContainsKey(p + ".downsample.0.weight")
+                    ? ConvBn(g, weights, x, p + ".downsample.0", p + ".downsample.1", stride, 0)
+                    : x;
+                x = g.Node("Relu", [g.Node("Add", [y, identity])]);
+            }
+        }
+        x = g.Node("Flatten", [g.Node("GlobalAveragePool", [x])], null, OnnxGraphBuilder.Attr("axis", 1));
+        var w = g.Initializer("fc.weight", fc.Data, fc.Shape);
+        var b = g.Initializer("fc.bias", Require(weights, "fc.bias").Data, fc.Shape[0]);
+        g.Node("Gemm", [x, w, b], [ModelContract.LogitsOutput], OnnxGraphBuilder.Attr("transB", 1));
+        g.Node("Softmax", [ModelContract.LogitsOutput], [ModelContract.ProbabilitiesOutput], OnnxGraphBuilder.Attr("axis", 1));
+        g.Graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.LogitsOutput, "batch", contract.Labels.Count));
+        g.Graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.ProbabilitiesOutput, "batch", contract.Labels.Count));
+
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "audioclf",
+            ProducerVersion = typeof(ResNet18OnnxExporter).Assembly.GetName().Version?.ToString() ?? "1",
+            ModelVersion = 1,
+            DocString = $"{contract.ModelName} {contract.ModelVersion}: ResNet18 on log-mel spectrograms; outputs logits and softmax probabilities.",
+            Graph = g.Graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        foreach (var (key, value) in contract.ToMetadata())
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllBytes(path, model.ToByteArray());
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "model-card.md"), ModelCard.Render(contract, Path.GetFileName(path), float16));
+    }
+
+    /// <summary>Conv (no bias) followed by BatchNorm, emitted as one Conv with folded weights and bias.</summary>
+    private static string ConvBn(OnnxGraphBuilder g, IReadOnlyDictionary<string, WeightTensor> weights, string input, string conv, string bn, int stride, int pad)
+    {
+        var w = Require(weights, conv + ".weight");
+        var gamma = Require(weights, bn + ".weight").Data;
+        var beta = Require(weights, bn + ".bias").Data;
+        var mean = Require(weights, bn + ".running_mean").Data;
+        var variance = Require(weights, bn + ".running_var").Data;
+        long outChannels = w.Shape[0], perOut = w.Count / outChannels;
+        var folded = new float[w.Data.Length];
+        var bias = new float[outChannels];
+        for (int o = 0; o < outChannels; o++)
+        {
+            double scale = gamma[o] / Math.Sqrt(variance[o] + BatchNormEpsilon);
+            for (long i = 0; i < perOut; i++)
+                folded[o * perOut + i] = (float)(w.Data[o * perOut + i] * scale);
+            bias[o] = (float)(beta[o] - mean[o] * scale);
+        }
+        var wName = g.Initializer(conv + ".weight_folded", folded, w.Shape);
+        var bName = g.Initializer(conv + ".bias_folded", bias, outChannels);
+        long k = w.Shape[2];
+        return g.Node("Conv", [input, wName, bName], null,
+            OnnxGraphBuilder.Attr("kernel_shape", k, k), OnnxGraphBuilder.Attr("strides", stride, stride), OnnxGraphBuilder.Attr("pads", pad, pad, pad, pad));
+    }
+
+    private static WeightTensor Require(IReadOnlyDictionary<string, WeightTensor> weights, string name) =>
+        weights.TryGetValue(name, out var w) ? w : throw new ArgumentException($"The weights have no tensor '{name}'; is this an audioclf ResNet18 state dict?");
+}

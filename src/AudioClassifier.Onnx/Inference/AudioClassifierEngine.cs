@@ -1,0 +1,128 @@
+using AudioClassifier.Audio;
+using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Audio.Features;
+using AudioClassifier.Onnx.Contract;
+using Microsoft.Extensions.Logging;
+
+namespace AudioClassifier.Onnx.Inference;
+
+/// <summary>
+/// Classifies audio with an exported model: decodes and computes features with the shared front end using the spec
+/// from the model's own contract, cuts long clips into windows, scores them (through the dynamic batcher when it is
+/// on), and averages window probabilities into the clip's top-k. Thread-safe; create once and share.
+/// </summary>
+public sealed class AudioClassifierEngine : IDisposable
+{
+    private readonly OnnxModel _model;
+    private readonly InferenceBatcher? _batcher;
+    private readonly AudioFrontEnd _frontEnd;
+    private readonly LogMelExtractor _extractor;
+
+    public AudioClassifierEngine(AudioClassifierOptions options, ILogger<AudioClassifierEngine>? logger = null)
+    {
+        Options = options;
+        _model = OnnxModel.Load(options, logger);
+        _frontEnd = new AudioFrontEnd(_model.Contract.Features, new DecodeOptions { MaxDuration = TimeSpan.FromSeconds(options.MaxAudioSeconds) });
+        _extractor = LogMelExtractor.For(_model.Contract.Features);
+        if (options.DynamicBatching)
+        {
+            _batcher = new InferenceBatcher(_model, options, logger);
+            _batcher.BatchRun += n => BatchRun?.Invoke(n);
+        }
+    }
+
+    public AudioClassifierOptions Options { get; }
+
+    public ModelContract Contract => _model.Contract;
+
+    public string ExecutionProvider => _model.ExecutionProvider;
+
+    /// <summary>Windows waiting for a batch right now.</summary>
+    public int QueueDepth => _batcher?.QueueDepth ?? 0;
+
+    /// <summary>Raised with the size of every inference run.</summary>
+    public event Action<int>? BatchRun;
+
+    /// <summary>Decodes an encoded stream (WAV/MP3/Ogg, sniffed) and classifies it.</summary>
+    public Task<ClassificationResult> ClassifyAsync(Stream audio, int? topK = null, CancellationToken cancellationToken = default) =>
+        ClassifyAsync(_frontEnd.Decode(audio), topK, cancellationToken);
+
+    /// <summary>Classifies a decoded clip.</summary>
+    public async Task<ClassificationResult> ClassifyAsync(AudioClip clip, int? topK = null, CancellationToken cancellationToken = default)
+    {
+        var (inputs, windows, samples) = Prepare(clip);
+        var probabilities = await ScoreAsync(inputs, windows.Count, cancellationToken).ConfigureAwait(false);
+        return Summarise(probabilities, windows, samples, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds);
+    }
+
+    /// <summary>Classifies several clips with all their windows in shared runs (the batched path).</summary>
+    public async Task<IReadOnlyList<ClassificationResult>> ClassifyBatchAsync(IReadOnlyList<AudioClip> clips, int? topK = null, CancellationToken cancellationToken = default)
+    {
+        var prepared = clips.Select(Prepare).ToList();
+        int size = _model.InputSize, total = prepared.Sum(p => p.Windows.Count);
+        var inputs = new float[total * size];
+        int offset = 0;
+        foreach (var p in prepared)
+        {
+            Array.Copy(p.Inputs, 0, inputs, offset * size, p.Windows.Count * size);
+            offset += p.Windows.Count;
+        }
+        var probabilities = await ScoreAsync(inputs, total, cancellationToken).ConfigureAwait(false);
+        var results = new List<ClassificationResult>();
+        offset = 0;
+        for (int i = 0; i < clips.Count; i++)
+        {
+            int n = prepared[i].Windows.Count;
+            results.Add(Summarise(probabilities.AsSpan(offset * _model.Classes, n * _model.Classes).ToArray(), prepared[i].Windows, prepared[i].Samples, topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
+            offset += n;
+        }
+        return results;
+    }
+
+    /// <summary>The model input of the first window of a clip (what the model "sees"), for display.</summary>
+    public LogMel Features(AudioClip clip)
+    {
+        var samples = _frontEnd.ToModelRate(clip);
+        var w = ClipWindows.For(samples.Length, Contract.Features)[0];
+        return _extractor.Compute(samples.AsSpan(w.Start, w.Length));
+    }
+
+    /// <summary>Decodes a stream with this engine's limits.</summary>
+    public AudioClip Decode(Stream audio) => _frontEnd.Decode(audio);
+
+    private (float[] Inputs, IReadOnlyList<ClipWindow> Windows, int Samples) Prepare(AudioClip clip)
+    {
+        var samples = _frontEnd.ToModelRate(clip);
+        var windows = ClipWindows.For(samples.Length, Contract.Features);
+        int size = _model.InputSize;
+        var inputs = new float[windows.Count * size];
+        for (int i = 0; i < windows.Count; i++)
+            _extractor.Compute(samples.AsSpan(windows[i].Start, windows[i].Length), inputs.AsSpan(i * size, size));
+        return (inputs, windows, samples.Length);
+    }
+
+    private Task<float[]> ScoreAsync(float[] inputs, int count, CancellationToken cancellationToken) =>
+        _batcher is null ? Task.FromResult(_model.Run(inputs, count)) : _batcher.RunAsync(inputs, count, cancellationToken);
+
+    private ClassificationResult Summarise(float[] probabilities, IReadOnlyList<ClipWindow> windows, int samples, int topK, double duration)
+    {
+        int classes = _model.Classes;
+        double rate = Contract.Features.SampleRate;
+        var mean = new float[classes];
+        var timeline = new List<WindowResult>(windows.Count);
+        for (int w = 0; w < windows.Count; w++)
+        {
+            var p = probabilities.AsSpan(w * classes, classes);
+            for (int c = 0; c < classes; c++)
+                mean[c] += p[c] / windows.Count;
+            timeline.Add(new WindowResult(windows[w].Start / rate, Math.Min(windows[w].Start + windows[w].Length, samples) / rate, ClassificationResult.Rank(Contract.Labels, p, topK)));
+        }
+        return new ClassificationResult(ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider);
+    }
+
+    public void Dispose()
+    {
+        _batcher?.Dispose();
+        _model.Dispose();
+    }
+}

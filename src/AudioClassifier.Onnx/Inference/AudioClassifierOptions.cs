@@ -1,0 +1,58 @@
+namespace AudioClassifier.Onnx.Inference;
+
+/// <summary>Which ONNX Runtime execution provider to use.</summary>
+public enum ExecutionProviderPreference
+{
+    /// <summary>Try CUDA, fall back to CPU with a logged warning.</summary>
+    Auto,
+    /// <summary>CUDA or fail at load with the reason.</summary>
+    Cuda,
+    /// <summary>CPU only.</summary>
+    Cpu,
+}
+
+/// <summary>Engine settings, bindable from configuration (section "Classifier").</summary>
+public sealed record AudioClassifierOptions
+{
+    /// <summary>Path of the exported .onnx model.</summary>
+    public string ModelPath { get; init; } = "";
+    public ExecutionProviderPreference ExecutionProvider { get; init; } = ExecutionProviderPreference.Auto;
+    public int CudaDeviceId { get; init; }
+    /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core).</summary>
+    public int IntraOpThreads { get; init; }
+    /// <summary>Gather concurrent callers' windows into shared runs.</summary>
+    public bool DynamicBatching { get; init; } = true;
+    public int MaxBatchSize { get; init; } = 16;
+    /// <summary>Longest a window waits for others to join its batch.</summary>
+    public double MaxQueueDelayMilliseconds { get; init; } = 2;
+    /// <summary>Windows allowed to wait at once; more are refused immediately with <see cref="QueueFullException"/>.</summary>
+    public int MaxQueueLength { get; init; } = 256;
+    /// <summary>Longest audio accepted.</summary>
+    public double MaxAudioSeconds { get; init; } = 600;
+    public int DefaultTopK { get; init; } = 5;
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath))
+            throw new ArgumentException("Classifier:ModelPath is required.", nameof(ModelPath));
+        if (MaxBatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "must be at least 1.");
+        if (MaxQueueLength < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxQueueLength), MaxQueueLength, "must be at least 1.");
+        if (MaxQueueDelayMilliseconds < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxQueueDelayMilliseconds), MaxQueueDelayMilliseconds, "must be ≥ 0.");
+        if (MaxAudioSeconds <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxAudioSeconds), MaxAudioSeconds, "must be positive.");
+        if (IntraOpThreads < 0)
+            throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "must be ≥ 0.");
+    }
+}
+
+/// <summary>The batch queue is full; retry later (HTTP 503 with Retry-After).</summary>
+public sealed class QueueFullException(string message) : Exception(message);
+
+/// <summary>The requested execution provider cannot be used on this machine.</summary>
+public sealed class ExecutionProviderUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>The model file is missing, not ONNX, or does not match its contract.</summary>
+public sealed class ModelLoadException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,30 @@
+namespace AudioClassifier.Onnx.Inference;
+
+/// <summary>A label and its probability.</summary>
+public sealed record LabelScore(string Label, float Score);
+
+/// <summary>The model's view of one window of the clip.</summary>
+public sealed record WindowResult(double StartSeconds, double EndSeconds, IReadOnlyList<LabelScore> TopK);
+
+/// <summary>
+/// The answer for one clip: top-k labels with probabilities (mean over windows), the clip duration, the per-window
+/// timeline, and which model and execution provider produced it.
+/// </summary>
+public sealed record ClassificationResult(
+    IReadOnlyList<LabelScore> TopK,
+    double DurationSeconds,
+    IReadOnlyList<WindowResult> Timeline,
+    string ModelName,
+    string ModelVersion,
+    string ExecutionProvider)
+{
+    public LabelScore Top => TopK[0];
+
+    internal static IReadOnlyList<LabelScore> Rank(IReadOnlyList<string> labels, ReadOnlySpan<float> probabilities, int k)
+    {
+        var indices = Enumerable.Range(0, labels.Count).ToArray();
+        var copy = probabilities.ToArray();
+        Array.Sort(indices, (a, b) => copy[b].CompareTo(copy[a]));
+        return indices.Take(Math.Clamp(k, 1, labels.Count)).Select(i => new LabelScore(labels[i], copy[i])).ToList();
+    }
+}

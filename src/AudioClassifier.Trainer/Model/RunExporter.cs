@@ -1,0 +1,65 @@
+using System.Text.Json;
+using AudioClassifier.Audio.Features;
+using AudioClassifier.Onnx.Contract;
+using AudioClassifier.Onnx.Export;
+using AudioClassifier.Trainer.Native;
+using static TorchSharp.torch;
+
+namespace AudioClassifier.Trainer.Model;
+
+/// <summary>What to stamp on an exported model beyond what the run recorded.</summary>
+public sealed record ExportOptions(string Name, string Version, string? Dataset = null, string? License = null, string? AttributionFile = null, bool Float16 = false);
+
+/// <summary>
+/// Exports a training run (its best checkpoint and recorded classes, feature spec and metrics) to ONNX with the
+/// contract in the model's metadata; TorchSharp has no ONNX export, so the graph is written by
+/// <see cref="ResNet18OnnxExporter"/> from the checkpoint's tensors.
+/// </summary>
+public static class RunExporter
+{
+    public static ModelContract Export(string runDirectory, string outputPath, ExportOptions options)
+    {
+        var configFile = Path.Combine(runDirectory, "config.json");
+        var checkpoint = Path.Combine(runDirectory, "best.dat");
+        if (!File.Exists(configFile) || !File.Exists(checkpoint))
+            throw new FileNotFoundException($"{runDirectory} is not a training run (config.json and best.dat are required).");
+        using var config = JsonDocument.Parse(File.ReadAllText(configFile));
+        var root = config.RootElement;
+        var classes = root.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var spec = FeatureSpecJson.Deserialize(root.GetProperty("feature_spec_json").GetString()!);
+        var dataset = root.GetProperty("dataset");
+        var metricsFile = Path.Combine(runDirectory, "metrics.json");
+
+        TorchRuntime.EnsureLoaded();
+        using var model = new AudioResNet18(classes.Count, 0);
+        model.load(checkpoint);
+        var weights = Weights(model);
+        var contract = new ModelContract
+        {
+            Labels = classes,
+            Features = spec,
+            ModelName = options.Name,
+            ModelVersion = options.Version,
+            Dataset = options.Dataset ?? $"{dataset.GetProperty("root").GetString()} ({dataset.GetProperty("layout").GetString()}, {dataset.GetProperty("clips").GetInt32()} clips, {dataset.GetProperty("split").GetString()})",
+            DatasetLicense = options.License ?? "",
+            TrainedAt = File.GetLastWriteTimeUtc(checkpoint),
+            MetricsJson = File.Exists(metricsFile) ? Compact(File.ReadAllText(metricsFile)) : "{}",
+        };
+        ResNet18OnnxExporter.Export(weights, contract, outputPath, options.Float16);
+        if (options.AttributionFile is { } attribution)
+            File.Copy(attribution, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "ATTRIBUTION.md"), overwrite: true);
+        return contract;
+    }
+
+    /// <summary>The network's parameters and buffers as plain arrays.</summary>
+    public static Dictionary<string, WeightTensor> Weights(AudioResNet18 model) =>
+        model.state_dict()
+            .Where(p => p.Value.dtype == ScalarType.Float32)
+            .ToDictionary(p => p.Key, p => new WeightTensor(p.Value.cpu().data<float>().ToArray(), p.Value.shape));
+
+    private static string Compact(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return JsonSerializer.Serialize(doc.RootElement);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Onnx.Inference;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AudioClassifier.Onnx.Tests;
+
+/// <summary>Windowing, dynamic batching, queue limits and execution providers on a real ONNX Runtime session.</summary>
+public sealed class EngineTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-engine-").FullName;
+    private readonly string _model;
+
+    public EngineTests() => _model = TestModels.Write(_dir);
+
+    private AudioClassifierOptions Options(bool batching = true) => new()
+    {
+        ModelPath = _model, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = batching, MaxQueueDelayMilliseconds = 20, IntraOpThreads = 1,
+    };
+
+    private static AudioClip Noise(double seconds, int seed, int rate = 22050)
+    {
+        var rng = new Random(seed);
+        var samples = Enumerable.Range(0, (int)(seconds * rate)).Select(i => (float)(0.3 * Math.Sin(i * (0.01 + seed * 0.003)) + 0.05 * (rng.NextDouble() - 0.5))).ToArray();
+        return new AudioClip(samples, rate, 1, AudioFormat.Wav);
+    }
+
+    [Fact]
+    public void TwelveSecondClipIsCutIntoOverlappingWindows()
+    {
+        var spec = TestModels.SmallSpec with { WindowSeconds = 5, WindowHopSeconds = 2.5 };
+        var windows = ClipWindows.For(12 * spec.SampleRate, spec);
+        Assert.Equal([0.0, 2.5, 5.0, 7.0], windows.Select(w => (double)w.Start / spec.SampleRate));
+        Assert.All(windows, w => Assert.Equal(5 * spec.SampleRate, w.Length));
+        Assert.Single(ClipWindows.For(3 * spec.SampleRate, spec));
+    }
+
+    [Fact]
+    public async Task ClassifyReturnsTopKAndTheTimeline()
+    {
+        using var engine = new AudioClassifierEngine(Options(batching: false));
+        var result = await engine.ClassifyAsync(Noise(4.6, 1), topK: 2);
+        Assert.Equal(2, result.TopK.Count);
+        Assert.True(result.TopK[0].Score >= result.TopK[1].Score);
+        Assert.Contains(result.Top.Label, TestModels.Labels);
+        // 2 s windows every 1 s over 4.6 s: starts 0, 1, 2, then one aligned to the end (0.6 s > half a hop left).
+        Assert.Equal([0.0, 1.0, 2.0, 2.6], result.Timeline.Select(w => Math.Round(w.StartSeconds, 3)));
+        Assert.Equal(4.6, result.Timeline[^1].EndSeconds, 3);
+        Assert.Equal(4.6, result.DurationSeconds, 3);
+        Assert.Equal("CPUExecutionProvider", result.ExecutionProvider);
+        var full = await engine.ClassifyAsync(Noise(4.6, 1), topK: 3);
+        Assert.Equal(1.0, full.TopK.Sum(s => s.Score), 4);
+        // The clip's probabilities are the mean of its windows'.
+        foreach (var label in TestModels.Labels)
+        {
+            double mean = full.Timeline.Average(w => w.TopK.Single(s => s.Label == label).Score);
+            Assert.Equal(mean, full.TopK.Single(s => s.Label == label).Score, 4);
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentCallersShareRunsWithIdenticalResults()
+    {
+        var clips = Enumerable.Range(0, 12).Select(i => Noise(1.5, i)).ToList();
+        using var plain = new AudioClassifierEngine(Options(batching: false));
+        var expected = new List<ClassificationResult>();
+        foreach (var c in clips)
+            expected.Add(await plain.ClassifyAsync(c, 3));
+
+        using var batched = new AudioClassifierEngine(Options(batching: true));
+        var sizes = new ConcurrentBag<int>();
+        batched.BatchRun += sizes.Add;
+        var results = await Task.WhenAll(clips.Select(c => Task.Run(() => batched.ClassifyAsync(c, 3))));
+
+        Assert.Contains(sizes, s => s > 1);
+        Assert.Equal(clips.Count, sizes.Sum());
+        for (int i = 0; i < clips.Count; i++)
+        {
+            Assert.Equal(expected[i].TopK.Select(s => s.Label), results[i].TopK.Select(s => s.Label));
+            Assert.All(expected[i].TopK.Zip(results[i].TopK), p => Assert.Equal(p.First.Score, p.Second.Score, 5));
+        }
+    }
+
+    [Fact]
+    public async Task BatchedPathMatchesSingleClips()
+    {
+        using var engine = new AudioClassifierEngine(Options(batching: false));
+        var clips = new[] { Noise(1, 1), Noise(3.2, 2), Noise(0.4, 3) };
+        var batch = await engine.ClassifyBatchAsync(clips, 3);
+        for (int i = 0; i < clips.Length; i++)
+        {
+            var single = await engine.ClassifyAsync(clips[i], 3);
+            Assert.Equal(single.TopK.Select(s => s.Label), batch[i].TopK.Select(s => s.Label));
+            Assert.Equal(single.Timeline.Count, batch[i].Timeline.Count);
+        }
+    }
+
+    [Fact]
+    public async Task FullQueueIsRefusedImmediately()
+    {
+        using var engine = new AudioClassifierEngine(Options() with { MaxQueueLength = 1, MaxQueueDelayMilliseconds = 500, MaxBatchSize = 64 });
+        var first = engine.ClassifyAsync(Noise(1, 1));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<QueueFullException>(() => engine.ClassifyAsync(Noise(1, 2)));
+        Assert.True(watch.ElapsedMilliseconds < 200, $"refusal took {watch.ElapsedMilliseconds} ms");
+        Assert.Contains("queue is full", e.Message);
+        Assert.Equal(3, (await first).TopK.Count);
+        Assert.Equal(3, (await engine.ClassifyAsync(Noise(1, 3))).TopK.Count);
+    }
+
+    [Fact]
+    public void CudaModeFailsClearlyWithoutAGpuAndAutoFallsBack()
+    {
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => new AudioClassifierEngine(Options() with { ExecutionProvider = ExecutionProviderPreference.Cuda }));
+        Assert.Contains("CUDA cannot be used", e.Message);
+        using var auto = new AudioClassifierEngine(Options() with { ExecutionProvider = ExecutionProviderPreference.Auto });
+        Assert.Equal("CPUExecutionProvider", auto.ExecutionProvider);
+    }
+
+    [Fact]
+    public async Task RegistersForDependencyInjection()
+    {
+        using var provider = new ServiceCollection().AddAudioClassifier(Options()).BuildServiceProvider();
+        var engine = provider.GetRequiredService<AudioClassifierEngine>();
+        Assert.Same(engine, provider.GetRequiredService<AudioClassifierEngine>());
+        var wav = WavBuilder.Pcm16(WavBuilder.Sine(16000, 1.0, 440), 16000, 1);
+        var result = await engine.ClassifyAsync(new MemoryStream(wav));
+        Assert.Equal(3, result.TopK.Count);
+    }
+
+    [Fact]
+    public async Task ClassifiesRealEncodedAudio()
+    {
+        using var engine = new AudioClassifierEngine(Options(batching: false));
+        var ogg = Directory.GetFiles(SharedData.Path("datasets", "esc10"), "*.ogg", SearchOption.AllDirectories).Order().First();
+        await using var stream = File.OpenRead(ogg);
+        var result = await engine.ClassifyAsync(stream);
+        Assert.InRange(result.DurationSeconds, 4.9, 5.1);
+        Assert.Equal(4, result.Timeline.Count); // 5 s with 2 s windows every 1 s: 0, 1, 2, 3
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
