@@ -10,5 +10,6 @@ public static class AudioClfCommand
         new("audioclf: audio classification tools (features, classification, training).")
         {
             FeaturesCommand.Create(),
+            ClassifyCommand.Create(),
         };
 }

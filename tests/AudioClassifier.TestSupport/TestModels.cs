@@ -2,7 +2,7 @@ using AudioClassifier.Audio.Features;
 using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Export;
 
-namespace AudioClassifier.Onnx.Tests;
+namespace AudioClassifier.TestSupport;
 
 /// <summary>Real ONNX models written by the exporter from seeded random ResNet18 weights (no training framework).</summary>
 public static class TestModels

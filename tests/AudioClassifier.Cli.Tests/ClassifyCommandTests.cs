@@ -1,0 +1,59 @@
+namespace AudioClassifier.Cli.Tests;
+
+/// <summary><c>audioclf classify</c> on real clips with a real exported model.</summary>
+public sealed class ClassifyCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-classify-").FullName;
+    private readonly string _model;
+
+    public ClassifyCommandTests() => _model = TestModels.Write(_dir);
+
+    [Fact]
+    public void ClassifiesOneFileToStdout()
+    {
+        var ogg = Directory.GetFiles(SharedData.Path("datasets", "esc10", "002 - Rain"), "*.ogg").Order().First();
+        var (code, output, error) = CliRunner.Run("classify", ogg, "--model", _model, "--top-k", "2", "--provider", "cpu");
+        Assert.True(code == 0, error);
+        var lines = output.Trim().Split('\n');
+        Assert.Equal("path,label,score,label_2,score_2", lines[0].Trim());
+        var cells = lines[1].Trim().Split(',');
+        Assert.Equal(ogg, cells[0]);
+        Assert.Contains(cells[1], TestModels.Labels);
+        Assert.InRange(double.Parse(cells[2], System.Globalization.CultureInfo.InvariantCulture), 0, 1);
+    }
+
+    [Fact]
+    public void ClassifiesAFolderToCsvWithProgress()
+    {
+        var folder = SharedData.Path("datasets", "urbansound8k-mini", "audio");
+        var csv = Path.Combine(_dir, "preds.csv");
+        var (code, output, error) = CliRunner.Run("classify", folder, "--model", _model, "--out", csv, "-k", "3", "--provider", "cpu");
+        Assert.True(code == 0, error);
+        Assert.Contains("15 clip(s) classified", output);
+        Assert.Contains("classifying [", error);
+        var rows = File.ReadAllLines(csv);
+        Assert.Equal(16, rows.Length);
+        Assert.Equal("path,label,score,label_2,score_2,label_3,score_3", rows[0]);
+    }
+
+    [Fact]
+    public void BadFilesAreReportedAndTheRestClassified()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "mixed")).FullName;
+        File.WriteAllText(Path.Combine(folder, "broken.wav"), "not audio");
+        File.WriteAllBytes(Path.Combine(folder, "tone.wav"), WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1));
+        var (code, output, error) = CliRunner.Run("classify", folder, "--model", _model, "--provider", "cpu");
+        Assert.Equal(ExitCodes.BadAudio, code);
+        Assert.Contains("broken.wav: cannot decode (UnsupportedFormat)", error);
+        Assert.Contains("tone.wav", output);
+    }
+
+    [Fact]
+    public void MissingModelOrInputIsAUsageError()
+    {
+        Assert.Equal(ExitCodes.InvalidArguments, CliRunner.Run("classify", _dir, "--model", Path.Combine(_dir, "none.onnx")).ExitCode);
+        Assert.Equal(ExitCodes.InvalidArguments, CliRunner.Run("classify", Path.Combine(_dir, "nothing"), "--model", _model).ExitCode);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

@@ -1,0 +1,76 @@
+using AudioClassifier.Audio.Features;
+using AudioClassifier.Onnx.Contract;
+using AudioClassifier.Onnx.Inference;
+using AudioClassifier.Trainer.Model;
+using AudioClassifier.Trainer.Training;
+using Microsoft.ML.OnnxRuntime;
+using static TorchSharp.torch;
+
+namespace AudioClassifier.Trainer.Tests;
+
+/// <summary>A model trained for a few steps, exported, gives the same logits in ONNX Runtime as in TorchSharp.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class ExportParityTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-export-").FullName;
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    public void OnnxLogitsMatchTorchSharp(int batch)
+    {
+        var (run, spec) = TrainBriefly();
+        var onnx = Path.Combine(_dir, $"model-{batch}.onnx");
+        var contract = RunExporter.Export(run, onnx, new ExportOptions("parity", "0.1"));
+        Assert.Equal(spec, contract.Features);
+
+        using var model = new AudioResNet18(contract.Labels.Count, 0);
+        model.load(Path.Combine(run, "best.dat"));
+        model.eval();
+        var rng = new Random(batch);
+        var input = Enumerable.Range(0, batch * spec.NMels * spec.Frames).Select(_ => (float)(-60 + 40 * rng.NextDouble())).ToArray();
+        float[] expected;
+        using (no_grad())
+        using (var x = tensor(input, [batch, 1, spec.NMels, spec.Frames]))
+        using (var y = model.forward(x))
+            expected = y.data<float>().ToArray();
+
+        using var session = new InferenceSession(onnx);
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [batch, 1, spec.NMels, spec.Frames]);
+        using var outputs = session.Run(new RunOptions(), [ModelContract.InputName], [value], [ModelContract.LogitsOutput]);
+        var actual = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+
+        double scale = expected.Max(Math.Abs);
+        double worst = expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(worst <= 1e-4 * scale, $"max |Δlogit| {worst:E2} vs max |logit| {scale:E2}");
+    }
+
+    [Fact]
+    public void ExportedRunLoadsInTheEngineWithItsContract()
+    {
+        var (run, spec) = TrainBriefly();
+        var onnx = Path.Combine(_dir, "engine.onnx");
+        RunExporter.Export(run, onnx, new ExportOptions("esc-test", "2.0", License: "CC BY 3.0 test", AttributionFile: SharedData.Path("datasets", "esc10", "README.md")));
+        using var model = OnnxModel.Load(new AudioClassifierOptions { ModelPath = onnx, ExecutionProvider = ExecutionProviderPreference.Cpu });
+        Assert.Equal(["Dog bark", "Rain"], model.Contract.Labels);
+        Assert.Equal(spec, model.Contract.Features);
+        Assert.Equal("CC BY 3.0 test", model.Contract.DatasetLicense);
+        Assert.Contains("accuracy", model.Contract.MetricsJson);
+        Assert.True(File.Exists(Path.Combine(_dir, "model-card.md")));
+        Assert.True(File.Exists(Path.Combine(_dir, "ATTRIBUTION.md")));
+    }
+
+    private (string Run, FeatureSpec Spec) TrainBriefly()
+    {
+        var data = TinyDatasets.Folders(Path.Combine(_dir, "data-" + Guid.NewGuid().ToString("N")), 2, 2, 1, 2);
+        var spec = FeatureSpec.Default with { NMels = 64, Frames = 108 };
+        var config = TrainingConfig.DefaultRecipe with
+        {
+            Dataset = data, ValFolds = [2], Epochs = 1, BatchSize = 2, Threads = 2, Features = spec, TensorBoardSamples = 0,
+            RunsDir = Path.Combine(_dir, "runs"), RunName = Guid.NewGuid().ToString("N"), CacheDir = Path.Combine(_dir, "cache"),
+        };
+        return (new ModelTrainer(config, TextWriter.Null).Run().RunDirectory, spec);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
