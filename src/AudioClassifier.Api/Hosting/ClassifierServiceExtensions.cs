@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AudioClassifier.Api.Endpoints;
+using AudioClassifier.Api.Observability;
+using AudioClassifier.Onnx.Inference;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Polly;
+
+namespace AudioClassifier.Api.Hosting;
+
+/// <summary>The service's registrations and request pipeline, so Program.cs stays a composition root.</summary>
+public static class ClassifierServiceExtensions
+{
+    public const string DefaultModelPath = "models/esc10-resnet18.onnx";
+
+    /// <summary>Options, limits, JSON, problem details, Swagger, resilience, the model host and metrics.</summary>
+    public static WebApplicationBuilder AddClassifierService(this WebApplicationBuilder builder)
+    {
+        var service = builder.Configuration.GetSection("Service").Get<ServiceOptions>() ?? new ServiceOptions();
+        var classifier = builder.Configuration.GetSection("Classifier").Get<AudioClassifierOptions>() ?? new AudioClassifierOptions();
+        classifier = classifier with { ModelPath = ResolveModelPath(string.IsNullOrWhiteSpace(classifier.ModelPath) ? DefaultModelPath : classifier.ModelPath, builder.Environment.ContentRootPath) };
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls("http://0.0.0.0:8080");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = service.MaxBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.Services.Configure<FormOptions>(f =>
+        {
+            f.MultipartBodyLengthLimit = service.MaxBodyBytes;
+            f.BufferBodyLengthLimit = service.MaxBodyBytes;
+            f.MemoryBufferThreshold = (int)Math.Min(int.MaxValue, service.MaxBodyBytes); // uploads stay in memory: no temp files
+        });
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(service.ShutdownDrainSeconds));
+        builder.Services.ConfigureHttpJsonOptions(j =>
+        {
+            j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            j.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(j => j.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.AddProblemDetails();
+
+        builder.Services.AddSingleton(Options.Create(service));
+        builder.Services.AddSingleton(classifier);
+        builder.Services.AddSingleton<ServiceMetrics>();
+        builder.Services.AddSingleton<ShutdownState>();
+        builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        builder.Services.AddKeyedSingleton("inference", (_, _) => new ResiliencePipelineBuilder()
+            .AddTimeout(TimeSpan.FromSeconds(service.InferenceTimeoutSeconds))
+            .Build());
+
+        builder.Services.AddEndpointsApiExplorer();
+        builder.Services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "AudioClassifier API",
+                Version = "v1",
+                Description = "Classify audio clips (WAV, MP3, Ogg Vorbis) with an ONNX ResNet18 on log-mel spectrograms. Errors are RFC 7807 problem+json.",
+            });
+            o.OperationFilter<ClassifyRequestBodyFilter>();
+        });
+        return builder;
+    }
+
+    /// <summary>Error handling, request metrics and Swagger UI.</summary>
+    public static WebApplication UseClassifierPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        var metrics = app.Services.GetRequiredService<ServiceMetrics>();
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/classify"))
+            {
+                await next(context);
+                return;
+            }
+            var watch = Stopwatch.StartNew();
+            await next(context);
+            metrics.RequestCompleted(context.Response.StatusCode, watch.Elapsed.TotalSeconds);
+        });
+        app.UseSwagger();
+        app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "AudioClassifier API v1"));
+        return app;
+    }
+
+    /// <summary>A relative model path is looked up from the working directory, then the content root and their parents.</summary>
+    public static string ResolveModelPath(string path, string contentRoot)
+    {
+        if (Path.IsPathRooted(path))
+            return path;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), contentRoot, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, path);
+                if (File.Exists(candidate))
+                    return candidate;
+            }
+        }
+        return Path.GetFullPath(path);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+
+namespace AudioClassifier.Api.Observability;
+
+/// <summary>
+/// The service's Prometheus metrics: request counts by status, latency histograms (end-to-end, decode + features,
+/// inference), batch sizes, queue depth, audio seconds processed, model readiness and the execution provider.
+/// </summary>
+public sealed class ServiceMetrics
+{
+    private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] BatchBuckets = [1, 2, 4, 8, 16, 32, 64];
+
+    private readonly ConcurrentDictionary<int, long> _requests = new();
+    private readonly Histogram _requestSeconds = new(LatencyBuckets);
+    private readonly Histogram _featureSeconds = new(LatencyBuckets);
+    private readonly Histogram _inferenceSeconds = new(LatencyBuckets);
+    private readonly Histogram _batchSize = new(BatchBuckets);
+    private long _audioMicroseconds;
+    private long _clientDisconnects;
+
+    public void RequestCompleted(int status, double seconds)
+    {
+        _requests.AddOrUpdate(status, 1, (_, n) => n + 1);
+        _requestSeconds.Observe(seconds);
+    }
+
+    public void FeaturesComputed(double seconds, double audioSeconds)
+    {
+        _featureSeconds.Observe(seconds);
+        Interlocked.Add(ref _audioMicroseconds, (long)(audioSeconds * 1e6));
+    }
+
+    public void InferenceCompleted(double seconds) => _inferenceSeconds.Observe(seconds);
+
+    public void BatchRun(int size) => _batchSize.Observe(size);
+
+    public void ClientDisconnected() => Interlocked.Increment(ref _clientDisconnects);
+
+    /// <summary>The Prometheus text exposition (version 0.0.4).</summary>
+    public string Render(int queueDepth, bool ready, string? provider, string? model)
+    {
+        var s = new StringBuilder();
+        s.AppendLine("# HELP audioclf_requests_total Classification requests by HTTP status.");
+        s.AppendLine("# TYPE audioclf_requests_total counter");
+        foreach (var (status, n) in _requests.OrderBy(p => p.Key))
+            s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_requests_total{{status=\"{status}\"}} {n}");
+        _requestSeconds.Render(s, "audioclf_request_duration_seconds", "End-to-end /classify latency.");
+        _featureSeconds.Render(s, "audioclf_decode_features_duration_seconds", "Decode + resample + log-mel time per request.");
+        _inferenceSeconds.Render(s, "audioclf_inference_duration_seconds", "Time waiting for and running inference per request.");
+        _batchSize.Render(s, "audioclf_batch_size", "Windows per ONNX Runtime run.");
+        s.AppendLine("# HELP audioclf_queue_depth Windows waiting for a batch.");
+        s.AppendLine("# TYPE audioclf_queue_depth gauge");
+        s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_queue_depth {queueDepth}");
+        s.AppendLine("# HELP audioclf_audio_seconds_total Seconds of audio classified.");
+        s.AppendLine("# TYPE audioclf_audio_seconds_total counter");
+        s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_audio_seconds_total {Interlocked.Read(ref _audioMicroseconds) / 1e6:0.######}");
+        s.AppendLine("# HELP audioclf_client_disconnects_total Requests abandoned by the client.");
+        s.AppendLine("# TYPE audioclf_client_disconnects_total counter");
+        s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_client_disconnects_total {Interlocked.Read(ref _clientDisconnects)}");
+        s.AppendLine("# HELP audioclf_model_ready 1 when a model is loaded and warmed up.");
+        s.AppendLine("# TYPE audioclf_model_ready gauge");
+        s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_model_ready {(ready ? 1 : 0)}");
+        s.AppendLine("# HELP audioclf_model_info The model and execution provider in use.");
+        s.AppendLine("# TYPE audioclf_model_info gauge");
+        if (ready)
+            s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_model_info{{model=\"{model}\",provider=\"{provider}\"}} 1");
+        return s.ToString();
+    }
+
+    /// <summary>A cumulative histogram with fixed buckets.</summary>
+    private sealed class Histogram(double[] buckets)
+    {
+        private readonly long[] _counts = new long[buckets.Length + 1];
+        private long _count;
+        private long _sumMicros;
+
+        public void Observe(double value)
+        {
+            int i = 0;
+            while (i < buckets.Length && value > buckets[i])
+                i++;
+            Interlocked.Increment(ref _counts[i]);
+            Interlocked.Increment(ref _count);
+            Interlocked.Add(ref _sumMicros, (long)(value * 1e6));
+        }
+
+        public void Render(StringBuilder s, string name, string help)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"# HELP {name} {help}");
+            s.AppendLine(CultureInfo.InvariantCulture, $"# TYPE {name} histogram");
+            long cumulative = 0;
+            for (int i = 0; i < buckets.Length; i++)
+            {
+                cumulative += Interlocked.Read(ref _counts[i]);
+                s.AppendLine(CultureInfo.InvariantCulture, $"{name}_bucket{{le=\"{buckets[i]}\"}} {cumulative}");
+            }
+            cumulative += Interlocked.Read(ref _counts[^1]);
+            s.AppendLine(CultureInfo.InvariantCulture, $"{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+            s.AppendLine(CultureInfo.InvariantCulture, $"{name}_sum {Interlocked.Read(ref _sumMicros) / 1e6:0.######}");
+            s.AppendLine(CultureInfo.InvariantCulture, $"{name}_count {Interlocked.Read(ref _count)}");
+        }
+    }
+}
