@@ -8,6 +8,7 @@ need=()
 command -v sox >/dev/null 2>&1 || need+=(sox)
 command -v lame >/dev/null 2>&1 || need+=(lame)
 command -v g++ >/dev/null 2>&1 || need+=(g++)   # builds the TorchSharp libstdc++ shim
+command -v npx >/dev/null 2>&1 || need+=(nodejs npm)   # runs the OpenAPI linter
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing ${need[*]} (apt)"
   sudo_cmd=""
@@ -18,6 +19,9 @@ fi
 
 echo "==> building"
 dotnet build AudioClassifier.slnx -c Release -nologo -v quiet
+
+echo "==> linting openapi.yaml (@redocly/cli)"
+npx --yes @redocly/cli@2.77.0 lint openapi.yaml --format stylish
 
 echo "==> testing"
 log=$(mktemp)

@@ -26,7 +26,9 @@ public static class InferenceProtocolEndpoints
                     [new TensorMetadata(ModelContract.LogitsOutput, "FP32", [-1, c.Labels.Count]), new TensorMetadata(ModelContract.ProbabilitiesOutput, "FP32", [-1, c.Labels.Count])],
                     c.Labels, engine.ExecutionProvider));
             })
-            .WithName("V2ModelMetadata").WithSummary("Model metadata: inputs, outputs and labels.");
+            .WithName("V2ModelMetadata").WithSummary("Model metadata: inputs, outputs and labels.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

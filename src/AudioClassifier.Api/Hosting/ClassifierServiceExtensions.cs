@@ -66,6 +66,15 @@ public static class ClassifierServiceExtensions
                 Description = "Classify audio clips (WAV, MP3, Ogg Vorbis) with an ONNX ResNet18 on log-mel spectrograms. Errors are RFC 7807 problem+json.",
             });
             o.OperationFilter<ClassifyRequestBodyFilter>();
+            o.AddSecurityDefinition(OpenApiDocumentFilter.ApiKeyScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = service.ApiKeyHeader,
+                Description = "Required on /classify only when the service is configured with Service:ApiKey.",
+            });
+            o.DocumentFilter<OpenApiDocumentFilter>();
+            o.OperationFilter<OpenApiDocumentFilter>();
         });
         return builder;
     }

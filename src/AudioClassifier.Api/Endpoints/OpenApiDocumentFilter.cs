@@ -1,0 +1,34 @@
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace AudioClassifier.Api.Endpoints;
+
+/// <summary>
+/// Completes the generated document: the default server, tag descriptions, and security — the optional API key on
+/// /classify, and an explicit "no authentication" on health, metadata and metrics, which stay open.
+/// </summary>
+public sealed class OpenApiDocumentFilter : IDocumentFilter, IOperationFilter
+{
+    public const string ApiKeyScheme = "ApiKey";
+
+    private static readonly Dictionary<string, string> TagDescriptions = new()
+    {
+        ["Classification"] = "Classify audio clips.",
+        ["Health"] = "Liveness and readiness probes.",
+        ["Open Inference Protocol v2"] = "KServe v2 health and model metadata paths.",
+        ["Observability"] = "Prometheus metrics.",
+    };
+
+    public void Apply(OpenApiDocument document, DocumentFilterContext context)
+    {
+        document.Servers = [new OpenApiServer { Url = "http://localhost:8080", Description = "Local service (default port)" }];
+        document.Tags = TagDescriptions.Select(t => new OpenApiTag { Name = t.Key, Description = t.Value }).ToHashSet();
+    }
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        operation.Security = operation.OperationId == "Classify"
+            ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }]
+            : [new OpenApiSecurityRequirement()];
+    }
+}

@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace AudioClassifier.Api.Tests;
+
+/// <summary>/classify end to end over HTTP on a real Kestrel: every format, both upload styles, every error status.</summary>
+public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+{
+    private HttpClient Client => fixture.Client;
+
+    public static TheoryData<string, string> Uploads() => new()
+    {
+        { "wav", "audio/wav" }, { "mp3", "audio/mpeg" }, { "ogg", "audio/ogg" }, { "wav", "application/octet-stream" },
+    };
+
+    private static byte[] Bytes(string format) => format switch { "wav" => Clips.Wav, "mp3" => Clips.Mp3, _ => Clips.Ogg };
+
+    [Theory]
+    [MemberData(nameof(Uploads))]
+    public async Task ClassifiesMultipartUploads(string format, string contentType)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(Bytes(format));
+        file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        form.Add(file, "file", "clip." + format);
+        var response = await Client.PostAsync("/classify?top_k=2", form);
+        await AssertClassified(response, 2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Uploads))]
+    public async Task ClassifiesRawBodies(string format, string contentType)
+    {
+        var body = new ByteArrayContent(Bytes(format));
+        body.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        await AssertClassified(await Client.PostAsync("/classify", body), 3);
+    }
+
+    [Fact]
+    public async Task WindowsParameterReturnsTheTimeline()
+    {
+        var response = await Client.PostAsync("/classify?windows=true&top_k=1", Raw(Clips.LongWav));
+        var json = await AssertClassified(response, 1);
+        var windows = json.GetProperty("windows");
+        // 12 s with the test model's 2 s windows every 1 s: starts 0..10 (11 windows).
+        Assert.Equal(11, windows.GetArrayLength());
+        Assert.Equal(10.0, windows[10].GetProperty("start_seconds").GetDouble(), 3);
+        Assert.Equal(12.0, json.GetProperty("duration_seconds").GetDouble(), 3);
+        var without = await AssertClassified(await Client.PostAsync("/classify", Raw(Clips.Wav)), 3);
+        Assert.Equal(JsonValueKind.Null, without.GetProperty("windows").ValueKind);
+    }
+
+    public static TheoryData<byte[], string, HttpStatusCode, string> BadInputs() => new()
+    {
+        { Clips.Wav[..(Clips.Wav.Length / 2)], "audio/wav", HttpStatusCode.BadRequest, "truncated" },
+        { "fLaC\0\0\0\"xxxxxxxxxxxx"u8.ToArray(), "audio/wav", HttpStatusCode.UnsupportedMediaType, "FLAC" },
+        { "hello"u8.ToArray(), "text/plain", HttpStatusCode.UnsupportedMediaType, "text/plain" },
+        { WavBuilder.Build(1, 1, 16000, 16, []), "audio/wav", HttpStatusCode.UnprocessableEntity, "no complete sample frames" },
+        { [], "audio/wav", HttpStatusCode.UnprocessableEntity, "empty" },
+        { WavBuilder.Pcm16(WavBuilder.Sine(8000, 31, 440), 8000, 1), "audio/wav", HttpStatusCode.UnprocessableEntity, "maximum is 30 s" },
+        { WavBuilder.Build(1, 12, 16000, 16, new byte[2400]), "audio/wav", HttpStatusCode.UnprocessableEntity, "12 channels" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task BadInputGetsAPreciseProblem(byte[] body, string contentType, HttpStatusCode status, string mentions)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        var response = await Client.PostAsync("/classify", content);
+        await AssertProblem(response, status, mentions);
+    }
+
+    [Fact]
+    public async Task TooLargeUploadsGet413()
+    {
+        // The service refuses before reading the body; a client sending Expect: 100-continue (as curl does for large
+        // uploads) gets the 413 without transferring it.
+        var big = new byte[5_000_000];
+        Clips.Wav.CopyTo(big, 0);
+        using var raw = new HttpRequestMessage(HttpMethod.Post, "/classify") { Content = Raw(big) };
+        raw.Headers.ExpectContinue = true;
+        await AssertProblem(await Client.SendAsync(raw), HttpStatusCode.RequestEntityTooLarge, "4000000 bytes");
+        using var multipart = new HttpRequestMessage(HttpMethod.Post, "/classify") { Content = new MultipartFormDataContent { { new ByteArrayContent(big), "file", "big.wav" } } };
+        multipart.Headers.ExpectContinue = true;
+        await AssertProblem(await Client.SendAsync(multipart), HttpStatusCode.RequestEntityTooLarge, "exceeds");
+    }
+
+    [Fact]
+    public async Task MultipartWithoutFileAndBadTopKAre400()
+    {
+        using var form = new MultipartFormDataContent { { new StringContent("x"), "other" } };
+        await AssertProblem(await Client.PostAsync("/classify", form), HttpStatusCode.BadRequest, "'file'");
+        await AssertProblem(await Client.PostAsync("/classify?top_k=0", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k must be between 1 and 3");
+        await AssertProblem(await Client.PostAsync("/classify?top_k=9", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k");
+    }
+
+    [Fact]
+    public async Task HealthMetadataAndMetricsAnswer()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/healthz/live")).StatusCode);
+        var ready = await Client.GetFromJsonAsync<JsonElement>("/healthz/ready");
+        Assert.Equal("test-resnet18", ready.GetProperty("model").GetString());
+        Assert.Equal("CPUExecutionProvider", ready.GetProperty("execution_provider").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/v2/health/live")).StatusCode);
+        Assert.True((await Client.GetFromJsonAsync<JsonElement>("/v2/health/ready")).GetProperty("ready").GetBoolean());
+
+        var meta = await Client.GetFromJsonAsync<JsonElement>("/v2/models/test-resnet18");
+        Assert.Equal("log_mel", meta.GetProperty("inputs")[0].GetProperty("name").GetString());
+        Assert.Equal([-1, 1, 32, 44], meta.GetProperty("inputs")[0].GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal(["dog", "rain", "siren"], meta.GetProperty("labels").EnumerateArray().Select(e => e.GetString()));
+        await AssertProblem(await Client.GetAsync("/v2/models/other"), HttpStatusCode.NotFound, "test-resnet18");
+
+        await Client.PostAsync("/classify", Raw(Clips.Wav));
+        var metrics = await Client.GetStringAsync("/metrics");
+        Assert.Matches(@"audioclf_requests_total\{status=""200""\} [1-9]", metrics);
+        Assert.Contains("audioclf_request_duration_seconds_bucket", metrics);
+        Assert.Contains("audioclf_inference_duration_seconds_count", metrics);
+        Assert.Contains("audioclf_decode_features_duration_seconds_sum", metrics);
+        Assert.Contains("audioclf_batch_size_bucket", metrics);
+        Assert.Contains("audioclf_queue_depth 0", metrics);
+        Assert.Contains("audioclf_audio_seconds_total", metrics);
+        Assert.Contains("provider=\"CPUExecutionProvider\"", metrics);
+    }
+
+    [Fact]
+    public async Task SwaggerUiAndDocumentAreServed()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/swagger/index.html")).StatusCode);
+        var yaml = await Client.GetStringAsync("/swagger/v1/swagger.yaml");
+        Assert.Contains("multipart/form-data", yaml);
+        Assert.Contains("format: binary", yaml);
+    }
+
+    private static ByteArrayContent Raw(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return content;
+    }
+
+    private static async Task<JsonElement> AssertClassified(HttpResponseMessage response, int topK)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var json = JsonDocument.Parse(text).RootElement;
+        Assert.Contains(json.GetProperty("label").GetString(), TestModels.Labels);
+        Assert.Equal(topK, json.GetProperty("top_k").GetArrayLength());
+        Assert.Equal(json.GetProperty("label").GetString(), json.GetProperty("top_k")[0].GetProperty("label").GetString());
+        Assert.Equal("test-resnet18", json.GetProperty("model").GetProperty("name").GetString());
+        Assert.Equal("CPUExecutionProvider", json.GetProperty("execution_provider").GetString());
+        Assert.True(json.GetProperty("duration_seconds").GetDouble() > 0);
+        return json;
+    }
+
+    internal static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status, string mentions)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var json = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((int)status, json.GetProperty("status").GetInt32());
+        Assert.Contains(mentions, json.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AudioClassifier.Onnx.Contract;
+
+namespace AudioClassifier.Api.Tests;
+
+/// <summary>Behaviour that needs its own service configuration: API key, late models, load shedding, reload, shutdown.</summary>
+public sealed class ServiceBehaviourTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-api-b-").FullName;
+
+    private Dictionary<string, string?> Settings(string modelPath, params (string Key, string Value)[] extra)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = modelPath,
+            ["Classifier__ExecutionProvider"] = "Cpu",
+            ["Service__ModelLoadMaxDelaySeconds"] = "0.5",
+            ["Service__WatchModelFile"] = "false",
+        };
+        foreach (var (k, v) in extra)
+            env[k] = v;
+        return env;
+    }
+
+    private static ByteArrayContent Wav()
+    {
+        var c = new ByteArrayContent(Clips.Wav);
+        c.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        return c;
+    }
+
+    [Fact]
+    public async Task ApiKeyProtectsClassifyButNotHealthOrMetrics()
+    {
+        using var service = new ServiceProcess(Settings(TestModels.Write(_dir), ("Service__ApiKey", "s3cret")));
+        await WaitReady(service);
+        await ClassifyTests.AssertProblem(await service.Client.PostAsync("/classify", Wav()), HttpStatusCode.Unauthorized, "X-Api-Key");
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/classify") { Content = Wav() };
+        wrong.Headers.Add("X-Api-Key", "s3cret-not");
+        await ClassifyTests.AssertProblem(await service.Client.SendAsync(wrong), HttpStatusCode.Unauthorized, "API key");
+        using var right = new HttpRequestMessage(HttpMethod.Post, "/classify") { Content = Wav() };
+        right.Headers.Add("X-Api-Key", "s3cret");
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.SendAsync(right)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ModelThatArrivesLateBecomesReadyWithoutRestart()
+    {
+        var path = Path.Combine(_dir, "late", "model.onnx");
+        using var service = new ServiceProcess(Settings(path));
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz/live")).StatusCode);
+        var notReady = await service.Client.GetAsync("/healthz/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        Assert.NotNull(notReady.Headers.RetryAfter);
+        Assert.Contains("does not exist", (await notReady.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        var refused = await service.Client.PostAsync("/classify", Wav());
+        Assert.NotNull(refused.Headers.RetryAfter);
+        await ClassifyTests.AssertProblem(refused, HttpStatusCode.ServiceUnavailable, "not loaded yet");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Client.GetAsync("/v2/health/ready")).StatusCode);
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Move(TestModels.Write(_dir), path);
+        await WaitReady(service);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.PostAsync("/classify", Wav())).StatusCode);
+    }
+
+    [Fact]
+    public async Task BurstBeyondTheQueueGets503WithRetryAfterAndRecovers()
+    {
+        using var service = new ServiceProcess(Settings(TestModels.Write(_dir),
+            ("Classifier__MaxQueueLength", "2"), ("Classifier__MaxQueueDelayMilliseconds", "400"), ("Classifier__MaxBatchSize", "64")));
+        await WaitReady(service);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => service.Client.PostAsync("/classify", Wav())));
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable }));
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+        var shed = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.NotEmpty(shed);
+        Assert.All(shed, r => Assert.NotNull(r.Headers.RetryAfter));
+        await ClassifyTests.AssertProblem(shed[0], HttpStatusCode.ServiceUnavailable, "queue is full");
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.PostAsync("/classify", Wav())).StatusCode);
+    }
+
+    [Fact]
+    public async Task NewModelFileIsServedWithoutRestart()
+    {
+        var path = Path.Combine(_dir, "live.onnx");
+        File.Move(TestModels.Write(_dir), path);
+        using var service = new ServiceProcess(Settings(path, ("Service__WatchModelFile", "true")));
+        await WaitReady(service);
+        var staged = TestModels.Write(_dir, TestModels.Contract() with { ModelVersion = "0.0.2" });
+        File.Move(staged, path, overwrite: true);
+        Assert.True(await ServiceProcess.EventuallyAsync(async () =>
+            (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("version").GetString() == "0.0.2", TimeSpan.FromSeconds(20)), service.Log);
+        var answer = await (await service.Client.PostAsync("/classify", Wav())).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("0.0.2", answer.GetProperty("model").GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public async Task SigtermLetsInFlightRequestsFinishThenExits()
+    {
+        using var service = new ServiceProcess(Settings(TestModels.Write(_dir),
+            ("Classifier__MaxQueueDelayMilliseconds", "1500"), ("Classifier__MaxBatchSize", "64"), ("Service__ShutdownDrainSeconds", "10")));
+        await WaitReady(service);
+        var inFlight = service.Client.PostAsync("/classify", Wav());
+        await Task.Delay(400);
+        service.Terminate();
+        var response = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(service.Process.WaitForExit(10_000), "the process did not exit after SIGTERM");
+        Assert.Equal(0, service.Process.ExitCode);
+    }
+
+    private static async Task WaitReady(ServiceProcess service) =>
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

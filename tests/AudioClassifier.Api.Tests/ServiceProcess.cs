@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace AudioClassifier.Api.Tests;
+
+/// <summary>
+/// The real service as a separate process on 127.0.0.1 (Kestrel, a free port), configured through environment
+/// variables as in production; stopped with SIGTERM.
+/// </summary>
+public sealed partial class ServiceProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _log = [];
+
+    public ServiceProcess(IDictionary<string, string?> environment)
+    {
+        var dll = Path.Combine(ApiOutputDirectory(), "AudioClassifier.Api.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        psi.ArgumentList.Add(dll);
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add("http://127.0.0.1:0");
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["Logging__LogLevel__Default"] = "Information";
+        foreach (var (k, v) in environment)
+            psi.Environment[k] = v;
+        _process = Process.Start(psi)!;
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+                return;
+            lock (_log)
+                _log.Add(e.Data);
+            var m = ListeningPattern().Match(e.Data);
+            if (m.Success)
+                listening.TrySetResult(new Uri(m.Groups[1].Value));
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_log)
+                    _log.Add(e.Data);
+        };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        if (!listening.Task.Wait(TimeSpan.FromSeconds(30)))
+            throw new TimeoutException($"The service did not start listening:{Environment.NewLine}{Log}");
+        BaseAddress = listening.Task.Result;
+        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public Process Process => _process;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+                return string.Join(Environment.NewLine, _log);
+        }
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+                return true;
+            await Task.Delay(100);
+        }
+        return await condition();
+    }
+
+    /// <summary>Sends SIGTERM, as Kubernetes does.</summary>
+    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            Terminate();
+            if (!_process.WaitForExit(10_000))
+                _process.Kill(entireProcessTree: true);
+        }
+        _process.Dispose();
+    }
+
+    /// <summary>The API project's build output for the configuration these tests were built with.</summary>
+    private static string ApiOutputDirectory()
+    {
+        var testDir = new DirectoryInfo(AppContext.BaseDirectory); // .../tests/X/bin/<Configuration>/net10.0/linux-x64/
+        string rid = testDir.Name, tfm = testDir.Parent!.Name, configuration = testDir.Parent.Parent!.Name;
+        for (var dir = testDir; dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "AudioClassifier.Api", "bin", configuration, tfm, rid);
+            if (File.Exists(Path.Combine(candidate, "AudioClassifier.Api.dll")))
+                return candidate;
+        }
+        throw new DirectoryNotFoundException("AudioClassifier.Api build output not found; build the solution first.");
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningPattern();
+}
