@@ -9,16 +9,30 @@ command -v sox >/dev/null 2>&1 || need+=(sox)
 command -v lame >/dev/null 2>&1 || need+=(lame)
 command -v g++ >/dev/null 2>&1 || need+=(g++)   # builds the TorchSharp libstdc++ shim
 command -v npx >/dev/null 2>&1 || need+=(nodejs npm)   # runs the OpenAPI linter
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing ${need[*]} (apt)"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 echo "==> building"
 dotnet build AudioClassifier.slnx -c Release -nologo -v quiet
+
+echo "==> publishing the service (same command as the Dockerfile's build stage)"
+bash scripts/publish.sh artifacts/publish >/dev/null
+
+echo "==> validating Kubernetes manifests (kubectl kustomize + kubernetes-models schema)"
+if ! command -v kubectl >/dev/null 2>&1; then
+  $sudo_cmd apt-get install -y -qq kubectl >/dev/null 2>&1 || $sudo_cmd apt-get install -y -qq kubernetes-client >/dev/null
+fi
+(cd tools/k8s-validate && npm ci --silent --no-audit --no-fund)
+node tools/k8s-validate/validate.mjs k8s/overlays/cpu k8s/overlays/gpu
+if node tools/k8s-validate/validate.mjs tools/k8s-validate/fixtures/invalid-deployment.yaml >/dev/null; then
+  echo "the manifest validator accepted a known-invalid manifest" >&2
+  exit 1
+fi
 
 echo "==> linting openapi.yaml (@redocly/cli)"
 npx --yes @redocly/cli@2.77.0 lint openapi.yaml --format stylish

@@ -12,13 +12,19 @@ public sealed partial class ServiceProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _log = [];
 
-    public ServiceProcess(IDictionary<string, string?> environment)
+    /// <param name="dll">Service assembly to run (default: the API project's build output).</param>
+    /// <param name="urls">Value for --urls; null runs with the service's own default (port 8080).</param>
+    public ServiceProcess(IDictionary<string, string?> environment, string? dll = null, string? urls = "http://127.0.0.1:0")
     {
-        var dll = Path.Combine(ApiOutputDirectory(), "AudioClassifier.Api.dll");
+        dll ??= Path.Combine(ApiOutputDirectory(), "AudioClassifier.Api.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
         psi.ArgumentList.Add(dll);
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add("http://127.0.0.1:0");
+        if (urls is not null)
+        {
+            psi.ArgumentList.Add("--urls");
+            psi.ArgumentList.Add(urls);
+        }
+        psi.Environment.Remove("ASPNETCORE_URLS");
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Logging__LogLevel__Default"] = "Information";
         foreach (var (k, v) in environment)
@@ -33,7 +39,7 @@ public sealed partial class ServiceProcess : IDisposable
                 _log.Add(e.Data);
             var m = ListeningPattern().Match(e.Data);
             if (m.Success)
-                listening.TrySetResult(new Uri(m.Groups[1].Value));
+                listening.TrySetResult(new Uri($"http://127.0.0.1:{m.Groups[2].Value}")); // traffic stays on loopback
         };
         _process.ErrorDataReceived += (_, e) =>
         {
@@ -106,6 +112,6 @@ public sealed partial class ServiceProcess : IDisposable
         throw new DirectoryNotFoundException("AudioClassifier.Api build output not found; build the solution first.");
     }
 
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    [GeneratedRegex(@"Now listening on: http://(127\.0\.0\.1|0\.0\.0\.0|\[::\]):(\d+)")]
     private static partial Regex ListeningPattern();
 }

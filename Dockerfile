@@ -1,0 +1,64 @@
+# syntax=docker/dockerfile:1.7
+# AudioClassifier service images.
+#   CPU (default, smaller):  docker build --target cpu -t audioclf:cpu .
+#   GPU (CUDA 13, cuDNN 9):  docker build --target gpu -t audioclf:gpu .
+#   Tests in the SDK image:  docker build --target test --build-context shared=../shared .
+# Microsoft.ML.OnnxRuntime.Gpu 1.31's CUDA provider links libcublasLt/libcublas.so.13, libcudart.so.13 and
+# libcurand.so.10 (CUDA 13) and loads cuDNN 9 at run time, hence the CUDA 13 cuDNN runtime base for the GPU target.
+
+ARG DOTNET_VERSION=10.0
+ARG CUDA_IMAGE=nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04
+
+# ---- build: the same publish command CI runs ----
+FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION}-noble AS build
+WORKDIR /src
+COPY . .
+RUN bash scripts/publish.sh /app/publish
+
+# ---- test: the README's test command, with ../shared passed as a named build context ----
+FROM build AS test
+RUN apt-get update && apt-get install -y --no-install-recommends sox lame g++ nodejs npm && rm -rf /var/lib/apt/lists/*
+COPY --from=shared . /shared
+ENV AUDIOCLF_SHARED=/shared
+RUN bash scripts/test.sh
+
+# ---- common runtime layout ----
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble AS cpu
+WORKDIR /app
+COPY --from=build /app/publish .
+# The CUDA/TensorRT providers are useless without a GPU and large: the CPU image drops them.
+RUN rm -f libonnxruntime_providers_cuda.so libonnxruntime_providers_tensorrt.so
+COPY models/ /app/models/
+ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
+    Classifier__ModelPath=/app/models/esc10-resnet18.onnx \
+    Classifier__ExecutionProvider=Cpu \
+    DOTNET_gcServer=0
+EXPOSE 8080
+USER $APP_UID
+# No curl in the image: bash's /dev/tcp asks /healthz/live and checks for a 200.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz/live HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["dotnet", "AudioClassifier.Api.dll"]
+
+FROM ${CUDA_IMAGE} AS gpu
+# The ASP.NET Core runtime, copied from Microsoft's image (no SDK in the final image).
+COPY --from=mcr.microsoft.com/dotnet/aspnet:10.0-noble /usr/share/dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
+    && apt-get update && apt-get install -y --no-install-recommends libicu74 ca-certificates && rm -rf /var/lib/apt/lists/* \
+    && (id -u 1654 >/dev/null 2>&1 || useradd --uid 1654 --create-home --shell /usr/sbin/nologin app)
+WORKDIR /app
+COPY --from=build /app/publish .
+COPY models/ /app/models/
+ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
+    Classifier__ModelPath=/app/models/esc10-resnet18.onnx \
+    Classifier__ExecutionProvider=Cuda \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility
+EXPOSE 8080
+USER 1654
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz/live HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["dotnet", "AudioClassifier.Api.dll"]
+
+# The default target is the CPU image.
+FROM cpu

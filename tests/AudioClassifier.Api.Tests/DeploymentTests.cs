@@ -1,0 +1,84 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace AudioClassifier.Api.Tests;
+
+/// <summary>
+/// The deployment files describe the service that is actually built: every probe path and port named in k8s/ and
+/// the Dockerfile answers as the probe expects on the published service, and every path the Dockerfile copies exists.
+/// </summary>
+public sealed partial class DeploymentTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-deploy-").FullName;
+    private static string Repo => SharedData.RepositoryRoot;
+
+    [Fact]
+    public async Task PublishedServiceAnswersEveryProbeOnTheDeclaredPort()
+    {
+        var published = Path.Combine(Repo, "artifacts", "publish", "AudioClassifier.Api.dll");
+        Assert.True(File.Exists(published), "run scripts/publish.sh first (scripts/test.sh does)");
+        var manifest = File.ReadAllText(Path.Combine(Repo, "k8s", "base", "deployment.yaml"));
+        var dockerfile = File.ReadAllText(Path.Combine(Repo, "Dockerfile"));
+
+        int containerPort = int.Parse(ContainerPort().Match(manifest).Groups[1].Value);
+        Assert.All(ExposedPorts().Matches(dockerfile), m => Assert.Equal(containerPort, int.Parse(m.Groups[1].Value)));
+        Assert.All(UrlPorts().Matches(dockerfile), m => Assert.Equal(containerPort, int.Parse(m.Groups[1].Value)));
+
+        // Started without --urls, as in the image: the service's own default port must be the declared one.
+        using var service = new ServiceProcess(new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = TestModels.Write(_dir),
+            ["Classifier__ExecutionProvider"] = "Cpu",
+        }, published, urls: null);
+        Assert.Equal(containerPort, service.BaseAddress.Port);
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+
+        var probePaths = ProbePaths().Matches(manifest).Select(m => m.Groups[1].Value).ToList();
+        Assert.Contains("/healthz/live", probePaths);
+        Assert.Contains("/healthz/ready", probePaths);
+        foreach (var path in probePaths.Concat(HealthcheckPaths().Matches(dockerfile).Select(m => m.Groups[1].Value)))
+        {
+            var response = await service.Client.GetAsync(path);
+            // Kubernetes httpGet probes and the HEALTHCHECK accept 200-399.
+            Assert.True((int)response.StatusCode is >= 200 and < 400, $"{path} answered {response.StatusCode}");
+        }
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public void DockerfileCopiesAndScriptsExist()
+    {
+        var dockerfile = File.ReadAllLines(Path.Combine(Repo, "Dockerfile"));
+        var copies = dockerfile.Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(copies);
+        foreach (var line in copies)
+        {
+            var source = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+            Assert.True(source == "." || File.Exists(Path.Combine(Repo, source)) || Directory.Exists(Path.Combine(Repo, source)), $"{line}: {source} does not exist");
+        }
+        Assert.Contains(dockerfile, l => l.Contains("bash scripts/publish.sh", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(Repo, "scripts", "publish.sh")));
+        Assert.Contains("bash scripts/publish.sh", File.ReadAllText(Path.Combine(Repo, "scripts", "test.sh")));
+        Assert.True(File.Exists(Path.Combine(Repo, ".dockerignore")));
+        // The image's model path is where the models folder is copied.
+        Assert.Contains(dockerfile, l => l.Contains("Classifier__ModelPath=/app/models/esc10-resnet18.onnx", StringComparison.Ordinal));
+        Assert.Contains(dockerfile, l => l.StartsWith("COPY models/ /app/models/", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [GeneratedRegex(@"containerPort:\s*(\d+)")]
+    private static partial Regex ContainerPort();
+
+    [GeneratedRegex(@"^EXPOSE\s+(\d+)", RegexOptions.Multiline)]
+    private static partial Regex ExposedPorts();
+
+    [GeneratedRegex(@"ASPNETCORE_URLS=http://[^:]+:(\d+)")]
+    private static partial Regex UrlPorts();
+
+    [GeneratedRegex(@"path:\s*(/\S+)")]
+    private static partial Regex ProbePaths();
+
+    [GeneratedRegex(@"GET (/\S+) HTTP")]
+    private static partial Regex HealthcheckPaths();
+}
