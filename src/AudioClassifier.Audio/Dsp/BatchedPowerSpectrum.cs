@@ -48,7 +48,7 @@ internal sealed class BatchedPowerSpectrum
     {
         if (n % 2 != 0 || n < 4 || !Vector.IsHardwareAccelerated)
             return null;
-        var radices = Factorize(n / 2);
+        var radices = ComplexFft.Factorize(n / 2);
         return radices.Count == 0 || radices.Max() > MaxRadix ? null : new BatchedPowerSpectrum(n, radices);
     }
 
@@ -78,19 +78,6 @@ internal sealed class BatchedPowerSpectrum
             var xi = ei + (or * wi + oi * wr);
             power[k] = xr * xr + xi * xi;
         }
-    }
-
-    private static List<int> Factorize(int n)
-    {
-        var f = new List<int>();
-        while (n % 4 == 0) { f.Add(4); n /= 4; }
-        while (n % 2 == 0) { f.Add(2); n /= 2; }
-        for (int p = 3; n > 1; p += 2)
-        {
-            if ((long)p * p > n) { f.Add(n); break; }
-            while (n % p == 0) { f.Add(p); n /= p; }
-        }
-        return f;
     }
 
     /// <summary>One Stockham pass of radix r after ns points have been combined.</summary>

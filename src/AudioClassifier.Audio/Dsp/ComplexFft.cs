@@ -159,7 +159,8 @@ internal sealed class ComplexFft
         o.CopyTo(v);
     }
 
-    private static List<int> Factorize(int n)
+    /// <summary>Radices for a length: fours first, then twos, then odd primes (the last factor may be a large prime).</summary>
+    internal static List<int> Factorize(int n)
     {
         var f = new List<int>();
         while (n % 4 == 0) { f.Add(4); n /= 4; }
