@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace AudioClassifier.Api.Tests;
+namespace AudioClassifier.TestSupport;
 
 /// <summary>
 /// The real service as a separate process on 127.0.0.1 (Kestrel, a free port), configured through environment

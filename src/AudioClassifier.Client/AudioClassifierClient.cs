@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace AudioClassifier.Client;
+
+/// <summary>
+/// Typed client for the AudioClassifier service. Calls go through <see cref="ClientPipeline"/>; the audio is buffered
+/// once so every retry re-sends the same bytes. Failures surface as typed <see cref="AudioClassifierException"/>s
+/// carrying the server's problem details.
+/// </summary>
+public sealed class AudioClassifierClient
+{
+    private readonly HttpClient http;
+    private readonly AudioClassifierClientOptions options;
+    private readonly ClientPipeline pipeline;
+
+    /// <summary>The constructor dependency injection uses (the pipeline is a shared singleton).</summary>
+    [ActivatorUtilitiesConstructor]
+    public AudioClassifierClient(HttpClient http, AudioClassifierClientOptions options, ClientPipeline pipeline)
+    {
+        this.http = http;
+        this.options = options;
+        this.pipeline = pipeline;
+    }
+
+    /// <summary>For use without dependency injection (one pipeline per client).</summary>
+    public AudioClassifierClient(HttpClient http, AudioClassifierClientOptions options)
+        : this(http, options, new ClientPipeline(options))
+    {
+    }
+
+    /// <summary>Classifies a clip (WAV, MP3 or Ogg Vorbis; the service detects the format from the bytes).</summary>
+    public async Task<Classification> ClassifyAsync(Stream audio, string fileName, int? topK = null, bool windows = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        byte[] body = await BufferAsync(audio, cancellationToken).ConfigureAwait(false);
+        var query = new List<string>();
+        if (topK is { } k)
+            query.Add("top_k=" + k.ToString(CultureInfo.InvariantCulture));
+        if (windows)
+            query.Add("windows=true");
+        var uri = new Uri(Base, "classify" + (query.Count > 0 ? "?" + string.Join('&', query) : ""));
+
+        using var response = await SendAsync(() =>
+        {
+            var content = new MultipartFormDataContent();
+            var file = new ByteArrayContent(body);
+            file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            content.Add(file, "file", string.IsNullOrWhiteSpace(fileName) ? "audio" : fileName);
+            return new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
+        }, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+            return (await response.Content.ReadFromJsonAsync<Classification>(cancellationToken).ConfigureAwait(false))!;
+        throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Readiness of the service (no retries: a health check should report what it sees).</summary>
+    public async Task<ServiceHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(Base, "healthz/ready"), cancellationToken).ConfigureAwait(false);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            var root = json.RootElement;
+            string? Get(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return new ServiceHealth(response.IsSuccessStatusCode, Get("model"), Get("version"), Get("execution_provider"), Get("reason"));
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException)
+        {
+            return new ServiceHealth(false, null, null, null, e.Message);
+        }
+    }
+
+    private Uri Base => http.BaseAddress is { } b ? EnsureSlash(b) : EnsureSlash(options.BaseAddress);
+
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await pipeline.Pipeline.ExecuteAsync(async token =>
+            {
+                using var request = createRequest();
+                if (options.ApiKey is { Length: > 0 } key)
+                    request.Headers.Add(options.ApiKeyHeader, key);
+                return await http.SendAsync(request, token).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException e)
+        {
+            throw new ServiceUnavailableException(HttpStatusCode.ServiceUnavailable, null, "The circuit breaker is open after repeated failures; the service is not called until it closes.", e);
+        }
+        catch (TimeoutRejectedException e)
+        {
+            throw new ServiceUnavailableException(HttpStatusCode.GatewayTimeout, null, "The service did not answer in time.", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ServiceUnavailableException(HttpStatusCode.ServiceUnavailable, null, $"The service could not be reached: {e.Message}", e);
+        }
+    }
+
+    private static async Task<AudioClassifierException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ProblemDetails? problem = null;
+        try
+        {
+            problem = await response.Content.ReadFromJsonAsync<ProblemDetails>(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+        }
+        string message = $"{(int)response.StatusCode} {problem?.Title ?? response.ReasonPhrase}: {problem?.Detail ?? "(no details)"}";
+        return response.StatusCode switch
+        {
+            HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType or HttpStatusCode.UnprocessableEntity => new InvalidAudioException(response.StatusCode, problem, message),
+            HttpStatusCode.RequestEntityTooLarge => new PayloadTooLargeException(problem, message),
+            HttpStatusCode.Unauthorized => new UnauthorizedException(problem, message),
+            HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests or HttpStatusCode.GatewayTimeout => new ServiceUnavailableException(response.StatusCode, problem, message),
+            _ => new AudioClassifierException(response.StatusCode, problem, message),
+        };
+    }
+
+    private static async Task<byte[]> BufferAsync(Stream audio, CancellationToken cancellationToken)
+    {
+        if (audio is MemoryStream ms && ms.TryGetBuffer(out var segment))
+            return segment.AsSpan((int)ms.Position).ToArray();
+        using var copy = new MemoryStream();
+        await audio.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+        return copy.ToArray();
+    }
+
+    private static Uri EnsureSlash(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+}

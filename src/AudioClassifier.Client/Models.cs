@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace AudioClassifier.Client;
+
+/// <summary>A label and its probability.</summary>
+public sealed record LabelScore([property: JsonPropertyName("label")] string Label, [property: JsonPropertyName("score")] float Score);
+
+/// <summary>The model's view of one window of the clip.</summary>
+public sealed record WindowScore(
+    [property: JsonPropertyName("start_seconds")] double StartSeconds,
+    [property: JsonPropertyName("end_seconds")] double EndSeconds,
+    [property: JsonPropertyName("top_k")] IReadOnlyList<LabelScore> TopK);
+
+/// <summary>Name and version of the model that answered.</summary>
+public sealed record ModelIdentity([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("version")] string Version);
+
+/// <summary>The service's answer for one clip.</summary>
+public sealed record Classification(
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("score")] float Score,
+    [property: JsonPropertyName("top_k")] IReadOnlyList<LabelScore> TopK,
+    [property: JsonPropertyName("duration_seconds")] double DurationSeconds,
+    [property: JsonPropertyName("model")] ModelIdentity Model,
+    [property: JsonPropertyName("execution_provider")] string ExecutionProvider,
+    [property: JsonPropertyName("windows")] IReadOnlyList<WindowScore>? Windows);
+
+/// <summary>The service's readiness.</summary>
+public sealed record ServiceHealth(bool Ready, string? Model, string? Version, string? ExecutionProvider, string? Reason);
+
+/// <summary>An RFC 7807 problem returned by the service.</summary>
+public sealed record ProblemDetails(
+    [property: JsonPropertyName("type")] string? Type,
+    [property: JsonPropertyName("title")] string? Title,
+    [property: JsonPropertyName("status")] int? Status,
+    [property: JsonPropertyName("detail")] string? Detail);

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Polly.CircuitBreaker;
+
+namespace AudioClassifier.Client.Tests;
+
+/// <summary>The client against the real service on 127.0.0.1: answers, typed errors, retries, circuit breaking, cancellation.</summary>
+public sealed class ClientTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-client-").FullName;
+    private readonly List<ServiceProcess> _services = [];
+
+    private ServiceProcess Start(string modelPath, params (string Key, string Value)[] extra)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = modelPath,
+            ["Classifier__ExecutionProvider"] = "Cpu",
+            ["Service__ModelLoadMaxDelaySeconds"] = "0.3",
+            ["Service__WatchModelFile"] = "false",
+            ["Service__RetryAfterSeconds"] = "1",
+        };
+        foreach (var (k, v) in extra)
+            env[k] = v;
+        var service = new ServiceProcess(env);
+        _services.Add(service);
+        return service;
+    }
+
+    private static AudioClassifierClient Client(ServiceProcess service, Func<AudioClassifierClientOptions, AudioClassifierClientOptions>? configure = null)
+    {
+        var options = new AudioClassifierClientOptions { BaseAddress = service.BaseAddress, RetryBaseDelay = TimeSpan.FromMilliseconds(50) };
+        options = configure?.Invoke(options) ?? options;
+        return new AudioClassifierClient(new HttpClient { BaseAddress = service.BaseAddress }, options);
+    }
+
+    private static MemoryStream Wav() => new(File.ReadAllBytes(SharedData.Path("reference", "inputs", "us8k-dog-44k-stereo.wav")));
+
+    private async Task<ServiceProcess> Ready(ServiceProcess s)
+    {
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await s.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), s.Log);
+        return s;
+    }
+
+    [Fact]
+    public async Task ClassifiesAndReportsHealth()
+    {
+        var service = await Ready(Start(TestModels.Write(_dir)));
+        var client = Client(service);
+        var result = await client.ClassifyAsync(Wav(), "dog.wav", topK: 2, windows: true);
+        Assert.Equal(2, result.TopK.Count);
+        Assert.Contains(result.Label, TestModels.Labels);
+        Assert.Equal("test-resnet18", result.Model.Name);
+        Assert.NotNull(result.Windows);
+        Assert.NotEmpty(result.Windows!);
+        var health = await client.CheckHealthAsync();
+        Assert.True(health.Ready);
+        Assert.Equal("CPUExecutionProvider", health.ExecutionProvider);
+    }
+
+    [Fact]
+    public async Task ErrorsAreTypedWithTheServersProblemDetails()
+    {
+        var service = await Ready(Start(TestModels.Write(_dir), ("Service__MaxBodyBytes", "300000"), ("Service__ApiKey", "k1")));
+        var keyed = Client(service, o => o with { ApiKey = "k1" });
+
+        var unsupported = await Assert.ThrowsAsync<InvalidAudioException>(() => keyed.ClassifyAsync(new MemoryStream("not audio"u8.ToArray()), "x.txt"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.StatusCode);
+        Assert.Contains("Unrecognised audio format", unsupported.Problem!.Detail);
+
+        var corrupt = await Assert.ThrowsAsync<InvalidAudioException>(() => keyed.ClassifyAsync(new MemoryStream(Wav().ToArray()[..1000]), "cut.wav"));
+        Assert.Equal(HttpStatusCode.BadRequest, corrupt.StatusCode);
+
+        var tooLong = await Assert.ThrowsAsync<InvalidAudioException>(() => keyed.ClassifyAsync(new MemoryStream(WavBuilder.Build(1, 1, 16000, 16, [])), "empty.wav"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, tooLong.StatusCode);
+
+        await Assert.ThrowsAsync<PayloadTooLargeException>(() => keyed.ClassifyAsync(new MemoryStream(new byte[400_000]), "big.wav"));
+
+        var unauthorized = await Assert.ThrowsAsync<UnauthorizedException>(() => Client(service).ClassifyAsync(Wav(), "dog.wav"));
+        Assert.Contains("X-Api-Key", unauthorized.Problem!.Detail);
+    }
+
+    [Fact]
+    public async Task RetriesA503HonouringRetryAfterUntilTheModelIsReady()
+    {
+        var path = Path.Combine(_dir, "late.onnx");
+        var service = Start(path);
+        var client = Client(service, o => o with { MaxRetries = 10, CircuitMinimumThroughput = 100 });
+        Assert.False((await client.CheckHealthAsync()).Ready);
+        var watch = Stopwatch.StartNew();
+        var call = client.ClassifyAsync(Wav(), "dog.wav");
+        await Task.Delay(1500);
+        Assert.False(call.IsCompleted);
+        File.Move(TestModels.Write(_dir), path);
+        var result = await call;
+        Assert.Contains(result.Label, TestModels.Labels);
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.5));
+    }
+
+    [Fact]
+    public async Task CircuitOpensAfterRepeatedFailuresAndFailsFast()
+    {
+        var service = Start(Path.Combine(_dir, "never.onnx"));
+        var client = Client(service, o => o with { MaxRetries = 0, CircuitMinimumThroughput = 2, CircuitFailureRatio = 0.5, CircuitBreakDuration = TimeSpan.FromSeconds(30) });
+        for (int i = 0; i < 2; i++)
+        {
+            var e = await Assert.ThrowsAsync<ServiceUnavailableException>(() => client.ClassifyAsync(Wav(), "dog.wav"));
+            Assert.Contains("not loaded", e.Problem!.Detail);
+        }
+        var watch = Stopwatch.StartNew();
+        var open = await Assert.ThrowsAsync<ServiceUnavailableException>(() => client.ClassifyAsync(Wav(), "dog.wav"));
+        Assert.IsType<BrokenCircuitException>(open.InnerException);
+        Assert.True(watch.ElapsedMilliseconds < 500);
+    }
+
+    [Fact]
+    public async Task CancellationStopsTheCall()
+    {
+        var service = Start(Path.Combine(_dir, "never2.onnx"));
+        var client = Client(service, o => o with { MaxRetries = 20, CircuitMinimumThroughput = 100 });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(700));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ClassifyAsync(Wav(), "dog.wav", cancellationToken: cts.Token));
+    }
+
+    [Fact]
+    public async Task RegistersForDependencyInjection()
+    {
+        var service = await Ready(Start(TestModels.Write(_dir)));
+        var services = new ServiceCollection();
+        services.AddAudioClassifierClient(service.BaseAddress, o => o with { MaxRetries = 1 });
+        using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<AudioClassifierClient>();
+        var result = await client.ClassifyAsync(Wav(), "dog.wav", topK: 1);
+        Assert.Single(result.TopK);
+        Assert.Same(provider.GetRequiredService<ClientPipeline>(), provider.GetRequiredService<ClientPipeline>());
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _services)
+            s.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
