@@ -55,5 +55,28 @@ public sealed class ClassifyCommandTests : IDisposable
         Assert.Equal(ExitCodes.InvalidArguments, CliRunner.Run("classify", Path.Combine(_dir, "nothing"), "--model", _model).ExitCode);
     }
 
+    [Fact]
+    public async Task ClassifiesThroughARunningServiceAsJson()
+    {
+        using var service = new ServiceProcess(new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = _model, ["Classifier__ExecutionProvider"] = "Cpu", ["Service__ApiKey"] = "cli-key",
+        });
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        var folder = SharedData.Path("datasets", "urbansound8k-mini", "audio", "fold2");
+        var json = Path.Combine(_dir, "preds.json");
+        var (code, output, error) = CliRunner.Run("classify", folder, "--url", service.BaseAddress.ToString(), "--api-key", "cli-key", "--format", "json", "--out", json, "-k", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("the service at", output);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(3, doc.RootElement.GetArrayLength());
+        Assert.Equal(2, doc.RootElement[0].GetProperty("top_k").GetArrayLength());
+        Assert.Contains(doc.RootElement[0].GetProperty("label").GetString(), TestModels.Labels);
+
+        var (denied, _, deniedError) = CliRunner.Run("classify", folder, "--url", service.BaseAddress.ToString());
+        Assert.NotEqual(0, denied);
+        Assert.Contains("API key", deniedError);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Client;
 using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Inference;
 
@@ -22,16 +23,13 @@ public static class ClassifyCommand
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write CSV here instead of printing it." };
         var topK = new Option<int>("--top-k", "-k") { Description = "Labels per clip.", DefaultValueFactory = _ => 1 };
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto, cuda or cpu.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
-        var command = new Command("classify", "Classify audio files with an exported model.") { input, model, output, topK, provider };
+        var url = new Option<string?>("--url") { Description = "Use a running service (e.g. http://localhost:8080) through the .NET client instead of a local model." };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key for --url (or $AUDIOCLF_API_KEY)." };
+        var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv" };
+        var command = new Command("classify", "Classify audio files with an exported model or a running service.") { input, model, output, topK, provider, url, apiKey, format };
         command.SetAction(async (r, ct) =>
         {
             var stderr = r.InvocationConfiguration.Error;
-            var modelPath = r.GetValue(model)?.FullName ?? DefaultModel.Find();
-            if (modelPath is null)
-            {
-                stderr.WriteLine($"error: no model given and none found (pass --model, set AUDIOCLF_MODEL, or add models/{DefaultModel.FileName}).");
-                return ExitCodes.InvalidArguments;
-            }
             var target = r.GetValue(input)!;
             var files = Directory.Exists(target)
                 ? Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Where(f => AudioExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList()
@@ -42,74 +40,65 @@ public static class ClassifyCommand
                 return ExitCodes.InvalidArguments;
             }
             int k = r.GetValue(topK);
-            if (k < 1)
+            string fmt = r.GetValue(format)!.ToLowerInvariant();
+            if (k < 1 || fmt is not ("csv" or "json"))
             {
-                stderr.WriteLine("error: --top-k must be at least 1.");
+                stderr.WriteLine("error: --top-k must be at least 1 and --format csv or json.");
                 return ExitCodes.InvalidArguments;
             }
-            AudioClassifierEngine engine;
+            IClipClassifier classifier;
             try
             {
-                engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = modelPath, ExecutionProvider = r.GetValue(provider), DynamicBatching = false });
+                classifier = r.GetValue(url) is { } service
+                    ? new RemoteClipClassifier(
+                        Uri.TryCreate(service, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw new ArgumentException($"--url '{service}' is not an http(s) address."),
+                        r.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("AUDIOCLF_API_KEY"))
+                    : LocalClipClassifier.Create(r.GetValue(model)?.FullName ?? DefaultModel.Find(), r.GetValue(provider));
             }
-            catch (Exception e) when (e is ModelLoadException or ModelContractException or ExecutionProviderUnavailableException)
+            catch (Exception e) when (e is ModelLoadException or ModelContractException or ExecutionProviderUnavailableException or ArgumentException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return ExitCodes.InvalidArguments;
             }
-            using (engine)
+            using (classifier)
             {
-                k = Math.Min(k, engine.Contract.Labels.Count);
-                var csv = new StringBuilder(Header(k));
+                var rows = new List<PredictionRow>();
                 int failures = 0;
                 for (int i = 0; i < files.Count; i++)
                 {
                     try
                     {
-                        await using var stream = File.OpenRead(files[i]);
-                        var result = await engine.ClassifyAsync(stream, k, ct);
-                        csv.AppendLine(Row(files[i], result));
+                        rows.Add(new PredictionRow(files[i], await classifier.ClassifyAsync(files[i], k, ct)));
                     }
-                    catch (AudioDecodeException e)
+                    catch (ClipFailedException e)
                     {
                         failures++;
-                        stderr.WriteLine($"{files[i]}: cannot decode ({e.Kind}): {e.Message}");
+                        stderr.WriteLine($"{files[i]}: {e.Message}");
+                    }
+                    catch (AudioClassifierException e)
+                    {
+                        // Not about this clip (unauthorised, unavailable, circuit open): stop the batch.
+                        stderr.WriteLine($"error: {e.Message}");
+                        return ExitCodes.Failure;
                     }
                     if (files.Count > 1)
                         Progress(stderr, i + 1, files.Count);
                 }
+                string text = fmt == "json" ? PredictionWriter.Json(rows) : PredictionWriter.Csv(rows, Math.Min(k, rows.Select(x => x.TopK.Count).DefaultIfEmpty(k).Max()));
                 if (r.GetValue(output) is { } file)
                 {
-                    await File.WriteAllTextAsync(file.FullName, csv.ToString(), ct);
-                    r.InvocationConfiguration.Output.WriteLine($"{files.Count - failures} clip(s) classified with {engine.Contract.ModelName} {engine.Contract.ModelVersion} on {engine.ExecutionProvider} -> {file.FullName}");
+                    await File.WriteAllTextAsync(file.FullName, text, ct);
+                    r.InvocationConfiguration.Output.WriteLine($"{rows.Count} clip(s) classified by {classifier.Description} -> {file.FullName}");
                 }
                 else
                 {
-                    r.InvocationConfiguration.Output.Write(csv.ToString());
+                    r.InvocationConfiguration.Output.Write(text);
                 }
                 return failures == 0 ? ExitCodes.Success : ExitCodes.BadAudio;
             }
         });
         return command;
     }
-
-    private static string Header(int k)
-    {
-        var s = new StringBuilder("path,label,score");
-        for (int i = 2; i <= k; i++)
-            s.Append(CultureInfo.InvariantCulture, $",label_{i},score_{i}");
-        return s.AppendLine().ToString();
-    }
-
-    private static string Row(string path, ClassificationResult result)
-    {
-        var s = new StringBuilder(Csv(path));
-        foreach (var score in result.TopK)
-            s.Append(CultureInfo.InvariantCulture, $",{Csv(score.Label)},{score.Score:0.000000}");
-        return s.ToString();
-    }
-
-    private static string Csv(string value) => value.IndexOfAny([',', '"', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
 
     private static void Progress(TextWriter writer, int done, int total)
     {
