@@ -8,7 +8,8 @@ need=()
 command -v sox >/dev/null 2>&1 || need+=(sox)
 command -v lame >/dev/null 2>&1 || need+=(lame)
 command -v g++ >/dev/null 2>&1 || need+=(g++)   # builds the TorchSharp libstdc++ shim
-command -v npx >/dev/null 2>&1 || need+=(nodejs npm)   # runs the OpenAPI linter
+command -v npx >/dev/null 2>&1 || need+=(nodejs npm)   # OpenAPI linter, manifest validation, browser test
+[ -x /usr/bin/chromium ] || need+=(chromium)            # headless browser test of the demo page
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 if [ ${#need[@]} -gt 0 ]; then
@@ -33,6 +34,9 @@ if node tools/k8s-validate/validate.mjs tools/k8s-validate/fixtures/invalid-depl
   echo "the manifest validator accepted a known-invalid manifest" >&2
   exit 1
 fi
+
+echo "==> installing the browser test's playwright-core"
+(cd tests/browser && npm ci --silent --no-audit --no-fund)
 
 echo "==> linting openapi.yaml (@redocly/cli)"
 npx --yes @redocly/cli@2.77.0 lint openapi.yaml --format stylish

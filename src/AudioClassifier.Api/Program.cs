@@ -1,12 +1,14 @@
 using AudioClassifier.Api.Endpoints;
 using AudioClassifier.Api.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content (appsettings.json, wwwroot) lives beside the assembly, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddClassifierService();
 
 var app = builder.Build();
 app.UseClassifierPipeline();
 app.MapClassifyEndpoints();
+app.MapSpectrogramEndpoints();
 app.MapHealthEndpoints();
 app.MapInferenceProtocolEndpoints();
 app.MapMetricsEndpoint();

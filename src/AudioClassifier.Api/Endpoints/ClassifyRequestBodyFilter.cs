@@ -13,7 +13,7 @@ public sealed class ClassifyRequestBodyFilter : IOperationFilter
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
-        if (operation.OperationId != "Classify")
+        if (operation.OperationId is not ("Classify" or "Spectrogram"))
             return;
         var content = new Dictionary<string, IOpenApiMediaType>
         {

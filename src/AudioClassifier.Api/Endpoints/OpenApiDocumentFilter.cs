@@ -27,7 +27,7 @@ public sealed class OpenApiDocumentFilter : IDocumentFilter, IOperationFilter
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
-        operation.Security = operation.OperationId == "Classify"
+        operation.Security = operation.OperationId is "Classify" or "Spectrogram"
             ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }]
             : [new OpenApiSecurityRequirement()];
     }

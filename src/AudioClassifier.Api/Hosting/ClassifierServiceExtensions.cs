@@ -96,10 +96,26 @@ public static class ClassifierServiceExtensions
             await next(context);
             metrics.RequestCompleted(context.Response.StatusCode, watch.Elapsed.TotalSeconds);
         });
+        app.UseWebPageSecurityHeaders();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.UseSwagger();
         app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "AudioClassifier API v1"));
         return app;
     }
+
+    /// <summary>Headers that lock the demo page down: same-origin scripts, styles and media only, no framing, no sniffing.</summary>
+    private static void UseWebPageSecurityHeaders(this WebApplication app) => app.Use(async (context, next) =>
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Permissions-Policy"] = "microphone=(self), camera=(), geolocation=()";
+        if (!context.Request.Path.StartsWithSegments("/swagger"))
+            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+        await next(context);
+    });
 
     /// <summary>A relative model path is looked up from the working directory, then the content root and their parents.</summary>
     public static string ResolveModelPath(string path, string contentRoot)

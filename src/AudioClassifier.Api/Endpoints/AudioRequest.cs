@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using AudioClassifier.Api.Observability;
+using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Onnx.Inference;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AudioClassifier.Api.Endpoints;
+
+/// <summary>
+/// Reads an uploaded clip (multipart field "file" or a raw audio body), bounded in size and buffered in memory, and
+/// decodes it with the engine's limits; every failure becomes the right problem response.
+/// </summary>
+public static class AudioRequest
+{
+    public static readonly string[] RawContentTypes = ["audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/mp3", "audio/ogg", "application/ogg", "application/octet-stream"];
+
+    public static async Task<(AudioClip? Clip, ProblemHttpResult? Problem)> DecodeAsync(HttpContext context, AudioClassifierEngine engine, ServiceOptions settings, ServiceMetrics metrics)
+    {
+        if (context.Request.ContentLength > settings.MaxBodyBytes)
+            return (null, TooLarge(settings));
+        try
+        {
+            var (body, problem) = await ReadAsync(context, settings, context.RequestAborted);
+            if (problem is not null)
+                return (null, problem);
+            var watch = Stopwatch.StartNew();
+            var clip = engine.Decode(body!);
+            metrics.FeaturesComputed(watch.Elapsed.TotalSeconds, clip.Duration.TotalSeconds);
+            return (clip, null);
+        }
+        catch (AudioDecodeException e)
+        {
+            return (null, Problems.For(e));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge(settings));
+        }
+        catch (InvalidDataException e)
+        {
+            // Multipart bodies that exceed the form limits or are malformed.
+            return (null, e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+                ? TooLarge(settings)
+                : Problems.Create(StatusCodes.Status400BadRequest, "Malformed multipart body", e.Message));
+        }
+    }
+
+    private static async Task<(Stream? Body, ProblemHttpResult? Problem)> ReadAsync(HttpContext context, ServiceOptions settings, CancellationToken ct)
+    {
+        var request = context.Request;
+        if (request.HasFormContentType)
+        {
+            if (!request.ContentType!.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+                return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Form uploads must be multipart/form-data with a 'file' field."));
+            var form = await request.ReadFormAsync(ct);
+            var file = form.Files.GetFile("file");
+            if (file is null)
+                return (null, Problems.Create(StatusCodes.Status400BadRequest, "Missing file", "The multipart body has no 'file' field."));
+            return (file.OpenReadStream(), null);
+        }
+        var contentType = request.ContentType?.Split(';')[0].Trim();
+        if (contentType is not null && !RawContentTypes.Contains(contentType, StringComparer.OrdinalIgnoreCase))
+            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
+                $"Content-Type '{contentType}' is not accepted; send multipart/form-data (field 'file') or a raw body as {string.Join(", ", RawContentTypes)}."));
+        // Buffer in memory (bounded by Kestrel's MaxRequestBodySize), never in temp files.
+        var buffer = new MemoryStream(capacity: (int)Math.Min(request.ContentLength ?? 64 * 1024, settings.MaxBodyBytes));
+        await request.Body.CopyToAsync(buffer, ct);
+        buffer.Position = 0;
+        return (buffer, null);
+    }
+
+    private static ProblemHttpResult TooLarge(ServiceOptions settings) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The request body exceeds the limit of {settings.MaxBodyBytes} bytes.");
+}

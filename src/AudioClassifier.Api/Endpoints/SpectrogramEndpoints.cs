@@ -1,0 +1,43 @@
+using AudioClassifier.Api.Hosting;
+using AudioClassifier.Api.Observability;
+using AudioClassifier.Imaging;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace AudioClassifier.Api.Endpoints;
+
+/// <summary>POST /spectrogram: the log-mel matrix the model sees for a clip (its first window), as a PNG picture.</summary>
+public static class SpectrogramEndpoints
+{
+    public static IEndpointRouteBuilder MapSpectrogramEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/spectrogram", RenderAsync)
+            .WithName("Spectrogram")
+            .WithSummary("Render the log-mel spectrogram the model sees")
+            .WithDescription("Same upload as /classify. Returns a PNG of the model input for the clip's first window, with time and mel-frequency axes and a dB colour bar.")
+            .WithTags("Classification")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .DisableAntiforgery()
+            .AddEndpointFilter<ApiKeyFilter>();
+        return app;
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> RenderAsync(HttpContext context, ModelHost host, ServiceMetrics metrics, IOptions<ServiceOptions> options)
+    {
+        using var lease = host.Acquire();
+        if (lease is null)
+            return Problems.Unavailable(context, "Model not ready", $"The model is not loaded yet: {host.NotReadyReason}", options.Value.RetryAfterSeconds);
+        var (clip, problem) = await AudioRequest.DecodeAsync(context, lease.Engine, options.Value, metrics);
+        if (problem is not null)
+            return problem;
+        var spec = lease.Engine.Contract.Features;
+        var image = SpectrogramRenderer.Render(lease.Engine.Features(clip!), spec, $"Model input: {spec.NMels} mels x {spec.Frames} frames");
+        return TypedResults.File(PngEncoder.Encode(image), "image/png");
+    }
+}

@@ -1,0 +1,151 @@
+"use strict";
+// The demo page: pick, drop or record a clip, classify it, and show the bars, spectrogram and timeline.
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const fileInput = $("file-input"), dropZone = $("drop-zone"), player = $("player"), classifyButton = $("classify");
+  const recordButton = $("record"), recordStatus = $("record-status"), apiKey = $("api-key"), topK = $("top-k");
+  let clip = null; // { blob, name }
+
+  apiKey.value = sessionStorage.getItem("audioclf-api-key") || "";
+
+  // Offer only as many labels as the served model has.
+  (async () => {
+    try {
+      const ready = await (await fetch("/healthz/ready")).json();
+      if (!ready.model) { showError("The model is not ready yet: " + (ready.reason || "loading")); return; }
+      const meta = await (await fetch("/v2/models/" + encodeURIComponent(ready.model))).json();
+      const n = meta.labels.length;
+      const choices = [...new Set([1, 3, 5, 10, n].filter((k) => k <= n))].sort((a, b) => a - b);
+      topK.replaceChildren(...choices.map((k) => { const o = document.createElement("option"); o.textContent = String(k); return o; }));
+      topK.value = String(Math.min(5, n));
+    } catch { /* the page still works with the defaults */ }
+  })();
+  apiKey.addEventListener("change", () => sessionStorage.setItem("audioclf-api-key", apiKey.value));
+
+  function select(blob, name) {
+    clip = { blob, name };
+    player.src = URL.createObjectURL(blob);
+    player.hidden = false;
+    classifyButton.disabled = false;
+    showError("");
+  }
+
+  fileInput.addEventListener("change", () => { if (fileInput.files.length) select(fileInput.files[0], fileInput.files[0].name); });
+  dropZone.addEventListener("dragover", (e) => { e.preventDefault(); dropZone.classList.add("over"); });
+  dropZone.addEventListener("dragleave", () => dropZone.classList.remove("over"));
+  dropZone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    dropZone.classList.remove("over");
+    if (e.dataTransfer.files.length) select(e.dataTransfer.files[0], e.dataTransfer.files[0].name);
+  });
+  dropZone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); } });
+
+  // Microphone recording: raw PCM from Web Audio, encoded to 16-bit mono WAV in the browser.
+  let recording = null;
+  recordButton.addEventListener("click", async () => {
+    if (recording) { stopRecording(); return; }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const context = new AudioContext();
+      const source = context.createMediaStreamSource(stream);
+      const processor = context.createScriptProcessor(4096, 1, 1);
+      const chunks = [];
+      processor.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
+      source.connect(processor);
+      processor.connect(context.destination);
+      recording = { stream, context, processor, chunks };
+      recordButton.setAttribute("aria-pressed", "true");
+      recordButton.textContent = "Stop recording";
+      recordStatus.textContent = "Recording…";
+    } catch (err) {
+      showError("Microphone not available: " + err.message);
+    }
+  });
+
+  function stopRecording() {
+    const { stream, context, processor, chunks } = recording;
+    processor.disconnect();
+    stream.getTracks().forEach((t) => t.stop());
+    const wav = encodeWav(chunks, context.sampleRate);
+    context.close();
+    recording = null;
+    recordButton.setAttribute("aria-pressed", "false");
+    recordButton.textContent = "Record from microphone";
+    recordStatus.textContent = "Recorded " + (wav.size / 2 / context.sampleRate).toFixed(1) + " s";
+    select(wav, "recording.wav");
+  }
+
+  function encodeWav(chunks, rate) {
+    const length = chunks.reduce((n, c) => n + c.length, 0);
+    const buffer = new ArrayBuffer(44 + length * 2);
+    const view = new DataView(buffer);
+    const text = (offset, s) => { for (let i = 0; i < s.length; i++) view.setUint8(offset + i, s.charCodeAt(i)); };
+    text(0, "RIFF"); view.setUint32(4, 36 + length * 2, true); text(8, "WAVEfmt ");
+    view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+    view.setUint32(24, rate, true); view.setUint32(28, rate * 2, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true);
+    text(36, "data"); view.setUint32(40, length * 2, true);
+    let offset = 44;
+    for (const chunk of chunks) for (const s of chunk) { view.setInt16(offset, Math.max(-1, Math.min(1, s)) * 0x7fff, true); offset += 2; }
+    return new Blob([buffer], { type: "audio/wav" });
+  }
+
+  classifyButton.addEventListener("click", async () => {
+    if (!clip) return;
+    classifyButton.disabled = true;
+    showError("");
+    try {
+      const [result, image] = await Promise.all([post("/classify?windows=true&top_k=" + topK.value), post("/spectrogram")]);
+      renderResult(await result.json());
+      const figure = $("spectrogram-figure");
+      $("spectrogram").src = URL.createObjectURL(await image.blob());
+      figure.hidden = false;
+    } catch (err) {
+      showError(err.message);
+    } finally {
+      classifyButton.disabled = false;
+    }
+  });
+
+  async function post(url) {
+    const body = new FormData();
+    body.append("file", clip.blob, clip.name);
+    const headers = apiKey.value ? { "X-Api-Key": apiKey.value } : {};
+    const response = await fetch(url, { method: "POST", body, headers });
+    if (!response.ok) {
+      let detail = response.statusText;
+      try { const problem = await response.json(); detail = (problem.title ? problem.title + ": " : "") + (problem.detail || ""); } catch { /* not JSON */ }
+      throw new Error(response.status + " " + detail);
+    }
+    return response;
+  }
+
+  function renderResult(r) {
+    $("top-label").textContent = r.label + " (" + (r.score * 100).toFixed(1) + " %)";
+    const bars = $("bars");
+    bars.replaceChildren(...r.top_k.map((s) => {
+      const li = document.createElement("li");
+      const name = document.createElement("span"); name.textContent = s.label;
+      const bar = document.createElement("div"); bar.className = "bar"; bar.style.width = (s.score * 100).toFixed(1) + "%";
+      bar.setAttribute("role", "img"); bar.setAttribute("aria-label", s.label + " " + (s.score * 100).toFixed(1) + " percent");
+      const value = document.createElement("span"); value.textContent = (s.score * 100).toFixed(1) + " %";
+      li.append(name, bar, value);
+      return li;
+    }));
+    $("meta").textContent = r.duration_seconds.toFixed(2) + " s · " + r.model.name + " " + r.model.version + " · " + r.execution_provider;
+    const windows = r.windows || [];
+    $("timeline-section").hidden = windows.length < 2;
+    $("timeline").querySelector("tbody").replaceChildren(...windows.map((w) => {
+      const tr = document.createElement("tr");
+      for (const v of [w.start_seconds.toFixed(2), w.end_seconds.toFixed(2), w.top_k[0].label, (w.top_k[0].score * 100).toFixed(1) + " %"]) {
+        const td = document.createElement("td"); td.textContent = v; tr.append(td);
+      }
+      return tr;
+    }));
+  }
+
+  function showError(message) {
+    const el = $("error");
+    el.textContent = message;
+    el.hidden = !message;
+  }
+})();
