@@ -99,6 +99,19 @@ public sealed class ClientTests : IDisposable
     }
 
     [Fact]
+    public async Task BurstAgainstAServerThatShedsLoadSucceedsThroughRetries()
+    {
+        // One window may wait at a time and each waits 300 ms for company: concurrent calls beyond it get 503 + Retry-After.
+        var service = await Ready(Start(TestModels.Write(_dir), ("Classifier__MaxQueueLength", "1"), ("Classifier__MaxQueueDelayMilliseconds", "300"), ("Classifier__MaxBatchSize", "64")));
+        var shed = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => service.Client.PostAsync("/classify", new ByteArrayContent(Wav().ToArray()))));
+        Assert.Contains(shed, r => r.StatusCode == HttpStatusCode.ServiceUnavailable && r.Headers.RetryAfter is not null);
+
+        var client = Client(service, o => o with { MaxRetries = 15, CircuitMinimumThroughput = 1000 });
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.ClassifyAsync(Wav(), "dog.wav")));
+        Assert.All(results, r => Assert.Contains(r.Label, TestModels.Labels));
+    }
+
+    [Fact]
     public async Task CircuitOpensAfterRepeatedFailuresAndFailsFast()
     {
         var service = Start(Path.Combine(_dir, "never.onnx"));
