@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 namespace AudioClassifier.Trainer.Model;
 
 /// <summary>What to stamp on an exported model beyond what the run recorded.</summary>
-public sealed record ExportOptions(string Name, string Version, string? Dataset = null, string? License = null, string? AttributionFile = null, bool Float16 = false);
+/// <param name="MetricsFile">JSON embedded as the model's metrics (e.g. a cross-validation summary); default: the run's metrics.json.</param>
+public sealed record ExportOptions(string Name, string Version, string? Dataset = null, string? License = null, string? AttributionFile = null, bool Float16 = false, string? MetricsFile = null);
 
 /// <summary>
 /// Exports a training run (its best checkpoint and recorded classes, feature spec and metrics) to ONNX with the
@@ -28,7 +29,7 @@ public static class RunExporter
         var classes = root.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!).ToList();
         var spec = FeatureSpecJson.Deserialize(root.GetProperty("feature_spec_json").GetString()!);
         var dataset = root.GetProperty("dataset");
-        var metricsFile = Path.Combine(runDirectory, "metrics.json");
+        var metricsFile = options.MetricsFile ?? Path.Combine(runDirectory, "metrics.json");
 
         TorchRuntime.EnsureLoaded();
         using var model = new AudioResNet18(classes.Count, 0);
