@@ -1,0 +1,62 @@
+using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Onnx.Inference;
+using AudioClassifier.TestSupport;
+using BenchmarkDotNet.Attributes;
+
+namespace AudioClassifier.Benchmarks;
+
+/// <summary>The bare model cost: ONNX Runtime Run of the shipped ResNet18 at several batch sizes (CPU provider).</summary>
+[MemoryDiagnoser]
+public class EngineRunBenchmarks
+{
+    private OnnxModel _model = null!;
+    private float[] _inputs = [];
+
+    [Params(1, 4, 8, 16, 32)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _model = OnnxModel.Load(new AudioClassifierOptions { ModelPath = ShippedModel.Path, ExecutionProvider = ExecutionProviderPreference.Cpu });
+        var rng = new Random(1);
+        _inputs = Enumerable.Range(0, 32 * _model.InputSize).Select(_ => (float)(-60 + 40 * rng.NextDouble())).ToArray();
+    }
+
+    [Benchmark(Description = "ORT Run (batch)")]
+    public float[] Run() => _model.Run(_inputs, Batch);
+
+    [GlobalCleanup]
+    public void Cleanup() => _model.Dispose();
+}
+
+/// <summary>The whole in-process path for one 5 s 44.1 kHz WAV clip: decode, resample, log-mel, Run, top-k.</summary>
+[MemoryDiagnoser]
+public class ClassifyPathBenchmarks
+{
+    private AudioClassifierEngine _engine = null!;
+    private byte[] _wav = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = ShippedModel.Path, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+        var dir = Directory.CreateTempSubdirectory("audioclf-bench-").FullName;
+        var wav = Path.Combine(dir, "clip.wav");
+        ExternalTools.Run("sox", Path.Combine(SharedData.Path("datasets", "esc10", "009 - Rooster"), "1-26806-A.ogg"), "-b", "16", wav);
+        _wav = File.ReadAllBytes(wav);
+        Directory.Delete(dir, true);
+    }
+
+    [Benchmark(Description = "classify 5 s WAV in-process")]
+    public async Task<ClassificationResult> Classify() => await _engine.ClassifyAsync(AudioDecoder.Decode(_wav));
+
+    [GlobalCleanup]
+    public void Cleanup() => _engine.Dispose();
+}
+
+/// <summary>Where the shipped model is.</summary>
+internal static class ShippedModel
+{
+    public static string Path => System.IO.Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using AudioClassifier.Audio.Decoding;
+using Xunit.Abstractions;
+
+namespace AudioClassifier.Audio.Tests;
+
+/// <summary>
+/// Deterministic, seeded fuzzing of the decoders with mutations of real clips (bit flips, truncations, spliced
+/// headers, huge declared sizes, random bytes): every input must decode or fail with a typed
+/// <see cref="AudioDecodeException"/> — never another exception, a hang or unbounded allocation.
+/// Set AUDIOCLF_FUZZ_ITERATIONS for a longer run (CI runs the default).
+/// </summary>
+public class DecoderFuzzTests(Mp3Fixture mp3, ITestOutputHelper output) : IClassFixture<Mp3Fixture>
+{
+    private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("AUDIOCLF_FUZZ_ITERATIONS"), out var n) ? n : 3500;
+    private static readonly DecodeOptions Limits = new() { MaxDuration = TimeSpan.FromSeconds(30), MaxInputBytes = 8 * 1024 * 1024 };
+
+    public static TheoryData<string> Formats() => new() { "wav", "mp3", "ogg" };
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void MutatedClipsFailOnlyWithTypedErrors(string format)
+    {
+        var seed = format switch
+        {
+            "wav" => File.ReadAllBytes(SharedData.Path("reference", "inputs", "us8k-horn-short.wav")),
+            "mp3" => File.ReadAllBytes(mp3.Mp3Path("cbr-mono-22050")),
+            _ => File.ReadAllBytes(Directory.GetFiles(SharedData.Path("datasets", "esc10"), "*.ogg", SearchOption.AllDirectories).Order().First()),
+        };
+        var rng = new Random(format.GetHashCode(StringComparison.Ordinal) & 0x7FFF ^ 20261124);
+        int decoded = 0, refused = 0;
+        var worst = TimeSpan.Zero;
+        var kinds = new Dictionary<AudioErrorKind, int>();
+        for (int i = 0; i < Iterations; i++)
+        {
+            var input = Mutate(seed, rng, i);
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                AudioDecoder.Decode(input, Limits);
+                decoded++;
+            }
+            catch (AudioDecodeException e)
+            {
+                refused++;
+                kinds[e.Kind] = kinds.GetValueOrDefault(e.Kind) + 1;
+            }
+            catch (Exception e)
+            {
+                var path = Path.Combine(Path.GetTempPath(), $"audioclf-fuzz-{format}-{i}.bin");
+                File.WriteAllBytes(path, input);
+                throw new Xunit.Sdk.XunitException($"input {i} ({format}) threw {e.GetType().Name}: {e.Message}; saved to {path}{Environment.NewLine}{e}");
+            }
+            worst = watch.Elapsed > worst ? watch.Elapsed : worst;
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"input {i} took {watch.Elapsed}");
+        }
+        output.WriteLine($"{format}: {Iterations} inputs, {decoded} decoded, {refused} refused ({string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}"))}), slowest {worst.TotalMilliseconds:0} ms");
+        Assert.Equal(Iterations, decoded + refused);
+    }
+
+    private static byte[] Mutate(byte[] seed, Random rng, int i)
+    {
+        var data = seed.ToArray();
+        switch (i % 7)
+        {
+            case 0: // bit flips
+                for (int k = rng.Next(1, 64); k > 0; k--)
+                    data[rng.Next(data.Length)] ^= (byte)(1 << rng.Next(8));
+                return data;
+            case 1: // truncation
+                return data[..rng.Next(data.Length)];
+            case 2: // header region scrambled
+                for (int k = rng.Next(1, 16); k > 0; k--)
+                    data[rng.Next(Math.Min(data.Length, 128))] = (byte)rng.Next(256);
+                return data;
+            case 3: // huge declared sizes written at random header offsets
+                for (int k = rng.Next(1, 4); k > 0; k--)
+                {
+                    int at = rng.Next(Math.Min(data.Length - 4, 96));
+                    BitConverter.GetBytes(rng.Next(2) == 0 ? 0x7FFFFFF0u : (uint)rng.Next()).CopyTo(data, at);
+                }
+                return data;
+            case 4: // spliced: this header, random tail
+            {
+                int cut = rng.Next(Math.Min(data.Length, 256));
+                var tail = new byte[rng.Next(0, 20000)];
+                rng.NextBytes(tail);
+                return [.. data[..cut], .. tail];
+            }
+            case 5: // duplicated and shuffled chunks
+            {
+                int a = rng.Next(data.Length), len = rng.Next(1, Math.Min(4096, data.Length - a + 1));
+                int b = rng.Next(data.Length);
+                return [.. data[..b], .. data.AsSpan(a, len).ToArray(), .. data[b..]];
+            }
+            default: // random bytes with a valid magic
+            {
+                var random = new byte[rng.Next(4, 8192)];
+                rng.NextBytes(random);
+                seed.AsSpan(0, Math.Min(4, random.Length)).CopyTo(random);
+                return random;
+            }
+        }
+    }
+}
