@@ -21,6 +21,13 @@ fi
 echo "==> building"
 dotnet build AudioClassifier.slnx -c Release -nologo -v quiet
 
+echo "==> checking dependencies for known vulnerabilities"
+vulnerable=$(dotnet list AudioClassifier.slnx package --vulnerable --include-transitive 2>&1)
+if echo "$vulnerable" | grep -q "has the following vulnerable packages"; then
+  echo "$vulnerable" >&2
+  exit 1
+fi
+
 echo "==> publishing the service (same command as the Dockerfile's build stage)"
 bash scripts/publish.sh artifacts/publish >/dev/null
 
