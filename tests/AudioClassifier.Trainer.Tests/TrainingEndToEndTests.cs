@@ -67,6 +67,10 @@ public sealed class TrainingEndToEndTests : IDisposable
         Assert.Contains("±", summary.ToText());
         Assert.True(File.Exists(Path.Combine(summary.Directory, "cv.json")));
         Assert.True(File.Exists(Path.Combine(summary.Directory, "fold1", "best.dat")));
+
+        var restricted = new CrossValidator(Tiny(data, "cv-one") with { Epochs = 1, ValFolds = [2] }, TextWriter.Null).Run();
+        Assert.Equal([2], restricted.FoldAccuracy.Keys);
+        Assert.Throws<Data.DatasetException>(() => new CrossValidator(Tiny(data, "cv-bad") with { ValFolds = [7] }, TextWriter.Null).Run());
     }
 
     [Fact]

@@ -25,7 +25,8 @@ public sealed record CrossValidationSummary(IReadOnlyDictionary<int, double> Fol
     }
 }
 
-/// <summary>Trains one model per fold (that fold held out) with the same configuration and summarises.</summary>
+/// <summary>Trains one model per fold (that fold held out) with the same configuration and summarises; <c>val_folds</c>, when
+/// given, limits which folds are held out.</summary>
 public sealed class CrossValidator(TrainingConfig config, TextWriter log)
 {
     public CrossValidationSummary Run()
@@ -37,7 +38,11 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
         var dir = Path.Combine(config.RunsDir, name);
         var accuracy = new SortedDictionary<int, double>();
         var recalls = new Dictionary<string, List<double>>();
-        foreach (var fold in dataset.Folds)
+        // --val-folds restricts which folds are held out (e.g. a quick ablation on folds 1-2); default: every fold.
+        var heldOut = config.ValFolds.Count > 0 ? config.ValFolds : dataset.Folds;
+        foreach (var fold in heldOut.Where(f => !dataset.Folds.Contains(f)))
+            throw new DatasetException($"Fold {fold} does not exist; the dataset has folds {string.Join(", ", dataset.Folds)}.");
+        foreach (var fold in heldOut)
         {
             log.WriteLine($"=== fold {fold} held out ===");
             var result = new ModelTrainer(config with { ValFolds = [fold], RunsDir = dir, RunName = $"fold{fold}" }, log).Run();
