@@ -9,7 +9,9 @@ namespace AudioClassifier.Trainer.Model;
 
 /// <summary>What to stamp on an exported model beyond what the run recorded.</summary>
 /// <param name="MetricsFile">JSON embedded as the model's metrics (e.g. a cross-validation summary); default: the run's metrics.json.</param>
-public sealed record ExportOptions(string Name, string Version, string? Dataset = null, string? License = null, string? AttributionFile = null, bool Float16 = false, string? MetricsFile = null);
+/// <param name="CardNotesFile">Markdown appended to model-card.md (recipe, results, known limits).</param>
+public sealed record ExportOptions(string Name, string Version, string? Dataset = null, string? License = null, string? AttributionFile = null, bool Float16 = false,
+    string? MetricsFile = null, string? CardNotesFile = null);
 
 /// <summary>
 /// Exports a training run (its best checkpoint and recorded classes, feature spec and metrics) to ONNX with the
@@ -47,6 +49,8 @@ public static class RunExporter
             MetricsJson = File.Exists(metricsFile) ? Compact(File.ReadAllText(metricsFile)) : "{}",
         };
         ResNet18OnnxExporter.Export(weights, contract, outputPath, options.Float16);
+        if (options.CardNotesFile is { } notes)
+            File.AppendAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "model-card.md"), Environment.NewLine + File.ReadAllText(notes));
         if (options.AttributionFile is { } attribution)
             File.Copy(attribution, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "ATTRIBUTION.md"), overwrite: true);
         return contract;
