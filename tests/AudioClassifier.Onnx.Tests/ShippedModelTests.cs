@@ -1,0 +1,55 @@
+using AudioClassifier.Audio.Features;
+using AudioClassifier.Onnx.Inference;
+
+namespace AudioClassifier.Onnx.Tests;
+
+/// <summary>
+/// Regression guard for the model shipped in models/: its contract, and its accuracy on a fixed set of ESC-10 clips it
+/// was trained on (not a quality claim — cross-validation is, see docs/esc10-model.md).
+/// </summary>
+public sealed class ShippedModelTests
+{
+    private static readonly string ModelPath = Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");
+
+    private static readonly string[] Esc10Classes =
+        ["Dog bark", "Rain", "Sea waves", "Baby cry", "Clock tick", "Person sneeze", "Helicopter", "Chainsaw", "Rooster", "Fire crackling"];
+
+    [Fact]
+    public void ContractDescribesTheEsc10ModelAndItsLicence()
+    {
+        using var model = OnnxModel.Load(new AudioClassifierOptions { ModelPath = ModelPath, ExecutionProvider = ExecutionProviderPreference.Cpu });
+        var c = model.Contract;
+        Assert.Equal(Esc10Classes, c.Labels);
+        Assert.Equal(FeatureSpec.Default, c.Features);
+        Assert.Equal("esc10-resnet18", c.ModelName);
+        Assert.Contains("CC BY 3.0", c.DatasetLicense);
+        Assert.Contains("cross_validation", c.MetricsJson);
+        var dir = Path.GetDirectoryName(ModelPath)!;
+        Assert.Contains("jimblodget", File.ReadAllText(Path.Combine(dir, "ATTRIBUTION.md")));
+        var card = File.ReadAllText(Path.Combine(dir, "model-card.md"));
+        Assert.Contains("Rooster", card);
+        Assert.Contains("CC BY 3.0", card);
+    }
+
+    [Fact]
+    public async Task ClassifiesAFixedSetOfTrainingClips()
+    {
+        using var engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = ModelPath, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+        var clips = new List<(string Path, string Label)>();
+        foreach (var dir in Directory.GetDirectories(SharedData.Path("datasets", "esc10")).Order())
+        {
+            string label = Esc10Classes[int.Parse(Path.GetFileName(dir)[..3]) - 1];
+            foreach (var fold in new[] { 1, 2, 3, 4 })
+                clips.AddRange(Directory.GetFiles(dir, $"{fold}-*.ogg").Order().Take(2).Select(f => (f, label)));
+        }
+        Assert.Equal(80, clips.Count);
+        int correct = 0;
+        foreach (var (path, label) in clips)
+        {
+            await using var stream = File.OpenRead(path);
+            if ((await engine.ClassifyAsync(stream)).Top.Label == label)
+                correct++;
+        }
+        Assert.True(correct >= 76, $"{correct}/80 training clips classified correctly (expected ≥ 76)");
+    }
+}
