@@ -54,6 +54,10 @@ set +e
 dotnet test AudioClassifier.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+if [ "$status" -eq 0 ]; then
+  echo "==> HTTP load benchmark, smoke run (seconds, no thresholds; full run: scripts/bench-http.sh)"
+  bash scripts/bench-http.sh --smoke
+fi
 # One summary line over all test projects ("N passed, N failed").
 awk '/(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+/ {
        gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) } }
