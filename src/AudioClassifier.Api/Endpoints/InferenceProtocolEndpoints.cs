@@ -32,12 +32,16 @@ public static class InferenceProtocolEndpoints
         return app;
     }
 
+    /// <summary>OIP v2 server-live answer.</summary>
     public sealed record LiveStatus(bool Live);
 
+    /// <summary>OIP v2 server-ready answer.</summary>
     public sealed record ReadyStatus(bool Ready);
 
+    /// <summary>An input or output tensor as OIP v2 describes it (-1 = dynamic dimension).</summary>
     public sealed record TensorMetadata(string Name, string Datatype, long[] Shape);
 
+    /// <summary>OIP v2 model metadata, extended with the labels and the execution provider.</summary>
     public sealed record ModelMetadata(string Name, IReadOnlyList<string> Versions, string Platform, IReadOnlyList<TensorMetadata> Inputs,
         IReadOnlyList<TensorMetadata> Outputs, IReadOnlyList<string> Labels, string ExecutionProvider);
 }
