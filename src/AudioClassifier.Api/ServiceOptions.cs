@@ -16,6 +16,10 @@ public sealed record ServiceOptions
     public double ModelLoadMaxDelaySeconds { get; init; } = 10;
     /// <summary>Reload the model when its file changes (new version served without dropping requests).</summary>
     public bool WatchModelFile { get; init; } = true;
+    /// <summary>Requests decoded and classified at once; more wait in the limiter queue (decoding costs CPU before the batch queue).</summary>
+    public int MaxConcurrentRequests { get; init; } = 32;
+    /// <summary>Requests allowed to wait for a slot; beyond it they are refused at once with 503 and Retry-After.</summary>
+    public int RequestQueueLimit { get; init; } = 64;
     /// <summary>Time allowed to finish in-flight requests after SIGTERM.</summary>
     public double ShutdownDrainSeconds { get; init; } = 20;
 }

@@ -86,6 +86,23 @@ public sealed class ServiceBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrencyLimiterShedsExcessRequestsBeforeDecoding()
+    {
+        // One request at a time, none waiting; each holds its slot ~400 ms in the batch queue.
+        using var service = new ServiceProcess(Settings(TestModels.Write(_dir),
+            ("Service__MaxConcurrentRequests", "1"), ("Service__RequestQueueLimit", "0"), ("Classifier__MaxQueueDelayMilliseconds", "400"), ("Classifier__MaxBatchSize", "64")));
+        await WaitReady(service);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => service.Client.PostAsync("/classify", Wav())));
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+        var shed = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.NotEmpty(shed);
+        Assert.All(shed, r => Assert.NotNull(r.Headers.RetryAfter));
+        await ClassifyTests.AssertProblem(shed[0], HttpStatusCode.ServiceUnavailable, "requests are in progress");
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.PostAsync("/classify", Wav())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz/ready")).StatusCode); // health is never limited
+    }
+
+    [Fact]
     public async Task NewModelFileIsServedWithoutRestart()
     {
         var path = Path.Combine(_dir, "live.onnx");

@@ -28,6 +28,7 @@ public static class ClassifyEndpoints
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery()
+            .RequireRateLimiting(Hosting.ClassifierServiceExtensions.ConcurrencyPolicy)
             .AddEndpointFilter<ApiKeyFilter>();
         return app;
     }

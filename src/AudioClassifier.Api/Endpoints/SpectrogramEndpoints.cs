@@ -24,6 +24,7 @@ public static class SpectrogramEndpoints
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery()
+            .RequireRateLimiting(Hosting.ClassifierServiceExtensions.ConcurrencyPolicy)
             .AddEndpointFilter<ApiKeyFilter>();
         return app;
     }

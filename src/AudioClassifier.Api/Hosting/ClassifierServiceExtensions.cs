@@ -5,6 +5,7 @@ using AudioClassifier.Api.Endpoints;
 using AudioClassifier.Api.Observability;
 using AudioClassifier.Onnx.Inference;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Polly;
@@ -15,6 +16,9 @@ namespace AudioClassifier.Api.Hosting;
 public static class ClassifierServiceExtensions
 {
     public const string DefaultModelPath = "models/esc10-resnet18.onnx";
+
+    /// <summary>The concurrency limiter that bounds work on the audio endpoints.</summary>
+    public const string ConcurrencyPolicy = "audio";
 
     /// <summary>Options, limits, JSON, problem details, Swagger, resilience, the model host and metrics.</summary>
     public static WebApplicationBuilder AddClassifierService(this WebApplicationBuilder builder)
@@ -56,6 +60,23 @@ public static class ClassifierServiceExtensions
             .AddTimeout(TimeSpan.FromSeconds(service.InferenceTimeoutSeconds))
             .Build());
 
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddConcurrencyLimiter(ConcurrencyPolicy, o =>
+            {
+                o.PermitLimit = service.MaxConcurrentRequests;
+                o.QueueLimit = service.RequestQueueLimit;
+                o.QueueProcessingOrder = System.Threading.RateLimiting.QueueProcessingOrder.OldestFirst;
+            });
+            limiter.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = service.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problems.Create(StatusCodes.Status503ServiceUnavailable, "Overloaded",
+                        $"More than {service.MaxConcurrentRequests} requests are in progress and {service.RequestQueueLimit} waiting; retry shortly.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
+
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(o =>
         {
@@ -96,6 +117,7 @@ public static class ClassifierServiceExtensions
             await next(context);
             metrics.RequestCompleted(context.Response.StatusCode, watch.Elapsed.TotalSeconds);
         });
+        app.UseRateLimiter();
         app.UseWebPageSecurityHeaders();
         app.UseDefaultFiles();
         app.UseStaticFiles();
