@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Soak test (not in CI): the published service under concurrency 16 for 10 minutes (override: $1 seconds);
+# reports requests, errors, latency and server RSS at the start and end (target: growth ≤ 5 %).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-600}"
+model="${Classifier__ModelPath:-$PWD/models/esc10-resnet18.onnx}"
+[ -f artifacts/publish/AudioClassifier.Api.dll ] || bash scripts/publish.sh artifacts/publish >/dev/null
+dotnet build benchmarks/AudioClassifier.LoadTest -c Release -nologo -v quiet >/dev/null
+clip=$(mktemp --suffix=.wav)
+sox "../shared/datasets/esc10/009 - Rooster/1-26806-A.ogg" -b 16 "$clip"
+port=18081
+Classifier__ModelPath="$model" Classifier__ExecutionProvider=Cpu Logging__LogLevel__Default=Warning \
+  dotnet artifacts/publish/AudioClassifier.Api.dll --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/healthz/ready" >/dev/null && break; sleep 0.05; done
+# A 30 s warm-up at the same load, so allocator and thread-pool growth settle before the measured window.
+dotnet benchmarks/AudioClassifier.LoadTest/bin/Release/net10.0/AudioClassifier.LoadTest.dll --url "http://127.0.0.1:$port" --clip "$clip" --concurrency 16 --seconds 30 --pid "$pid" --label warm-up
+dotnet benchmarks/AudioClassifier.LoadTest/bin/Release/net10.0/AudioClassifier.LoadTest.dll --url "http://127.0.0.1:$port" --clip "$clip" --concurrency 16 --seconds "$seconds" --pid "$pid" --label soak
+kill -TERM "$pid"; wait "$pid" || true
+rm -f "$clip"
