@@ -36,6 +36,14 @@ public static class AudioRequest
         {
             return (null, TooLarge(settings));
         }
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // The client went away mid-upload, or sent its body too slowly (Kestrel's minimum data rate): nothing
+            // to answer, but it is counted so that abandoned uploads show in /metrics.
+            metrics.ClientDisconnected();
+            var status = e is BadHttpRequestException bad ? bad.StatusCode : 499;
+            return (null, Problems.Create(status, "Upload incomplete", $"The request body did not arrive: {e.Message}"));
+        }
         catch (InvalidDataException e)
         {
             // Multipart bodies that exceed the form limits or are malformed.

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace AudioClassifier.Api.Tests;
+
+/// <summary>Uploads that stop halfway or trickle in must not tie the service up or leak: they are dropped and counted.</summary>
+public sealed class SlowAndAbandonedUploadTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+{
+    [Fact]
+    public async Task ClientThatDisconnectsMidUploadIsCountedAndTheServiceCarriesOn()
+    {
+        long before = await Disconnects();
+        using (var socket = await Connect())
+        {
+            await socket.SendAsync(Headers(200_000));
+            await socket.SendAsync(new byte[1000]);
+        } // closed with 199 000 bytes missing
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => await Disconnects() > before, TimeSpan.FromSeconds(10)));
+        var wav = new ByteArrayContent(File.ReadAllBytes(SharedData.Path("reference", "inputs", "us8k-horn-short.wav")));
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client.PostAsync("/classify", wav)).StatusCode);
+    }
+
+    [Fact]
+    public async Task SlowLorisUploadIsCutOffByTheMinimumDataRate()
+    {
+        using var socket = await Connect();
+        await socket.SendAsync(Headers(100_000));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        bool closed = false;
+        // One byte a second is far below Kestrel's minimum body data rate (240 B/s after a 5 s grace period).
+        while (watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                await socket.SendAsync(new byte[1]);
+                if (socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0)
+                {
+                    closed = true;
+                    break;
+                }
+            }
+            catch (SocketException)
+            {
+                closed = true;
+                break;
+            }
+            await Task.Delay(1000);
+        }
+        Assert.True(closed, "the slow upload was still open after 20 s");
+        Assert.InRange(watch.Elapsed.TotalSeconds, 4, 15);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client.GetAsync("/healthz/ready")).StatusCode);
+    }
+
+    private async Task<Socket> Connect()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, fixture.Service.BaseAddress.Port);
+        return socket;
+    }
+
+    private static byte[] Headers(int contentLength) => Encoding.ASCII.GetBytes(
+        $"POST /classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: audio/wav\r\nContent-Length: {contentLength}\r\n\r\n");
+
+    private async Task<long> Disconnects()
+    {
+        var metrics = await fixture.Client.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').Single(l => l.StartsWith("audioclf_client_disconnects_total ", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
