@@ -70,6 +70,26 @@ public sealed class ServiceBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task CorruptModelAtStartIsNotReadyUntilFixed()
+    {
+        var path = Path.Combine(_dir, "broken.onnx");
+        File.WriteAllText(path, "this is not an ONNX model");
+        using var service = new ServiceProcess(Settings(path));
+        Assert.True(await ServiceProcess.EventuallyAsync(async () =>
+        {
+            var r = await service.Client.GetAsync("/healthz/ready");
+            return r.StatusCode == HttpStatusCode.ServiceUnavailable
+                && ((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString() ?? "").Contains("not a loadable ONNX model");
+        }, TimeSpan.FromSeconds(10)), service.Log);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz/live")).StatusCode);
+        Assert.Contains("not a loadable ONNX model", service.Log);
+
+        File.Move(TestModels.Write(_dir), path, overwrite: true);
+        await WaitReady(service);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.PostAsync("/classify", Wav())).StatusCode);
+    }
+
+    [Fact]
     public async Task BurstBeyondTheQueueGets503WithRetryAfterAndRecovers()
     {
         using var service = new ServiceProcess(Settings(TestModels.Write(_dir),
