@@ -19,17 +19,8 @@ public static class ClassifyEndpoints
             .WithName("Classify")
             .WithSummary("Classify an audio clip")
             .WithDescription("Upload WAV, MP3 or Ogg Vorbis as multipart/form-data (field 'file') or as the raw request body. The format is detected from the bytes. Clips longer than the model's window are scored in overlapping windows and averaged.")
-            .WithTags("Classification")
             .Produces<ClassifyResponse>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .DisableAntiforgery()
-            .RequireRateLimiting(Hosting.ClassifierServiceExtensions.ConcurrencyPolicy)
-            .AddEndpointFilter<ApiKeyFilter>();
+            .WithAudioUploadConventions();
         return app;
     }
 

@@ -15,17 +15,8 @@ public static class SpectrogramEndpoints
             .WithName("Spectrogram")
             .WithSummary("Render the log-mel spectrogram the model sees")
             .WithDescription("Same upload as /classify. Returns a PNG of the model input for the clip's first window, with time and mel-frequency axes and a dB colour bar.")
-            .WithTags("Classification")
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .DisableAntiforgery()
-            .RequireRateLimiting(Hosting.ClassifierServiceExtensions.ConcurrencyPolicy)
-            .AddEndpointFilter<ApiKeyFilter>();
+            .WithAudioUploadConventions();
         return app;
     }
 
