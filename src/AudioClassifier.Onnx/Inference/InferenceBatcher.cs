@@ -10,7 +10,9 @@ namespace AudioClassifier.Onnx.Inference;
 /// </summary>
 internal sealed class InferenceBatcher : IDisposable
 {
-    private readonly OnnxModel _model;
+    private readonly Func<float[], int, float[]> _run;
+    private readonly int _inputSize;
+    private readonly int _classes;
     private readonly AudioClassifierOptions _options;
     private readonly ILogger? _logger;
     private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
@@ -18,8 +20,16 @@ internal sealed class InferenceBatcher : IDisposable
     private int _pending;
 
     public InferenceBatcher(OnnxModel model, AudioClassifierOptions options, ILogger? logger)
+        : this(model.Run, model.InputSize, model.Classes, options, logger)
     {
-        _model = model;
+    }
+
+    /// <param name="run">Runs a batch: inputs back to back and their count, returning [count, classes] probabilities.</param>
+    internal InferenceBatcher(Func<float[], int, float[]> run, int inputSize, int classes, AudioClassifierOptions options, ILogger? logger)
+    {
+        _run = run;
+        _inputSize = inputSize;
+        _classes = classes;
         _options = options;
         _logger = logger;
         _worker = Task.Run(WorkAsync);
@@ -104,7 +114,7 @@ internal sealed class InferenceBatcher : IDisposable
         }
         if (live.Count == 0)
             return;
-        int size = _model.InputSize, classes = _model.Classes, total = live.Sum(r => r.Count);
+        int size = _inputSize, classes = _classes, total = live.Sum(r => r.Count);
         try
         {
             var inputs = live.Count == 1 ? live[0].Inputs : new float[total * size];
@@ -117,7 +127,7 @@ internal sealed class InferenceBatcher : IDisposable
                     offset += r.Count * size;
                 }
             }
-            var output = _model.Run(inputs, total);
+            var output = _run(inputs, total);
             BatchRun?.Invoke(total);
             int at = 0;
             foreach (var r in live)
