@@ -146,6 +146,19 @@ public sealed class ServiceBehaviourTests : IDisposable
         var inFlight = service.Client.PostAsync("/classify", Wav());
         await Task.Delay(400);
         service.Terminate();
+        await Task.Delay(300);
+        // New work is refused once shutdown starts: readiness fails, or the listener is already closed.
+        using (var fresh = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(5) })
+        {
+            try
+            {
+                Assert.NotEqual(HttpStatusCode.OK, (await fresh.GetAsync("/healthz/ready")).StatusCode);
+            }
+            catch (HttpRequestException)
+            {
+                // connection refused: the server stopped accepting
+            }
+        }
         var response = await inFlight;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(service.Process.WaitForExit(10_000), "the process did not exit after SIGTERM");

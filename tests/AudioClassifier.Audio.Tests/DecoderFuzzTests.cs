@@ -14,6 +14,7 @@ public class DecoderFuzzTests(Mp3Fixture mp3, ITestOutputHelper output) : IClass
 {
     private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("AUDIOCLF_FUZZ_ITERATIONS"), out var n) ? n : 3500;
     private static readonly DecodeOptions Limits = new() { MaxDuration = TimeSpan.FromSeconds(30), MaxInputBytes = 8 * 1024 * 1024 };
+    private const long MaxAllocationPerInput = 128L * 1024 * 1024;
 
     public static TheoryData<string> Formats() => new() { "wav", "mp3", "ogg" };
 
@@ -29,11 +30,13 @@ public class DecoderFuzzTests(Mp3Fixture mp3, ITestOutputHelper output) : IClass
         };
         var rng = new Random(format.GetHashCode(StringComparison.Ordinal) & 0x7FFF ^ 20261124);
         int decoded = 0, refused = 0;
+        long maxAllocated = 0;
         var worst = TimeSpan.Zero;
         var kinds = new Dictionary<AudioErrorKind, int>();
         for (int i = 0; i < Iterations; i++)
         {
             var input = AudioMutator.Mutate(seed, rng, i);
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             var watch = Stopwatch.StartNew();
             try
             {
@@ -53,8 +56,12 @@ public class DecoderFuzzTests(Mp3Fixture mp3, ITestOutputHelper output) : IClass
             }
             worst = watch.Elapsed > worst ? watch.Elapsed : worst;
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"input {i} took {watch.Elapsed}");
+            // Bounded by the limits, not by what a header claims: 8 MiB of input and 30 s of audio at most.
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            Assert.True(allocated < MaxAllocationPerInput, $"input {i} allocated {allocated / 1048576} MiB");
+            maxAllocated = Math.Max(maxAllocated, allocated);
         }
-        output.WriteLine($"{format}: {Iterations} inputs, {decoded} decoded, {refused} refused ({string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}"))}), slowest {worst.TotalMilliseconds:0} ms");
+        output.WriteLine($"{format}: {Iterations} inputs, {decoded} decoded, {refused} refused ({string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}"))}), slowest {worst.TotalMilliseconds:0} ms, most allocated {maxAllocated / 1048576.0:0.0} MiB");
         Assert.Equal(Iterations, decoded + refused);
     }
 }
