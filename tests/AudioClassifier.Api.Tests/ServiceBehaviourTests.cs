@@ -70,7 +70,7 @@ public sealed class ServiceBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task CorruptModelAtStartIsNotReadyUntilFixed()
+    public async Task CorruptOrContractlessModelAtStartIsNotReadyUntilFixed()
     {
         var path = Path.Combine(_dir, "broken.onnx");
         File.WriteAllText(path, "this is not an ONNX model");
@@ -83,6 +83,14 @@ public sealed class ServiceBehaviourTests : IDisposable
         }, TimeSpan.FromSeconds(10)), service.Log);
         Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz/live")).StatusCode);
         Assert.Contains("not a loadable ONNX model", service.Log);
+
+        // Next a real ONNX model without the audioclf contract: still not ready, now saying why.
+        var contractless = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestModels.Write(_dir)));
+        contractless.MetadataProps.Clear();
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(contractless));
+        Assert.True(await ServiceProcess.EventuallyAsync(async () =>
+            ((await (await service.Client.GetAsync("/healthz/ready")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString() ?? "").Contains("no 'audioclf.contract_version' metadata"),
+            TimeSpan.FromSeconds(10)), service.Log);
 
         File.Move(TestModels.Write(_dir), path, overwrite: true);
         await WaitReady(service);
