@@ -51,16 +51,6 @@ internal sealed class MonoAccumulator
         _count += frames;
     }
 
-    /// <summary>Reserves room for <paramref name="frames"/> more frames, failing once the duration limit is passed.</summary>
-    public Span<float> Reserve(int frames)
-    {
-        EnsureCapacity(frames);
-        return _buffer.AsSpan(_count, frames);
-    }
-
-    /// <summary>Commits frames written into the span returned by <see cref="Reserve"/>.</summary>
-    public void Commit(int frames) => _count += frames;
-
     public float[] ToArray()
     {
         if (_count == _buffer.Length)
