@@ -12,26 +12,30 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
     Timeout = TimeSpan.FromSeconds(60),
 };
 
-// Warm-up: JIT, connection pool and the model's first runs are not measured.
-for (int i = 0; i < 20; i++)
+// Warm-up: JIT tiering, connection pool and the model's first runs are not measured.
+for (int i = 0; i < 100; i++)
     await Send(http, body, CancellationToken.None);
 
-Console.WriteLine($"| {options.Label} concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | requests | RSS before MB | RSS after MB |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine($"| {options.Label} concurrency | req/s | p50 ms | p95 ms | p99 ms | server p50 ms | errors | requests | RSS before MB | RSS after MB |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (int concurrency in options.Concurrency)
 {
     long rssBefore = Rss(options.Pid);
     var latencies = new List<double>[concurrency];
+    var serverTimes = new List<double>[concurrency];
     int errors = 0;
     var deadline = Stopwatch.StartNew();
     var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
     {
         var mine = latencies[w] = [];
+        var server = serverTimes[w] = [];
         while (deadline.Elapsed.TotalSeconds < options.Seconds)
         {
             var watch = Stopwatch.StartNew();
-            bool ok = await Send(http, body, CancellationToken.None);
+            var (ok, serverMs) = await Send(http, body, CancellationToken.None);
             mine.Add(watch.Elapsed.TotalMilliseconds);
+            if (serverMs is { } ms)
+                server.Add(ms);
             if (!ok)
                 Interlocked.Increment(ref errors);
         }
@@ -39,13 +43,15 @@ foreach (int concurrency in options.Concurrency)
     await Task.WhenAll(workers);
     double elapsed = deadline.Elapsed.TotalSeconds;
     var all = latencies.SelectMany(l => l).Order().ToArray();
-    double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(q * all.Length) - 1)];
+    var serverAll = serverTimes.SelectMany(l => l).Order().ToArray();
+    double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
     long rssAfter = Rss(options.Pid);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {concurrency} | {all.Length / elapsed:0.0} | {P(0.50):0.0} | {P(0.95):0.0} | {P(0.99):0.0} | {errors} | {all.Length} | {rssBefore / 1024.0:0} | {rssAfter / 1024.0:0} |"));
+        $"| {concurrency} | {all.Length / elapsed:0.0} | {P(all, 0.50):0.0} | {P(all, 0.95):0.0} | {P(all, 0.99):0.0} | {P(serverAll, 0.50):0.0} | {errors} | {all.Length} | {rssBefore / 1024.0:0} | {rssAfter / 1024.0:0} |"));
 }
 
-static async Task<bool> Send(HttpClient http, byte[] body, CancellationToken ct)
+// Whether the request succeeded, and the service's own time for it (the sum of its Server-Timing durations).
+static async Task<(bool Ok, double? ServerMs)> Send(HttpClient http, byte[] body, CancellationToken ct)
 {
     try
     {
@@ -53,12 +59,26 @@ static async Task<bool> Send(HttpClient http, byte[] body, CancellationToken ct)
         content.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
         using var response = await http.PostAsync("/classify?top_k=1", content, ct);
         await response.Content.ReadAsByteArrayAsync(ct);
-        return response.IsSuccessStatusCode;
+        return (response.IsSuccessStatusCode, ServerMilliseconds(response));
     }
     catch (HttpRequestException)
     {
-        return false;
+        return (false, null);
     }
+}
+
+static double? ServerMilliseconds(HttpResponseMessage response)
+{
+    if (!response.Headers.TryGetValues("Server-Timing", out var values))
+        return null;
+    double total = 0;
+    foreach (var metric in values.SelectMany(v => v.Split(',')))
+    {
+        var dur = metric.Split(';').Select(p => p.Trim()).FirstOrDefault(p => p.StartsWith("dur=", StringComparison.Ordinal));
+        if (dur is not null && double.TryParse(dur.AsSpan(4), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms))
+            total += ms;
+    }
+    return total;
 }
 
 static long Rss(int? pid)

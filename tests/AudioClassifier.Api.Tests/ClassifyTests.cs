@@ -118,11 +118,14 @@ public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<Servic
         Assert.Matches(@"audioclf_requests_total\{status=""200""\} [1-9]", metrics);
         Assert.Contains("audioclf_request_duration_seconds_bucket", metrics);
         Assert.Contains("audioclf_inference_duration_seconds_count", metrics);
-        Assert.Contains("audioclf_decode_features_duration_seconds_sum", metrics);
+        Assert.Contains("audioclf_decode_duration_seconds_sum", metrics);
+        Assert.Matches(@"audioclf_features_duration_seconds_count [1-9]", metrics);
         Assert.Contains("audioclf_batch_size_bucket", metrics);
         Assert.Contains("audioclf_queue_depth 0", metrics);
         Assert.Contains("audioclf_audio_seconds_total", metrics);
         Assert.Contains("provider=\"CPUExecutionProvider\"", metrics);
+        Assert.Matches(@"process_resident_memory_bytes [1-9]\d{6,}", metrics);
+        Assert.Matches(@"dotnet_gc_committed_bytes [1-9]\d+", metrics);
     }
 
     [Fact]
@@ -152,6 +155,9 @@ public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<Servic
         Assert.Equal("test-resnet18", json.GetProperty("model").GetProperty("name").GetString());
         Assert.Equal("CPUExecutionProvider", json.GetProperty("execution_provider").GetString());
         Assert.True(json.GetProperty("duration_seconds").GetDouble() > 0);
+        // Every stage reports its time (W3C Server-Timing), so callers can split server time from network time.
+        var timing = string.Join(",", response.Headers.GetValues("Server-Timing"));
+        Assert.Matches(@"^read;dur=[\d.]+, decode;dur=[\d.]+, features;dur=[\d.]+, inference;dur=[\d.]+$", timing);
         return json;
     }
 

@@ -18,14 +18,18 @@ public static class AudioRequest
     {
         if (context.Request.ContentLength > settings.MaxBodyBytes)
             return (null, TooLarge(settings));
+        var timing = ServerTiming.For(context);
         try
         {
+            var watch = Stopwatch.StartNew();
             var (body, problem) = await ReadAsync(context, settings, context.RequestAborted);
+            timing.Add("read", watch.Elapsed);
             if (problem is not null)
                 return (null, problem);
-            var watch = Stopwatch.StartNew();
+            watch.Restart();
             var clip = engine.Decode(body!);
-            metrics.FeaturesComputed(watch.Elapsed.TotalSeconds, clip.Duration.TotalSeconds);
+            timing.Add("decode", watch.Elapsed);
+            metrics.Decoded(watch.Elapsed, clip.Duration.TotalSeconds);
             return (clip, null);
         }
         catch (AudioDecodeException e)

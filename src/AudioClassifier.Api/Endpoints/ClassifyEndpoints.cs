@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AudioClassifier.Api.Hosting;
 using AudioClassifier.Api.Observability;
 using AudioClassifier.Onnx.Inference;
@@ -48,9 +47,11 @@ public static class ClassifyEndpoints
             var (clip, problem) = await AudioRequest.DecodeAsync(context, engine, settings, metrics);
             if (problem is not null)
                 return problem;
-            var watch = Stopwatch.StartNew();
             var result = await inferencePipeline.ExecuteAsync(async token => await engine.ClassifyAsync(clip!, topK ?? engine.Options.DefaultTopK, token), ct);
-            metrics.InferenceCompleted(watch.Elapsed.TotalSeconds);
+            metrics.Classified(result.FeatureTime, result.InferenceTime);
+            var timing = ServerTiming.For(context);
+            timing.Add("features", result.FeatureTime);
+            timing.Add("inference", result.InferenceTime);
             return TypedResults.Ok(new ClassifyResponse(result.Top.Label, result.Top.Score, result.TopK, result.DurationSeconds,
                 new ModelIdentity(result.ModelName, result.ModelVersion), result.ExecutionProvider, windows == true ? result.Timeline : null));
         }

@@ -5,7 +5,8 @@ namespace AudioClassifier.Api.Endpoints;
 
 /// <summary>
 /// Completes the generated document: the default server, tag descriptions, and security — the optional API key on
-/// /classify, and an explicit "no authentication" on health, metadata and metrics, which stay open.
+/// /classify, and an explicit "no authentication" on health, metadata and metrics, which stay open; the
+/// Server-Timing header of /classify answers.
 /// </summary>
 public sealed class OpenApiDocumentFilter : IDocumentFilter, IOperationFilter
 {
@@ -30,5 +31,14 @@ public sealed class OpenApiDocumentFilter : IDocumentFilter, IOperationFilter
         operation.Security = operation.OperationId is "Classify" or "Spectrogram"
             ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }]
             : [new OpenApiSecurityRequirement()];
+        if (operation.OperationId == "Classify" && operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+        {
+            response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            response.Headers["Server-Timing"] = new OpenApiHeader
+            {
+                Description = "The service's time per stage in milliseconds (W3C Server Timing): read, decode, features, inference.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
+        }
     }
 }

@@ -5,7 +5,7 @@ using System.Text;
 namespace AudioClassifier.Api.Observability;
 
 /// <summary>
-/// The service's Prometheus metrics: request counts by status, latency histograms (end-to-end, decode + features,
+/// The service's Prometheus metrics: request counts by status, latency histograms (end-to-end, decode, features,
 /// inference), batch sizes, queue depth, audio seconds processed, model readiness and the execution provider.
 /// </summary>
 public sealed class ServiceMetrics
@@ -15,6 +15,7 @@ public sealed class ServiceMetrics
 
     private readonly ConcurrentDictionary<int, long> _requests = new();
     private readonly Histogram _requestSeconds = new(LatencyBuckets);
+    private readonly Histogram _decodeSeconds = new(LatencyBuckets);
     private readonly Histogram _featureSeconds = new(LatencyBuckets);
     private readonly Histogram _inferenceSeconds = new(LatencyBuckets);
     private readonly Histogram _batchSize = new(BatchBuckets);
@@ -27,13 +28,17 @@ public sealed class ServiceMetrics
         _requestSeconds.Observe(seconds);
     }
 
-    public void FeaturesComputed(double seconds, double audioSeconds)
+    public void Decoded(TimeSpan elapsed, double audioSeconds)
     {
-        _featureSeconds.Observe(seconds);
+        _decodeSeconds.Observe(elapsed.TotalSeconds);
         Interlocked.Add(ref _audioMicroseconds, (long)(audioSeconds * 1e6));
     }
 
-    public void InferenceCompleted(double seconds) => _inferenceSeconds.Observe(seconds);
+    public void Classified(TimeSpan features, TimeSpan inference)
+    {
+        _featureSeconds.Observe(features.TotalSeconds);
+        _inferenceSeconds.Observe(inference.TotalSeconds);
+    }
 
     public void BatchRun(int size) => _batchSize.Observe(size);
 
@@ -48,8 +53,9 @@ public sealed class ServiceMetrics
         foreach (var (status, n) in _requests.OrderBy(p => p.Key))
             s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_requests_total{{status=\"{status}\"}} {n}");
         _requestSeconds.Render(s, "audioclf_request_duration_seconds", "End-to-end /classify latency.");
-        _featureSeconds.Render(s, "audioclf_decode_features_duration_seconds", "Decode + resample + log-mel time per request.");
-        _inferenceSeconds.Render(s, "audioclf_inference_duration_seconds", "Time waiting for and running inference per request.");
+        _decodeSeconds.Render(s, "audioclf_decode_duration_seconds", "Decoding the upload (WAV/MP3/Ogg to samples) per request.");
+        _featureSeconds.Render(s, "audioclf_features_duration_seconds", "Resample + log-mel time per /classify request.");
+        _inferenceSeconds.Render(s, "audioclf_inference_duration_seconds", "Time waiting for a batch and running the model per /classify request.");
         _batchSize.Render(s, "audioclf_batch_size", "Windows per ONNX Runtime run.");
         s.AppendLine("# HELP audioclf_queue_depth Windows waiting for a batch.");
         s.AppendLine("# TYPE audioclf_queue_depth gauge");
@@ -67,7 +73,26 @@ public sealed class ServiceMetrics
         s.AppendLine("# TYPE audioclf_model_info gauge");
         if (ready)
             s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_model_info{{model=\"{model}\",provider=\"{provider}\"}} 1");
+        RenderMemory(s);
         return s.ToString();
+    }
+
+    // Resident memory next to the managed heap, so growth can be attributed: the GC heap, or native memory
+    // (ONNX Runtime's arena, the C allocator) that only the difference shows.
+    private static void RenderMemory(StringBuilder s)
+    {
+        var gc = GC.GetGCMemoryInfo();
+        Gauge(s, "process_resident_memory_bytes", "Resident set size of the process.", Environment.WorkingSet);
+        Gauge(s, "dotnet_gc_heap_size_bytes", "Managed heap size after the last garbage collection.", gc.HeapSizeBytes);
+        Gauge(s, "dotnet_gc_committed_bytes", "Memory committed by the garbage collector.", gc.TotalCommittedBytes);
+        Gauge(s, "dotnet_gc_fragmented_bytes", "Free space inside the managed heap after the last garbage collection.", gc.FragmentedBytes);
+    }
+
+    private static void Gauge(StringBuilder s, string name, string help, long value)
+    {
+        s.AppendLine(CultureInfo.InvariantCulture, $"# HELP {name} {help}");
+        s.AppendLine(CultureInfo.InvariantCulture, $"# TYPE {name} gauge");
+        s.AppendLine(CultureInfo.InvariantCulture, $"{name} {value}");
     }
 
     /// <summary>A cumulative histogram with fixed buckets.</summary>

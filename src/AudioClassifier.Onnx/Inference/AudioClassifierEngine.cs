@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Diagnostics;
 using AudioClassifier.Audio;
 using AudioClassifier.Audio.Decoding;
 using AudioClassifier.Audio.Features;
@@ -50,33 +52,53 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <summary>Classifies a decoded clip.</summary>
     public async Task<ClassificationResult> ClassifyAsync(AudioClip clip, int? topK = null, CancellationToken cancellationToken = default)
     {
-        var (inputs, windows, samples) = Prepare(clip);
-        var probabilities = await ScoreAsync(inputs, windows.Count, cancellationToken).ConfigureAwait(false);
-        return Summarise(probabilities, windows, samples, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds);
+        long start = Stopwatch.GetTimestamp();
+        var (samples, windows) = Prepare(clip);
+        var inputs = ArrayPool<float>.Shared.Rent(windows.Count * _model.InputSize);
+        try
+        {
+            WriteFeatures(samples, windows, inputs.AsSpan(0, windows.Count * _model.InputSize));
+            long prepared = Stopwatch.GetTimestamp();
+            var probabilities = await ScoreAsync(inputs, windows.Count, cancellationToken).ConfigureAwait(false);
+            var featureTime = Stopwatch.GetElapsedTime(start, prepared);
+            var inferenceTime = Stopwatch.GetElapsedTime(prepared);
+            return Summarise(probabilities, windows, samples.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(inputs);
+        }
     }
 
     /// <summary>Classifies several clips with all their windows in shared runs (the batched path).</summary>
     public async Task<IReadOnlyList<ClassificationResult>> ClassifyBatchAsync(IReadOnlyList<AudioClip> clips, int? topK = null, CancellationToken cancellationToken = default)
     {
         var prepared = clips.Select(Prepare).ToList();
-        int size = _model.InputSize, total = prepared.Sum(p => p.Windows.Count);
-        var inputs = new float[total * size];
-        int offset = 0;
-        foreach (var p in prepared)
+        int size = _model.InputSize, classes = _model.Classes, total = prepared.Sum(p => p.Windows.Count);
+        var inputs = ArrayPool<float>.Shared.Rent(total * size);
+        try
         {
-            Array.Copy(p.Inputs, 0, inputs, offset * size, p.Windows.Count * size);
-            offset += p.Windows.Count;
+            int offset = 0;
+            foreach (var (samples, windows) in prepared)
+            {
+                WriteFeatures(samples, windows, inputs.AsSpan(offset * size, windows.Count * size));
+                offset += windows.Count;
+            }
+            var probabilities = await ScoreAsync(inputs, total, cancellationToken).ConfigureAwait(false);
+            var results = new List<ClassificationResult>();
+            offset = 0;
+            for (int i = 0; i < clips.Count; i++)
+            {
+                var (samples, windows) = prepared[i];
+                results.Add(Summarise(probabilities.AsSpan(offset * classes, windows.Count * classes).ToArray(), windows, samples.Length, topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
+                offset += windows.Count;
+            }
+            return results;
         }
-        var probabilities = await ScoreAsync(inputs, total, cancellationToken).ConfigureAwait(false);
-        var results = new List<ClassificationResult>();
-        offset = 0;
-        for (int i = 0; i < clips.Count; i++)
+        finally
         {
-            int n = prepared[i].Windows.Count;
-            results.Add(Summarise(probabilities.AsSpan(offset * _model.Classes, n * _model.Classes).ToArray(), prepared[i].Windows, prepared[i].Samples, topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
-            offset += n;
+            ArrayPool<float>.Shared.Return(inputs);
         }
-        return results;
     }
 
     /// <summary>The model input of the first window of a clip (what the model "sees"), for display.</summary>
@@ -90,19 +112,40 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <summary>Decodes a stream with this engine's limits.</summary>
     public AudioClip Decode(Stream audio) => _frontEnd.Decode(audio);
 
-    private (float[] Inputs, IReadOnlyList<ClipWindow> Windows, int Samples) Prepare(AudioClip clip)
+    // Resampled to the model's rate and cut into windows.
+    private (float[] Samples, IReadOnlyList<ClipWindow> Windows) Prepare(AudioClip clip)
     {
         var samples = _frontEnd.ToModelRate(clip);
-        var windows = ClipWindows.For(samples.Length, Contract.Features);
+        return (samples, ClipWindows.For(samples.Length, Contract.Features));
+    }
+
+    private void WriteFeatures(float[] samples, IReadOnlyList<ClipWindow> windows, Span<float> destination)
+    {
         int size = _model.InputSize;
-        var inputs = new float[windows.Count * size];
         for (int i = 0; i < windows.Count; i++)
-            _extractor.Compute(samples.AsSpan(windows[i].Start, windows[i].Length), inputs.AsSpan(i * size, size));
-        return (inputs, windows, samples.Length);
+            _extractor.Compute(samples.AsSpan(windows[i].Start, windows[i].Length), destination.Slice(i * size, size));
     }
 
     private Task<float[]> ScoreAsync(float[] inputs, int count, CancellationToken cancellationToken) =>
-        _batcher is null ? Task.FromResult(_model.Run(inputs, count)) : _batcher.RunAsync(inputs, count, cancellationToken);
+        _batcher is null ? Task.FromResult(RunInBatches(inputs, count)) : _batcher.RunAsync(inputs, count, cancellationToken);
+
+    // Without the batcher: runs of at most MaxBatchSize windows, so a long clip cannot grow ONNX Runtime's memory
+    // to the size of all its windows at once.
+    private float[] RunInBatches(float[] inputs, int count)
+    {
+        int size = _model.InputSize, classes = _model.Classes, max = Options.MaxBatchSize;
+        var output = count <= max ? null : new float[count * classes];
+        for (int offset = 0; offset < count; offset += max)
+        {
+            int n = Math.Min(max, count - offset);
+            var part = _model.Run(inputs.AsMemory(offset * size, n * size), n);
+            BatchRun?.Invoke(n);
+            if (output is null)
+                return part;
+            part.CopyTo(output, offset * classes);
+        }
+        return output!;
+    }
 
     private ClassificationResult Summarise(float[] probabilities, IReadOnlyList<ClipWindow> windows, int samples, int topK, double duration)
     {

@@ -20,9 +20,18 @@ public sealed record AudioClassifierOptions
     public int CudaDeviceId { get; init; }
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core).</summary>
     public int IntraOpThreads { get; init; }
+    /// <summary>Let ONNX Runtime's intra-op threads spin-wait briefly for work instead of sleeping (its own default).
+    /// On: lower latency at low load. Turn off with batching off under high concurrency, where spinning threads take
+    /// the cores that other requests' runs need (docs/benchmarks.md).</summary>
+    public bool AllowSpinning { get; init; } = true;
+    /// <summary>ONNX Runtime's CPU memory arena: keeps activation memory for reuse (faster) but never returns it, so
+    /// the process keeps the footprint of the largest batch it has run.</summary>
+    public bool CpuMemoryArena { get; init; } = true;
     /// <summary>Gather concurrent callers' windows into shared runs.</summary>
     public bool DynamicBatching { get; init; } = true;
-    public int MaxBatchSize { get; init; } = 16;
+    /// <summary>Most windows per run; larger requests are split. 8 on CPU: per-clip cost is the same as at 16 with
+    /// half the activation memory (docs/benchmarks.md); raise it on GPU.</summary>
+    public int MaxBatchSize { get; init; } = 8;
     /// <summary>Longest a window waits for others to join its batch. 0 (the default) still batches whatever queued
     /// up during the previous run; measured best on CPU (docs/benchmarks.md).</summary>
     public double MaxQueueDelayMilliseconds { get; init; }

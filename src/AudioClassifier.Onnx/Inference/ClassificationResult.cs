@@ -20,6 +20,12 @@ public sealed record ClassificationResult(
 {
     public LabelScore Top => TopK[0];
 
+    /// <summary>Time spent resampling and computing log-mel features for this clip.</summary>
+    public TimeSpan FeatureTime { get; init; }
+
+    /// <summary>Time from queueing the clip's windows to having their probabilities (batch wait + model run).</summary>
+    public TimeSpan InferenceTime { get; init; }
+
     internal static IReadOnlyList<LabelScore> Rank(IReadOnlyList<string> labels, ReadOnlySpan<float> probabilities, int k)
     {
         var indices = Enumerable.Range(0, labels.Count).ToArray();

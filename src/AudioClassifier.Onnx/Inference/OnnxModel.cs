@@ -54,14 +54,17 @@ public sealed class OnnxModel : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="batch"/> inputs laid out back to back; returns [batch, classes] probabilities.</summary>
-    public float[] Run(float[] inputs, int batch)
+    /// <summary>
+    /// Runs <paramref name="batch"/> inputs laid out back to back; returns [batch, classes] probabilities. The input
+    /// memory is pinned and handed to ONNX Runtime in place, not copied.
+    /// </summary>
+    public float[] Run(Memory<float> inputs, int batch)
     {
         if (inputs.Length < batch * InputSize)
             throw new ArgumentException($"Expected {batch * InputSize} floats for a batch of {batch}.", nameof(inputs));
         var spec = Contract.Features;
         var shape = new long[] { batch, 1, spec.NMels, spec.Frames };
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs.AsMemory(0, batch * InputSize), shape);
+        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs[..(batch * InputSize)], shape);
         using var outputs = _session.Run(_runOptions, _inputNames, [input], _outputNames);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
@@ -96,9 +99,15 @@ public sealed class OnnxModel : IDisposable
 
     private static SessionOptions BaseOptions(AudioClassifierOptions options)
     {
-        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        var so = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            EnableCpuMemArena = options.CpuMemoryArena,
+        };
         if (options.IntraOpThreads > 0)
             so.IntraOpNumThreads = options.IntraOpThreads;
+        so.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         return so;
     }
 
