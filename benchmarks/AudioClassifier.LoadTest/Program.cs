@@ -16,11 +16,14 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 for (int i = 0; i < 100; i++)
     await Send(http, body, CancellationToken.None);
 
-Console.WriteLine($"| {options.Label} concurrency | req/s | p50 ms | p95 ms | p99 ms | server p50 ms | errors | requests | RSS before MB | RSS after MB |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+// "server p50" is the service's own time (its Server-Timing stages); CPU ms/req is processor time (all threads) per
+// request, of the service and of this load generator, which share the machine's cores.
+Console.WriteLine($"| {options.Label} concurrency | req/s | p50 ms | p95 ms | p99 ms | server p50 ms | server CPU ms/req | client CPU ms/req | errors | requests | RSS before MB | RSS after MB |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (int concurrency in options.Concurrency)
 {
     long rssBefore = Rss(options.Pid);
+    var (serverCpuBefore, clientCpuBefore) = (Cpu(options.Pid), Cpu(Environment.ProcessId));
     var latencies = new List<double>[concurrency];
     var serverTimes = new List<double>[concurrency];
     int errors = 0;
@@ -46,8 +49,10 @@ foreach (int concurrency in options.Concurrency)
     var serverAll = serverTimes.SelectMany(l => l).Order().ToArray();
     double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
     long rssAfter = Rss(options.Pid);
+    double serverCpu = (Cpu(options.Pid) - serverCpuBefore).TotalMilliseconds / all.Length;
+    double clientCpu = (Cpu(Environment.ProcessId) - clientCpuBefore).TotalMilliseconds / all.Length;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {concurrency} | {all.Length / elapsed:0.0} | {P(all, 0.50):0.0} | {P(all, 0.95):0.0} | {P(all, 0.99):0.0} | {P(serverAll, 0.50):0.0} | {errors} | {all.Length} | {rssBefore / 1024.0:0} | {rssAfter / 1024.0:0} |"));
+        $"| {concurrency} | {all.Length / elapsed:0.0} | {P(all, 0.50):0.0} | {P(all, 0.95):0.0} | {P(all, 0.99):0.0} | {P(serverAll, 0.50):0.0} | {serverCpu:0.0} | {clientCpu:0.0} | {errors} | {all.Length} | {rssBefore / 1024.0:0} | {rssAfter / 1024.0:0} |"));
 }
 
 // Whether the request succeeded, and the service's own time for it (the sum of its Server-Timing durations).
@@ -79,6 +84,21 @@ static double? ServerMilliseconds(HttpResponseMessage response)
             total += ms;
     }
     return total;
+}
+
+static TimeSpan Cpu(int? pid)
+{
+    if (pid is null)
+        return TimeSpan.Zero;
+    try
+    {
+        using var process = Process.GetProcessById(pid.Value);
+        return process.TotalProcessorTime;
+    }
+    catch (ArgumentException)
+    {
+        return TimeSpan.Zero; // the process has exited
+    }
 }
 
 static long Rss(int? pid)
