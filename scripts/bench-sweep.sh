@@ -2,17 +2,17 @@
 # Tuning sweep on the published service (docs/benchmarks.md, "Tuning sweep"): one row per configuration, each a
 # space-separated list of Classifier settings, e.g.
 #   scripts/bench-sweep.sh "AllowSpinning=true" "AllowSpinning=false" "MaxBatchSize=8 CpuMemoryArena=false"
-# With no arguments it runs the default sweep below. SWEEP_CONCURRENCY (default 1,16) and SWEEP_SECONDS (default 5)
-# set the load levels.
+# With no arguments it runs the sweep in docs/benchmarks.md (the first row is the defaults). SWEEP_CONCURRENCY
+# (default 1,16,64) and SWEEP_SECONDS (default 10) set the load levels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model="${Classifier__ModelPath:-$PWD/models/esc10-resnet18.onnx}"
-concurrency="${SWEEP_CONCURRENCY:-1,16}"
-seconds="${SWEEP_SECONDS:-5}"
+concurrency="${SWEEP_CONCURRENCY:-1,16,64}"
+seconds="${SWEEP_SECONDS:-10}"
 if [ $# -eq 0 ]; then
-  set -- "AllowSpinning=true" "AllowSpinning=false" \
-    "IntraOpThreads=1" "IntraOpThreads=2" "MaxQueueDelayMilliseconds=2" "MaxQueueDelayMilliseconds=10" \
-    "MaxBatchSize=4" "MaxBatchSize=8" "MaxBatchSize=32" "CpuMemoryArena=false" "DynamicBatching=false"
+  set -- "MaxBatchSize=8" "IntraOpThreads=1" "IntraOpThreads=2" "AllowSpinning=false" \
+    "MaxQueueDelayMilliseconds=2" "MaxQueueDelayMilliseconds=10" "MaxBatchSize=4" "MaxBatchSize=16" "MaxBatchSize=32" \
+    "CpuMemoryArena=false" "DynamicBatching=false" "DynamicBatching=false AllowSpinning=false"
 fi
 [ -f artifacts/publish/AudioClassifier.Api.dll ] || bash scripts/publish.sh artifacts/publish >/dev/null
 dotnet build benchmarks/AudioClassifier.LoadTest -c Release -nologo -v quiet >/dev/null
