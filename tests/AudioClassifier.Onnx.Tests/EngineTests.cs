@@ -102,6 +102,7 @@ public sealed class EngineTests : IDisposable
             Assert.Equal(single.TopK.Select(s => s.Label), batch[i].TopK.Select(s => s.Label));
             Assert.Equal(single.Timeline.Count, batch[i].Timeline.Count);
         }
+        Assert.Empty(await engine.ClassifyBatchAsync([], 3));
     }
 
     [Theory]

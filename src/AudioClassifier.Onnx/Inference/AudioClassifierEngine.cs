@@ -127,7 +127,9 @@ public sealed class AudioClassifierEngine : IDisposable
     }
 
     private Task<float[]> ScoreAsync(float[] inputs, int count, CancellationToken cancellationToken) =>
-        _batcher is null ? Task.FromResult(RunInBatches(inputs, count)) : _batcher.RunAsync(inputs, count, cancellationToken);
+        count == 0 ? Task.FromResult(Array.Empty<float>())
+        : _batcher is null ? Task.FromResult(RunInBatches(inputs, count))
+        : _batcher.RunAsync(inputs, count, cancellationToken);
 
     // Without the batcher: runs of at most MaxBatchSize windows, so a long clip cannot grow ONNX Runtime's memory
     // to the size of all its windows at once.
