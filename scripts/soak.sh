@@ -6,18 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
-model="${Classifier__ModelPath:-$PWD/models/esc10-resnet18.onnx}"
-[ -f artifacts/publish/AudioClassifier.Api.dll ] || bash scripts/publish.sh artifacts/publish >/dev/null
-dotnet build benchmarks/AudioClassifier.LoadTest -c Release -nologo -v quiet >/dev/null
-clip=$(mktemp --suffix=.wav)
-sox "../shared/datasets/esc10/009 - Rooster/1-26806-A.ogg" -b 16 "$clip"
+source scripts/bench-common.sh
 port=18081
-Classifier__ModelPath="$model" Classifier__ExecutionProvider=Cpu Logging__LogLevel__Default=Warning \
-  dotnet artifacts/publish/AudioClassifier.Api.dll --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/healthz/ready" >/dev/null && break; sleep 0.05; done
+start_service "$port"
 # A 30 s warm-up at the same load, so allocator and thread-pool growth settle before the measured window.
-dotnet benchmarks/AudioClassifier.LoadTest/bin/Release/net10.0/AudioClassifier.LoadTest.dll --url "http://127.0.0.1:$port" --clip "$clip" --concurrency 16 --seconds 30 --pid "$pid" --label warm-up
+load_test "$port" --concurrency 16 --seconds 30 --label warm-up
 (
   echo "| minute | RSS MB | GC heap MB | GC committed MB | native = RSS - GC committed MB |"
   echo "|---:|---:|---:|---:|---:|"
@@ -29,11 +22,10 @@ dotnet benchmarks/AudioClassifier.LoadTest/bin/Release/net10.0/AudioClassifier.L
   done
 ) > "$clip.memory" &
 sampler=$!
-dotnet benchmarks/AudioClassifier.LoadTest/bin/Release/net10.0/AudioClassifier.LoadTest.dll --url "http://127.0.0.1:$port" --clip "$clip" --concurrency 16 --seconds "$seconds" --pid "$pid" --label soak
+load_test "$port" --concurrency 16 --seconds "$seconds" --label soak
 kill "$sampler" 2>/dev/null || true
 echo
 cat "$clip.memory"
 awk -F'|' 'NR > 2 { rss[++n] = $3 } END { if (n > 1) printf "\nRSS from minute 0 to minute %d of the soak: %.0f -> %.0f MB (%+.1f %%; target <= 5 %%)\n", n - 1, rss[1], rss[n], 100 * (rss[n] - rss[1]) / rss[1] }' "$clip.memory"
 rm -f "$clip.memory"
-kill -TERM "$pid"; wait "$pid" || true
-rm -f "$clip"
+stop_service

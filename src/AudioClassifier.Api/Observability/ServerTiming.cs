@@ -34,7 +34,7 @@ public sealed class ServerTiming
             _entries.Add((name, duration.TotalMilliseconds));
     }
 
-    /// <summary>The header value, e.g. <c>read;dur=0.41, decode;dur=0.32, classify;dur=11.2</c>.</summary>
+    /// <summary>The header value, e.g. <c>read;dur=0.1, decode;dur=0.28, features;dur=1.3, inference;dur=10.4</c>.</summary>
     public override string ToString()
     {
         lock (_entries)
