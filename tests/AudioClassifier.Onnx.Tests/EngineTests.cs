@@ -69,7 +69,7 @@ public sealed class EngineTests : IDisposable
 
         using var batched = new AudioClassifierEngine(Options(batching: true));
         var sizes = new ConcurrentBag<int>();
-        batched.BatchRun += sizes.Add;
+        batched.BatchRun += run => sizes.Add(run.Windows);
         // Dedicated threads released together, so the callers really overlap (the thread pool would ramp up slowly).
         using var start = new Barrier(clips.Count);
         var results = new ClassificationResult[clips.Count];
@@ -108,30 +108,79 @@ public sealed class EngineTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task LongClipsRunInBatchesNoLargerThanMaxBatchSize(bool batching)
+    public async Task LongClipsRunInBatchesNoLargerThanMaxBatchSizeAndOnlyAtConfiguredShapes(bool batching)
     {
         var clip = Noise(12, 4); // 11 windows of 2 s every 1 s
         using var whole = new AudioClassifierEngine(Options(batching) with { MaxBatchSize = 64 });
         var expected = await whole.ClassifyAsync(clip, 3);
-        using var engine = new AudioClassifierEngine(Options(batching) with { MaxBatchSize = 4 });
-        var sizes = new ConcurrentQueue<int>();
-        engine.BatchRun += sizes.Enqueue;
+        using var engine = new AudioClassifierEngine(Options(batching) with { MaxBatchSize = 4, BatchShapes = "1,4" });
+        var runs = new ConcurrentQueue<BatchRunInfo>();
+        engine.BatchRun += runs.Enqueue;
 
         var result = await engine.ClassifyAsync(clip, 3);
 
-        Assert.Equal([4, 4, 3], sizes.Order().Reverse());
+        Assert.Equal([4, 4, 3], runs.Select(r => r.Windows).Order().Reverse());
+        Assert.All(runs, r => Assert.Equal(4, r.Shape));
         Assert.Equal(expected.Timeline.Count, result.Timeline.Count);
         foreach (var (a, b) in expected.Timeline.Zip(result.Timeline))
             Assert.Equal(a.TopK.Select(s => (s.Label, Math.Round(s.Score, 4))), b.TopK.Select(s => (s.Label, Math.Round(s.Score, 4))));
     }
 
     [Fact]
-    public void CudaModeFailsClearlyWithoutAGpuAndAutoFallsBack()
+    public async Task CudaLoadsWhereAGpuIsUsableAndFailsClearlyWhereNot()
     {
-        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => new AudioClassifierEngine(Options() with { ExecutionProvider = ExecutionProviderPreference.Cuda }));
-        Assert.Contains("CUDA cannot be used", e.Message);
+        var probe = CudaProbe.Result;
         using var auto = new AudioClassifierEngine(Options() with { ExecutionProvider = ExecutionProviderPreference.Auto });
-        Assert.Equal("CPUExecutionProvider", auto.ExecutionProvider);
+        var corrupt = Path.Combine(_dir, "corrupt.onnx");
+        File.WriteAllBytes(corrupt, [.. File.ReadAllBytes(_model).Take(5000)]);
+        if (!probe.Usable)
+        {
+            // A CPU-only host: 'Cuda' fails at load naming what is missing; 'Auto' serves from the CPU.
+            var e = Assert.Throws<ExecutionProviderUnavailableException>(() => new AudioClassifierEngine(Options() with { ExecutionProvider = ExecutionProviderPreference.Cuda }));
+            Assert.Contains("CUDA cannot be used", e.Message);
+            Assert.Contains(probe.Reason, e.Message);
+            Assert.Equal("CPUExecutionProvider", auto.ExecutionProvider);
+            return;
+        }
+        // A GPU host: both modes run on CUDA with the CPU provider's answers, and a corrupt model is the model's fault.
+        using var cuda = new AudioClassifierEngine(Options() with { ExecutionProvider = ExecutionProviderPreference.Cuda });
+        using var cpu = new AudioClassifierEngine(Options() with { ExecutionProvider = ExecutionProviderPreference.Cpu });
+        Assert.Equal("CUDAExecutionProvider", cuda.ExecutionProvider);
+        Assert.Equal("CUDAExecutionProvider", auto.ExecutionProvider);
+        var onGpu = await cuda.ClassifyAsync(Noise(3, 5), 3);
+        var onCpu = await cpu.ClassifyAsync(Noise(3, 5), 3);
+        Assert.All(onGpu.TopK.Zip(onCpu.TopK), p => Assert.Equal(p.Second.Score, p.First.Score, 3));
+        Assert.Throws<ModelLoadException>(() => new AudioClassifierEngine(Options() with { ModelPath = corrupt, ExecutionProvider = ExecutionProviderPreference.Cuda }));
+    }
+
+    [Fact]
+    public async Task PaddedRunsGiveTheSameAnswersAsUnpaddedRuns()
+    {
+        var clip = Noise(5, 6); // 4 windows
+        using var exact = new AudioClassifierEngine(Options(batching: false) with { MaxBatchSize = 8 }); // CPU default: every size
+        using var padded = new AudioClassifierEngine(Options(batching: false) with { MaxBatchSize = 8, BatchShapes = "1,8" });
+        var runs = new ConcurrentQueue<BatchRunInfo>();
+        padded.BatchRun += runs.Enqueue;
+
+        var a = await exact.ClassifyAsync(clip, 3);
+        var b = await padded.ClassifyAsync(clip, 3);
+
+        Assert.Equal([new BatchRunInfo(4, 8)], runs);
+        Assert.Equal(a.Timeline.Count, b.Timeline.Count);
+        foreach (var (x, y) in a.Timeline.Zip(b.Timeline))
+        {
+            Assert.Equal(x.TopK.Select(s => s.Label), y.TopK.Select(s => s.Label));
+            Assert.All(x.TopK.Zip(y.TopK), p => Assert.Equal(p.First.Score, p.Second.Score, 6));
+        }
+    }
+
+    [Fact]
+    public void EveryShapeIsWarmedUpAtLoad()
+    {
+        using var model = OnnxModel.Load(Options() with { MaxBatchSize = 6, BatchShapes = "1,3,6" });
+        Assert.Equal([1, 3, 6], model.Shapes.Sizes);
+        Assert.Equal(3, model.WarmUpTimes.Count);
+        Assert.All(model.WarmUpTimes, t => Assert.True(t > TimeSpan.Zero));
     }
 
     [Fact]

@@ -31,8 +31,11 @@ public sealed class InferenceBatcherTests
         return inputs;
     }
 
-    private static AudioClassifierOptions Options(int maxBatch = 16, int maxQueue = 256, double window = 0) =>
-        new() { ModelPath = "unused", MaxBatchSize = maxBatch, MaxQueueLength = maxQueue, MaxQueueDelayMilliseconds = window };
+    private static AudioClassifierOptions Options(int maxBatch = 16, int maxQueue = 256, double window = 0, string shapes = "") =>
+        new() { ModelPath = "unused", MaxBatchSize = maxBatch, MaxQueueLength = maxQueue, MaxQueueDelayMilliseconds = window, BatchShapes = shapes };
+
+    private static InferenceBatcher Batcher(Func<Memory<float>, int, float[]> run, AudioClassifierOptions options) =>
+        new(new ShapedRunner(run, InputSize, Classes, BatchShapes.For(options.BatchShapes, options.MaxBatchSize, cuda: false)), options, logger: null);
 
     [Fact]
     public async Task IdleModelRunsTheCallerImmediatelyOnItsOwnThread()
@@ -43,7 +46,7 @@ public sealed class InferenceBatcherTests
             runThread = Environment.CurrentManagedThreadId;
             return Echo(inputs, count);
         }
-        using var batcher = new InferenceBatcher(Run, InputSize, Classes, Options(), logger: null);
+        using var batcher = Batcher(Run, Options());
 
         var task = batcher.RunAsync(Windows(7), 1, CancellationToken.None);
 
@@ -56,8 +59,8 @@ public sealed class InferenceBatcherTests
     public async Task WithABatchingWindowALoneRequestWaitsForCompany()
     {
         var sizes = new ConcurrentQueue<int>();
-        using var batcher = new InferenceBatcher(Echo, InputSize, Classes, Options(window: 300), logger: null);
-        batcher.BatchRun += sizes.Enqueue;
+        using var batcher = Batcher(Echo, Options(window: 300));
+        batcher.BatchRun += run => sizes.Enqueue(run.Windows);
 
         var first = batcher.RunAsync(Windows(1), 1, CancellationToken.None);
         Assert.False(first.IsCompleted);
@@ -80,8 +83,8 @@ public sealed class InferenceBatcherTests
             gate.Wait();
             return Echo(inputs, count);
         }
-        using var batcher = new InferenceBatcher(Run, InputSize, Classes, Options(), logger: null);
-        batcher.BatchRun += sizes.Enqueue;
+        using var batcher = Batcher(Run, Options());
+        batcher.BatchRun += run => sizes.Enqueue(run.Windows);
 
         var first = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
         Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
@@ -108,7 +111,7 @@ public sealed class InferenceBatcherTests
             gate.Wait();
             return Echo(inputs, count);
         }
-        using var batcher = new InferenceBatcher(Run, InputSize, Classes, Options(maxQueue: 2), logger: null);
+        using var batcher = Batcher(Run, Options(maxQueue: 2));
 
         var running = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
         Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
@@ -126,8 +129,8 @@ public sealed class InferenceBatcherTests
     public async Task RequestsLargerThanABatchAreSplitAndReassembledInOrder()
     {
         var sizes = new ConcurrentQueue<int>();
-        using var batcher = new InferenceBatcher(Echo, InputSize, Classes, Options(maxBatch: 4), logger: null);
-        batcher.BatchRun += sizes.Enqueue;
+        using var batcher = Batcher(Echo, Options(maxBatch: 4));
+        batcher.BatchRun += run => sizes.Enqueue(run.Windows);
 
         var output = await batcher.RunAsync(Windows(Enumerable.Range(0, 10).Select(i => (float)i).ToArray()), 10, CancellationToken.None);
 
@@ -137,12 +140,62 @@ public sealed class InferenceBatcherTests
     }
 
     [Fact]
+    public async Task EveryRunIsPaddedWithZeroWindowsToAConfiguredShapeAndOnlyRealWindowsAreReturned()
+    {
+        using var gate = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var runs = new ConcurrentQueue<(int Shape, float[] Inputs)>();
+        float[] Run(Memory<float> inputs, int count)
+        {
+            runs.Enqueue((count, inputs.ToArray()));
+            started.Set();
+            gate.Wait();
+            return Echo(inputs, count);
+        }
+        using var batcher = Batcher(Run, Options(maxBatch: 8, shapes: "1,4,8"));
+        var runInfo = new ConcurrentQueue<BatchRunInfo>();
+        batcher.BatchRun += runInfo.Enqueue;
+
+        var first = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        var second = batcher.RunAsync(Windows(2), 1, CancellationToken.None);
+        var third = batcher.RunAsync(Windows(3, 4), 2, CancellationToken.None);
+        gate.Set();
+
+        Assert.Equal(new[] { 1f, 1f }, await first);
+        Assert.Equal(new[] { 2f, 4f }, await second);          // ran at shape 4
+        Assert.Equal(new[] { 3f, 4f, 4f, 4f }, await third);   // two rows back, not the padding row
+        Assert.Equal([new BatchRunInfo(1, 1), new BatchRunInfo(3, 4)], runInfo);
+        var padded = runs.Last();
+        Assert.Equal(4, padded.Shape);
+        Assert.Equal(new[] { 2f, 3f, 4f }, new[] { padded.Inputs[0], padded.Inputs[InputSize], padded.Inputs[2 * InputSize] });
+        Assert.All(padded.Inputs[(3 * InputSize)..], v => Assert.Equal(0f, v));
+        Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    [Fact]
+    public async Task AnIdleModelAndASplitRequestAlsoRunOnlyAtConfiguredShapes()
+    {
+        var runs = new ConcurrentQueue<BatchRunInfo>();
+        using var batcher = Batcher(Echo, Options(maxBatch: 8, shapes: "1,4,8"));
+        batcher.BatchRun += runs.Enqueue;
+
+        var three = await batcher.RunAsync(Windows(7, 8, 9), 3, CancellationToken.None);
+        var eleven = await batcher.RunAsync(Windows(Enumerable.Range(0, 11).Select(i => (float)i).ToArray()), 11, CancellationToken.None);
+
+        Assert.Equal(new[] { 7f, 4f, 8f, 4f, 9f, 4f }, three);
+        Assert.Equal(Enumerable.Range(0, 11).Select(i => (float)i), eleven.Where((_, i) => i % Classes == 0));
+        Assert.Equal(22, eleven.Length);
+        Assert.Equal([new BatchRunInfo(3, 4), new BatchRunInfo(8, 8), new BatchRunInfo(3, 4)], runs);
+    }
+
+    [Fact]
     public async Task CancelledRequestIsNotRun()
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         int runs = 0;
-        using var batcher = new InferenceBatcher((inputs, count) => { runs++; return Echo(inputs, count); }, InputSize, Classes, Options(), logger: null);
+        using var batcher = Batcher((inputs, count) => { runs++; return Echo(inputs, count); }, Options());
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batcher.RunAsync(Windows(1), 1, cts.Token));
         Assert.Equal(0, runs);
@@ -158,7 +211,7 @@ public sealed class InferenceBatcherTests
                 throw new InvalidOperationException("injected inference failure");
             return Echo(inputs, count);
         }
-        using var batcher = new InferenceBatcher(Run, InputSize, Classes, Options(), logger: null);
+        using var batcher = Batcher(Run, Options());
 
         Assert.Equal(2, (await batcher.RunAsync(new float[4], 1, CancellationToken.None)).Length);
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => batcher.RunAsync(new float[4], 1, CancellationToken.None));

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using AudioClassifier.Onnx.Inference;
 
 namespace AudioClassifier.Api.Observability;
 
 /// <summary>
 /// The service's Prometheus metrics: request counts by status, latency histograms (end-to-end, decode, features,
-/// inference), batch sizes, queue depth, audio seconds processed, model readiness and the execution provider.
+/// inference), batch sizes, runs per batch shape and padding, queue depth, audio seconds processed, model readiness
+/// and the execution provider.
 /// </summary>
 public sealed class ServiceMetrics
 {
@@ -19,6 +21,8 @@ public sealed class ServiceMetrics
     private readonly Histogram _featureSeconds = new(LatencyBuckets);
     private readonly Histogram _inferenceSeconds = new(LatencyBuckets);
     private readonly Histogram _batchSize = new(BatchBuckets);
+    private readonly ConcurrentDictionary<int, long> _runsByShape = new();
+    private long _paddingWindows;
     private long _audioMicroseconds;
     private long _clientDisconnects;
 
@@ -40,12 +44,18 @@ public sealed class ServiceMetrics
         _inferenceSeconds.Observe(inference.TotalSeconds);
     }
 
-    public void BatchRun(int size) => _batchSize.Observe(size);
+    public void BatchRun(BatchRunInfo run)
+    {
+        _batchSize.Observe(run.Windows);
+        _runsByShape.AddOrUpdate(run.Shape, 1, (_, n) => n + 1);
+        Interlocked.Add(ref _paddingWindows, run.Padding);
+    }
 
     public void ClientDisconnected() => Interlocked.Increment(ref _clientDisconnects);
 
     /// <summary>The Prometheus text exposition (version 0.0.4).</summary>
-    public string Render(int queueDepth, bool ready, string? provider, string? model)
+    /// <param name="shapes">The loaded model's batch shapes, listed even before their first run.</param>
+    public string Render(int queueDepth, bool ready, string? provider, string? model, IReadOnlyList<int>? shapes = null)
     {
         var s = new StringBuilder();
         s.AppendLine("# HELP audioclf_requests_total Classification requests by HTTP status.");
@@ -56,7 +66,14 @@ public sealed class ServiceMetrics
         _decodeSeconds.Render(s, "audioclf_decode_duration_seconds", "Decoding the upload (WAV/MP3/Ogg to samples) per request.");
         _featureSeconds.Render(s, "audioclf_features_duration_seconds", "Resample + log-mel time per /classify request.");
         _inferenceSeconds.Render(s, "audioclf_inference_duration_seconds", "Time waiting for a batch and running the model per /classify request.");
-        _batchSize.Render(s, "audioclf_batch_size", "Windows per ONNX Runtime run.");
+        _batchSize.Render(s, "audioclf_batch_size", "Real (unpadded) windows per ONNX Runtime run.");
+        s.AppendLine("# HELP audioclf_batch_runs_total ONNX Runtime runs by batch shape (the batch dimension the model ran at).");
+        s.AppendLine("# TYPE audioclf_batch_runs_total counter");
+        foreach (int shape in (shapes ?? []).Union(_runsByShape.Keys).Order())
+            s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_batch_runs_total{{shape=\"{shape}\"}} {_runsByShape.GetValueOrDefault(shape)}");
+        s.AppendLine("# HELP audioclf_batch_padding_windows_total Zero windows added to runs to reach a batch shape (wasted work).");
+        s.AppendLine("# TYPE audioclf_batch_padding_windows_total counter");
+        s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_batch_padding_windows_total {Interlocked.Read(ref _paddingWindows)}");
         s.AppendLine("# HELP audioclf_queue_depth Windows waiting for a batch.");
         s.AppendLine("# TYPE audioclf_queue_depth gauge");
         s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_queue_depth {queueDepth}");

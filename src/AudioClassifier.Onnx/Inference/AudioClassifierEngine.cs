@@ -16,6 +16,7 @@ namespace AudioClassifier.Onnx.Inference;
 public sealed class AudioClassifierEngine : IDisposable
 {
     private readonly OnnxModel _model;
+    private readonly ShapedRunner _runner;
     private readonly InferenceBatcher? _batcher;
     private readonly AudioFrontEnd _frontEnd;
     private readonly LogMelExtractor _extractor;
@@ -26,10 +27,11 @@ public sealed class AudioClassifierEngine : IDisposable
         _model = OnnxModel.Load(options, logger);
         _frontEnd = new AudioFrontEnd(_model.Contract.Features, new DecodeOptions { MaxDuration = TimeSpan.FromSeconds(options.MaxAudioSeconds) });
         _extractor = LogMelExtractor.For(_model.Contract.Features);
+        _runner = new ShapedRunner(_model.Run, _model.InputSize, _model.Classes, _model.Shapes);
         if (options.DynamicBatching)
         {
-            _batcher = new InferenceBatcher(_model, options, logger);
-            _batcher.BatchRun += n => BatchRun?.Invoke(n);
+            _batcher = new InferenceBatcher(_runner, options, logger);
+            _batcher.BatchRun += run => BatchRun?.Invoke(run);
         }
     }
 
@@ -42,8 +44,11 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <summary>Windows waiting for a batch right now.</summary>
     public int QueueDepth => _batcher?.QueueDepth ?? 0;
 
-    /// <summary>Raised with the size of every inference run.</summary>
-    public event Action<int>? BatchRun;
+    /// <summary>The batch sizes every run is padded to.</summary>
+    public BatchShapes BatchShapes => _model.Shapes;
+
+    /// <summary>Raised after every inference run with its real windows and its shape.</summary>
+    public event Action<BatchRunInfo>? BatchRun;
 
     /// <summary>Decodes an encoded stream (WAV/MP3/Ogg, sniffed) and classifies it.</summary>
     public Task<ClassificationResult> ClassifyAsync(Stream audio, int? topK = null, CancellationToken cancellationToken = default) =>
@@ -126,28 +131,12 @@ public sealed class AudioClassifierEngine : IDisposable
             _extractor.Compute(samples.AsSpan(windows[i].Start, windows[i].Length), destination.Slice(i * size, size));
     }
 
+    // Without the batcher, runs of at most the largest shape, so a long clip cannot grow ONNX Runtime's memory to the
+    // size of all its windows at once.
     private Task<float[]> ScoreAsync(float[] inputs, int count, CancellationToken cancellationToken) =>
         count == 0 ? Task.FromResult(Array.Empty<float>())
-        : _batcher is null ? Task.FromResult(RunInBatches(inputs, count))
+        : _batcher is null ? Task.FromResult(_runner.RunAll(inputs, count, BatchRun))
         : _batcher.RunAsync(inputs, count, cancellationToken);
-
-    // Without the batcher: runs of at most MaxBatchSize windows, so a long clip cannot grow ONNX Runtime's memory
-    // to the size of all its windows at once.
-    private float[] RunInBatches(float[] inputs, int count)
-    {
-        int size = _model.InputSize, classes = _model.Classes, max = Options.MaxBatchSize;
-        var output = count <= max ? null : new float[count * classes];
-        for (int offset = 0; offset < count; offset += max)
-        {
-            int n = Math.Min(max, count - offset);
-            var part = _model.Run(inputs.AsMemory(offset * size, n * size), n);
-            BatchRun?.Invoke(n);
-            if (output is null)
-                return part;
-            part.CopyTo(output, offset * classes);
-        }
-        return output!;
-    }
 
     private ClassificationResult Summarise(float[] probabilities, IReadOnlyList<ClipWindow> windows, int samples, int topK, double duration)
     {

@@ -17,7 +17,10 @@ public sealed record AudioClassifierOptions
     /// <summary>Path of the exported .onnx model.</summary>
     public string ModelPath { get; init; } = "";
     public ExecutionProviderPreference ExecutionProvider { get; init; } = ExecutionProviderPreference.Auto;
+    /// <summary>The GPU the CUDA provider runs on.</summary>
     public int CudaDeviceId { get; init; }
+    /// <summary>The CUDA provider's own settings (section "Classifier:Cuda").</summary>
+    public CudaProviderSettings Cuda { get; init; } = new();
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core).</summary>
     public int IntraOpThreads { get; init; }
     /// <summary>Let ONNX Runtime's intra-op threads spin-wait briefly for work instead of sleeping (its own default).
@@ -32,6 +35,10 @@ public sealed record AudioClassifierOptions
     /// <summary>Most windows per run; larger requests are split. 8 on CPU: per-clip cost is the same as at 16 with
     /// half the activation memory (docs/benchmarks.md); raise it on GPU.</summary>
     public int MaxBatchSize { get; init; } = 8;
+    /// <summary>The only batch sizes a run may have, comma-separated and ascending, the largest equal to
+    /// <see cref="MaxBatchSize"/> (e.g. "1,2,4,8,16,32"); a run is padded up to the smallest that holds it. Empty: the
+    /// provider's default (<see cref="Inference.BatchShapes.For"/>): every size on CPU, powers of two on CUDA.</summary>
+    public string BatchShapes { get; init; } = "";
     /// <summary>Longest a window waits for others to join its batch. 0 (the default) still batches whatever queued
     /// up during the previous run; measured best on CPU (docs/benchmarks.md).</summary>
     public double MaxQueueDelayMilliseconds { get; init; }
@@ -55,6 +62,12 @@ public sealed record AudioClassifierOptions
             throw new ArgumentOutOfRangeException(nameof(MaxAudioSeconds), MaxAudioSeconds, "must be positive.");
         if (IntraOpThreads < 0)
             throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "must be ≥ 0.");
+        if (CudaDeviceId < 0)
+            throw new ArgumentOutOfRangeException(nameof(CudaDeviceId), CudaDeviceId, "must be ≥ 0.");
+        if (Cuda.MemoryLimitBytes < 0)
+            throw new ArgumentOutOfRangeException("Cuda:MemoryLimitBytes", Cuda.MemoryLimitBytes, "must be ≥ 0 (0: no limit).");
+        if (!string.IsNullOrWhiteSpace(BatchShapes))
+            Inference.BatchShapes.Parse(BatchShapes, MaxBatchSize);
     }
 }
 
@@ -62,7 +75,7 @@ public sealed record AudioClassifierOptions
 public sealed class QueueFullException(string message) : Exception(message);
 
 /// <summary>The requested execution provider cannot be used on this machine.</summary>
-public sealed class ExecutionProviderUnavailableException(string message, Exception inner) : Exception(message, inner);
+public sealed class ExecutionProviderUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The model file is missing, not ONNX, or does not match its contract.</summary>
 public sealed class ModelLoadException(string message, Exception? inner = null) : Exception(message, inner);

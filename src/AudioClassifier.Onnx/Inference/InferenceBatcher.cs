@@ -1,22 +1,19 @@
-using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace AudioClassifier.Onnx.Inference;
 
 /// <summary>
-/// Dynamic batching: windows from concurrent callers wait in a bounded queue and are run together, up to
-/// <see cref="AudioClassifierOptions.MaxBatchSize"/> per run or until the oldest has waited
-/// <see cref="AudioClassifierOptions.MaxQueueDelayMilliseconds"/>. With a 0 ms window, a caller that finds the model
-/// idle and nothing waiting runs on its own thread at once (no hand-off); requests larger than a batch are split,
-/// so no run is ever larger than <see cref="AudioClassifierOptions.MaxBatchSize"/>. A full queue refuses new work
-/// immediately.
+/// Dynamic batching: windows from concurrent callers wait in a bounded queue and are run together, up to the largest
+/// batch shape per run or until the oldest has waited <see cref="AudioClassifierOptions.MaxQueueDelayMilliseconds"/>.
+/// With a 0 ms window, a caller that finds the model idle and nothing waiting runs on its own thread at once (no
+/// hand-off); whatever queues while a run executes forms the next run. Requests larger than a batch are split, and
+/// every run is padded to one of the configured <see cref="BatchShapes"/>. A full queue refuses new work immediately.
 /// </summary>
 internal sealed class InferenceBatcher : IDisposable
 {
-    private readonly Func<Memory<float>, int, float[]> _run;
-    private readonly int _inputSize;
-    private readonly int _classes;
+    private readonly ShapedRunner _runner;
+    private readonly int _maxBatch;
     private readonly AudioClassifierOptions _options;
     private readonly ILogger? _logger;
     private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
@@ -25,17 +22,10 @@ internal sealed class InferenceBatcher : IDisposable
     private readonly Task _worker;
     private int _pending;
 
-    public InferenceBatcher(OnnxModel model, AudioClassifierOptions options, ILogger? logger)
-        : this(model.Run, model.InputSize, model.Classes, options, logger)
+    internal InferenceBatcher(ShapedRunner runner, AudioClassifierOptions options, ILogger? logger)
     {
-    }
-
-    /// <param name="run">Runs a batch: inputs back to back and their count, returning [count, classes] probabilities.</param>
-    internal InferenceBatcher(Func<Memory<float>, int, float[]> run, int inputSize, int classes, AudioClassifierOptions options, ILogger? logger)
-    {
-        _run = run;
-        _inputSize = inputSize;
-        _classes = classes;
+        _runner = runner;
+        _maxBatch = runner.Shapes.Max;
         _options = options;
         _logger = logger;
         _worker = Task.Run(WorkAsync);
@@ -44,8 +34,8 @@ internal sealed class InferenceBatcher : IDisposable
     /// <summary>Windows waiting now.</summary>
     public int QueueDepth => Volatile.Read(ref _pending);
 
-    /// <summary>Raised after every run with its batch size (for metrics).</summary>
-    public event Action<int>? BatchRun;
+    /// <summary>Raised after every run with its windows and shape (for metrics).</summary>
+    public event Action<BatchRunInfo>? BatchRun;
 
     /// <summary>
     /// Scores <paramref name="count"/> windows (back to back in <paramref name="inputs"/>) and returns their
@@ -55,7 +45,7 @@ internal sealed class InferenceBatcher : IDisposable
     {
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<float[]>(cancellationToken);
-        if (_options.MaxQueueDelayMilliseconds == 0 && count <= _options.MaxBatchSize && Volatile.Read(ref _pending) == 0 && _model.Wait(0))
+        if (_options.MaxQueueDelayMilliseconds == 0 && count <= _maxBatch && Volatile.Read(ref _pending) == 0 && _model.Wait(0))
             return RunAlone(inputs, count);
 
         // A single request larger than the queue is still admitted when nothing else waits (a very long clip).
@@ -66,9 +56,9 @@ internal sealed class InferenceBatcher : IDisposable
             throw new QueueFullException($"The inference queue is full ({_options.MaxQueueLength} windows waiting); retry shortly.");
         }
         var parts = new List<Request>();
-        for (int offset = 0; offset < count; offset += _options.MaxBatchSize)
+        for (int offset = 0; offset < count; offset += _maxBatch)
         {
-            var part = new Request(inputs, offset, Math.Min(_options.MaxBatchSize, count - offset), new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
+            var part = new Request(inputs, offset, Math.Min(_maxBatch, count - offset), new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
             parts.Add(part);
             if (!_queue.Writer.TryWrite(part))
             {
@@ -85,8 +75,8 @@ internal sealed class InferenceBatcher : IDisposable
     {
         try
         {
-            var output = _run(inputs.AsMemory(0, count * _inputSize), count);
-            BatchRun?.Invoke(count);
+            var output = _runner.Run([new WindowBlock(inputs, 0, count)], out var info);
+            BatchRun?.Invoke(info);
             return Task.FromResult(output);
         }
         catch (Exception e)
@@ -136,11 +126,11 @@ internal sealed class InferenceBatcher : IDisposable
         batch.Add(first);
         int windows = first.Count;
         var deadline = DateTime.UtcNow + delay;
-        while (windows < _options.MaxBatchSize)
+        while (windows < _maxBatch)
         {
             if (reader.TryPeek(out var next))
             {
-                if (windows + next.Count > _options.MaxBatchSize)
+                if (windows + next.Count > _maxBatch)
                     break;
                 reader.TryRead(out next);
                 batch.Add(next!);
@@ -174,30 +164,17 @@ internal sealed class InferenceBatcher : IDisposable
         }
         if (live.Count == 0)
             return;
-        int size = _inputSize, classes = _classes, total = live.Sum(r => r.Count);
-        // Several requests are copied into one pooled block; a lone request runs from its own buffer.
-        float[]? pooled = live.Count > 1 ? ArrayPool<float>.Shared.Rent(total * size) : null;
+        int total = live.Sum(r => r.Count);
         try
         {
-            Memory<float> inputs;
-            if (pooled is null)
-                inputs = live[0].Inputs.AsMemory(live[0].Offset * size, total * size);
-            else
-            {
-                int offset = 0;
-                foreach (var r in live)
-                {
-                    Array.Copy(r.Inputs, r.Offset * size, pooled, offset, r.Count * size);
-                    offset += r.Count * size;
-                }
-                inputs = pooled.AsMemory(0, total * size);
-            }
-            var output = _run(inputs, total);
-            BatchRun?.Invoke(total);
+            var blocks = live.Select(r => new WindowBlock(r.Inputs, r.Offset, r.Count)).ToArray();
+            var output = _runner.Run(blocks, out var info);
+            BatchRun?.Invoke(info);
+            int classes = output.Length / total;
             int at = 0;
             foreach (var r in live)
             {
-                r.Result.TrySetResult(output.AsSpan(at * classes, r.Count * classes).ToArray());
+                r.Result.TrySetResult(live.Count == 1 ? output : output.AsSpan(at * classes, r.Count * classes).ToArray());
                 at += r.Count;
             }
         }
@@ -209,8 +186,6 @@ internal sealed class InferenceBatcher : IDisposable
         }
         finally
         {
-            if (pooled is not null)
-                ArrayPool<float>.Shared.Return(pooled);
             Interlocked.Add(ref _pending, -total);
         }
     }

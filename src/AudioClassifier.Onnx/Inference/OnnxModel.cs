@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AudioClassifier.Onnx.Contract;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -6,7 +7,8 @@ namespace AudioClassifier.Onnx.Inference;
 
 /// <summary>
 /// The single owner of an <see cref="InferenceSession"/>: loads the model, validates its contract against the
-/// graph, picks the execution provider, warms up, and runs batches (thread-safe). Every native value is disposed.
+/// graph, picks the execution provider, warms up every batch shape, and runs batches (thread-safe). Every native
+/// value is disposed.
 /// </summary>
 public sealed class OnnxModel : IDisposable
 {
@@ -15,11 +17,12 @@ public sealed class OnnxModel : IDisposable
     private readonly string[] _inputNames = [ModelContract.InputName];
     private readonly string[] _outputNames = [ModelContract.ProbabilitiesOutput];
 
-    private OnnxModel(InferenceSession session, ModelContract contract, string provider)
+    private OnnxModel(InferenceSession session, ModelContract contract, string provider, BatchShapes shapes)
     {
         _session = session;
         Contract = contract;
         ExecutionProvider = provider;
+        Shapes = shapes;
     }
 
     public ModelContract Contract { get; }
@@ -29,6 +32,12 @@ public sealed class OnnxModel : IDisposable
 
     public int Classes => Contract.Labels.Count;
 
+    /// <summary>The batch sizes this model is run at (every one warmed up at load).</summary>
+    public BatchShapes Shapes { get; }
+
+    /// <summary>How long the warm-up run of each shape took, in the order of <see cref="BatchShapes.Sizes"/>.</summary>
+    public IReadOnlyList<TimeSpan> WarmUpTimes { get; private set; } = [];
+
     /// <summary>Floats in one model input ([1, n_mels, frames]).</summary>
     public int InputSize => Contract.Features.NMels * Contract.Features.Frames;
 
@@ -37,14 +46,16 @@ public sealed class OnnxModel : IDisposable
         options.Validate();
         if (!File.Exists(options.ModelPath))
             throw new ModelLoadException($"Model file {options.ModelPath} does not exist.");
-        var (session, provider) = CreateSession(options, logger);
+        var (session, provider, why) = CreateSession(options, logger);
         try
         {
             var contract = ModelContract.FromMetadata(session.ModelMetadata.CustomMetadataMap);
             CheckGraph(session, contract);
-            var model = new OnnxModel(session, contract, provider);
-            model.Run(new float[model.InputSize], 1); // warm-up: allocations and kernel selection happen now
-            logger?.LogInformation("Loaded {Model} {Version} ({Classes} classes) on {Provider}", contract.ModelName, contract.ModelVersion, contract.Labels.Count, provider);
+            var shapes = BatchShapes.For(options.BatchShapes, options.MaxBatchSize, cuda: provider == CudaProvider);
+            var model = new OnnxModel(session, contract, provider, shapes);
+            var warmUp = model.WarmUp();
+            logger?.LogInformation("Loaded {Model} {Version} ({Classes} classes) on {Provider} ({Why}); batch shapes {Shapes} warmed up in {WarmUpMs:0} ms",
+                contract.ModelName, contract.ModelVersion, contract.Labels.Count, provider, why, shapes, warmUp.TotalMilliseconds);
             return model;
         }
         catch
@@ -52,6 +63,22 @@ public sealed class OnnxModel : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    // One run at every shape, so allocations, kernel selection and (on CUDA) the cuDNN algorithm search for each
+    // shape happen before the model is served, not in the first request that lands on it.
+    private TimeSpan WarmUp()
+    {
+        var zeros = new float[Shapes.Max * InputSize];
+        var times = new List<TimeSpan>();
+        foreach (int shape in Shapes.Sizes)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Run(zeros, shape);
+            times.Add(Stopwatch.GetElapsedTime(start));
+        }
+        WarmUpTimes = times;
+        return times.Aggregate(TimeSpan.Zero, (a, b) => a + b);
     }
 
     /// <summary>
@@ -69,27 +96,50 @@ public sealed class OnnxModel : IDisposable
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
-    private static (InferenceSession Session, string Provider) CreateSession(AudioClassifierOptions options, ILogger? logger)
+    private const string CudaProvider = "CUDAExecutionProvider", CpuProvider = "CPUExecutionProvider";
+
+    // The provider and, for the log line, why it was chosen. CUDA is only tried where the probe finds it can work,
+    // so a CPU-only host never gets ONNX Runtime's "failed to load the CUDA provider" error.
+    private static (InferenceSession Session, string Provider, string Why) CreateSession(AudioClassifierOptions options, ILogger? logger)
     {
-        if (options.ExecutionProvider != ExecutionProviderPreference.Cpu)
+        if (options.ExecutionProvider == ExecutionProviderPreference.Cpu)
+            return (CpuSession(options), CpuProvider, "ExecutionProvider is Cpu");
+        var probe = CudaProbe.Result;
+        if (!probe.Usable)
         {
-            try
-            {
-                using var cudaOptions = BaseOptions(options);
-                cudaOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
-                return (new InferenceSession(options.ModelPath, cudaOptions), "CUDAExecutionProvider");
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-            {
-                if (options.ExecutionProvider == ExecutionProviderPreference.Cuda)
-                    throw new ExecutionProviderUnavailableException($"ExecutionProvider is 'cuda' but CUDA cannot be used on this machine: {e.Message}", e);
-                logger?.LogWarning("CUDA is not usable here ({Reason}); falling back to the CPU execution provider.", FirstLine(e.Message));
-            }
+            if (options.ExecutionProvider == ExecutionProviderPreference.Cuda)
+                throw new ExecutionProviderUnavailableException($"ExecutionProvider is 'Cuda' but CUDA cannot be used on this machine: {probe.Reason}.");
+            return (CpuSession(options), CpuProvider, $"ExecutionProvider is Auto and CUDA is not usable: {probe.Reason}");
         }
         try
         {
+            using var cudaOptions = BaseOptions(options);
+            OrtEnv.Instance(); // the provider options log through the environment's logger
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(options.Cuda.ToProviderOptions(options.CudaDeviceId));
+            cudaOptions.AppendExecutionProvider_CUDA(cuda);
+            return (new InferenceSession(options.ModelPath, cudaOptions), CudaProvider, $"ExecutionProvider is {options.ExecutionProvider}; {probe.Reason}; device {options.CudaDeviceId}");
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            // Tell a broken model from a broken CUDA set-up: a model the CPU provider cannot load either is the model's fault.
+            var cpu = CpuSession(options);
+            if (options.ExecutionProvider == ExecutionProviderPreference.Cuda)
+            {
+                cpu.Dispose();
+                throw new ExecutionProviderUnavailableException($"ExecutionProvider is 'Cuda' but CUDA cannot be used on this machine: {FirstLine(e.Message)}", e);
+            }
+            logger?.LogWarning("CUDA was found but failed to start ({Reason}); using the CPU execution provider.", FirstLine(e.Message));
+            return (cpu, CpuProvider, $"ExecutionProvider is Auto and the CUDA provider failed to start: {FirstLine(e.Message)}");
+        }
+    }
+
+    private static InferenceSession CpuSession(AudioClassifierOptions options)
+    {
+        try
+        {
             using var cpuOptions = BaseOptions(options);
-            return (new InferenceSession(options.ModelPath, cpuOptions), "CPUExecutionProvider");
+            return new InferenceSession(options.ModelPath, cpuOptions);
         }
         catch (OnnxRuntimeException e)
         {
