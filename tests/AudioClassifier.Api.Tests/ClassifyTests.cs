@@ -121,6 +121,9 @@ public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<Servic
         Assert.Contains("audioclf_decode_duration_seconds_sum", metrics);
         Assert.Matches(@"audioclf_features_duration_seconds_count [1-9]", metrics);
         Assert.Contains("audioclf_batch_size_bucket", metrics);
+        Assert.Matches(@"audioclf_batch_runs_total\{shape=""8""\} \d+", metrics); // CPU default shapes: 1..MaxBatchSize
+        Assert.Matches(@"audioclf_batch_runs_total\{shape=""\d""\} [1-9]", metrics);
+        Assert.Contains("audioclf_batch_padding_windows_total 0", metrics);     // every size is a shape: no padding
         Assert.Contains("audioclf_queue_depth 0", metrics);
         Assert.Contains("audioclf_audio_seconds_total", metrics);
         Assert.Contains("provider=\"CPUExecutionProvider\"", metrics);

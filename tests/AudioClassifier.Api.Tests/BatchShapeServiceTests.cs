@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AudioClassifier.Api.Tests;
+
+/// <summary>
+/// The GPU overlay's batching settings, applied on this CPU host: under concurrent load the service runs the model at
+/// only a few batch shapes (on a GPU every new shape costs hundreds of milliseconds), as /metrics reports.
+/// </summary>
+public sealed partial class BatchShapeServiceTests
+{
+    [Fact]
+    public async Task GpuOverlaySettingsRunAtNoMoreThanSixShapesUnderConcurrency16()
+    {
+        var settings = GpuOverlayClassifierSettings();
+        Assert.Equal("1,2,4,8,16,32", settings["Classifier__BatchShapes"]);
+        settings["Classifier__ExecutionProvider"] = "Cpu"; // the overlay says Cuda; this host has no GPU
+        settings["Classifier__ModelPath"] = Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");
+        settings["Service__WatchModelFile"] = "false";
+        using var service = new ServiceProcess(settings!);
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60)), service.Log);
+        var before = RunsByShape(await service.Client.GetStringAsync("/metrics"));
+        Assert.Equal([1, 2, 4, 8, 16, 32], before.Keys.Order()); // every shape listed from the start
+        Assert.All(before.Values, n => Assert.Equal(0, n));        // warm-up runs are not traffic
+
+        var clip = await File.ReadAllBytesAsync(SharedData.Path("datasets", "esc10", "009 - Rooster", "1-26806-A.ogg"));
+        var statuses = new List<HttpStatusCode>();
+        var until = DateTime.UtcNow.AddSeconds(10);
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            while (DateTime.UtcNow < until)
+            {
+                using var content = new ByteArrayContent(clip);
+                content.Headers.ContentType = new MediaTypeHeaderValue("audio/ogg");
+                var status = (await service.Client.PostAsync("/classify", content)).StatusCode;
+                lock (statuses)
+                    statuses.Add(status);
+            }
+        }));
+
+        var metrics = await service.Client.GetStringAsync("/metrics");
+        var runs = RunsByShape(metrics);
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal([1, 2, 4, 8, 16, 32], runs.Keys.Order());
+        var used = runs.Where(r => r.Value > 0).Select(r => r.Key).ToList();
+        Assert.InRange(used.Count, 1, 6);
+        // Every window of every request ran in some shape; the padding is counted apart.
+        using var one = new ByteArrayContent(clip);
+        one.Headers.ContentType = new MediaTypeHeaderValue("audio/ogg");
+        var answer = await (await service.Client.PostAsync("/classify?windows=true", one)).Content.ReadFromJsonAsync<JsonElement>();
+        int windowsPerClip = answer.GetProperty("windows").GetArrayLength();
+        metrics = await service.Client.GetStringAsync("/metrics");
+        runs = RunsByShape(metrics);
+        long padding = long.Parse(PaddingPattern().Match(metrics).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal((statuses.Count + 1) * windowsPerClip + padding, runs.Sum(r => (long)r.Key * r.Value));
+    }
+
+    private static Dictionary<int, long> RunsByShape(string metrics) =>
+        RunsPattern().Matches(metrics).ToDictionary(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+            m => long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+    // The Classifier__* environment of k8s/overlays/gpu, as the GPU deployment sets it.
+    private static Dictionary<string, string?> GpuOverlayClassifierSettings()
+    {
+        var patch = File.ReadAllText(Path.Combine(SharedData.RepositoryRoot, "k8s", "overlays", "gpu", "deployment-patch.yaml"));
+        return EnvPattern().Matches(patch).Where(m => m.Groups[1].Value.StartsWith("Classifier__", StringComparison.Ordinal))
+            .ToDictionary(m => m.Groups[1].Value, m => (string?)m.Groups[2].Value);
+    }
+
+    [GeneratedRegex(@"^audioclf_batch_runs_total\{shape=""(\d+)""\} (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex RunsPattern();
+
+    [GeneratedRegex(@"^audioclf_batch_padding_windows_total (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex PaddingPattern();
+
+    [GeneratedRegex(@"- name: (\w+)\s+value: ""?([^""\n]*)""?")]
+    private static partial Regex EnvPattern();
+}
