@@ -32,6 +32,61 @@ public static class TestModels
         return path;
     }
 
+    /// <summary>
+    /// A stand-in for <paramref name="likeModel"/> with the same contract (labels, feature spec) but almost no compute:
+    /// mean of the log-mel → one linear layer → softmax. With it, a load test measures what the service costs around
+    /// the model (HTTP, decoding, features, batching, JSON): the host CPU a GPU deployment is limited by.
+    /// </summary>
+    public static void WriteStandIn(string likeModel, string path)
+    {
+        var like = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(likeModel));
+        var contract = ModelContract.FromMetadata(like.MetadataProps.ToDictionary(p => p.Key, p => p.Value));
+        int classes = contract.Labels.Count;
+        var graph = new global::Onnx.GraphProto { Name = "stand-in" };
+        graph.Input.Add(Info(ModelContract.InputName, "batch", 1, contract.Features.NMels, contract.Features.Frames));
+        var weights = new global::Onnx.TensorProto { Name = "w", DataType = (int)global::Onnx.TensorProto.Types.DataType.Float };
+        weights.Dims.AddRange([classes, 1]);
+        weights.FloatData.AddRange(Enumerable.Range(0, classes).Select(c => 0.01f * (c + 1)));
+        var bias = new global::Onnx.TensorProto { Name = "b", DataType = (int)global::Onnx.TensorProto.Types.DataType.Float };
+        bias.Dims.Add(classes);
+        bias.FloatData.AddRange(Enumerable.Range(0, classes).Select(c => 0.1f * c));
+        graph.Initializer.AddRange([weights, bias]);
+        graph.Node.Add(Node("GlobalAveragePool", [ModelContract.InputName], "pooled"));
+        graph.Node.Add(Node("Flatten", ["pooled"], "flat"));
+        var gemm = Node("Gemm", ["flat", "w", "b"], ModelContract.LogitsOutput);
+        gemm.Attribute.Add(new global::Onnx.AttributeProto { Name = "transB", Type = global::Onnx.AttributeProto.Types.AttributeType.Int, I = 1 });
+        graph.Node.Add(gemm);
+        var softmax = Node("Softmax", [ModelContract.LogitsOutput], ModelContract.ProbabilitiesOutput);
+        softmax.Attribute.Add(new global::Onnx.AttributeProto { Name = "axis", Type = global::Onnx.AttributeProto.Types.AttributeType.Int, I = 1 });
+        graph.Node.Add(softmax);
+        graph.Output.Add(Info(ModelContract.LogitsOutput, "batch", classes));
+        graph.Output.Add(Info(ModelContract.ProbabilitiesOutput, "batch", classes));
+        var model = new global::Onnx.ModelProto { IrVersion = 8, ProducerName = "audioclf-stand-in", Graph = graph };
+        model.OpsetImport.Add(new global::Onnx.OperatorSetIdProto { Domain = "", Version = 17 });
+        model.MetadataProps.AddRange(like.MetadataProps);
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+    }
+
+    private static global::Onnx.NodeProto Node(string op, string[] inputs, string output)
+    {
+        var node = new global::Onnx.NodeProto { OpType = op, Name = op };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        return node;
+    }
+
+    private static global::Onnx.ValueInfoProto Info(string name, params object[] dims)
+    {
+        var shape = new global::Onnx.TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d is string p ? new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = p } : new global::Onnx.TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture) });
+        return new global::Onnx.ValueInfoProto
+        {
+            Name = name,
+            Type = new global::Onnx.TypeProto { TensorType = new global::Onnx.TypeProto.Types.Tensor { ElemType = (int)global::Onnx.TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
     public static Dictionary<string, WeightTensor> RandomWeights(int classes, int seed)
     {
         var rng = new Random(seed);

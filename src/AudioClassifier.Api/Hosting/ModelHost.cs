@@ -100,7 +100,7 @@ public sealed class ModelHost(AudioClassifierOptions classifierOptions, IOptions
             if (previous is not null)
                 previous.Retired = true;
         }
-        logger.LogInformation("Serving {Model} {Version} on {Provider}", next.Engine.Contract.ModelName, next.Engine.Contract.ModelVersion, next.Engine.ExecutionProvider);
+        logger.LogInformation("Serving {Model} {Version}", next.Engine.Contract.ModelName, next.Engine.Contract.ModelVersion);
         if (previous is not null)
             Release(previous, retiring: true);
     }

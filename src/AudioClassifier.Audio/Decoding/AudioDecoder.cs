@@ -39,9 +39,18 @@ public static class AudioDecoder
         };
     }
 
-    /// <summary>Reads a stream into memory in chunks, growing only as bytes actually arrive.</summary>
+    /// <summary>Reads a stream into memory in chunks, growing only as bytes actually arrive. A memory stream that
+    /// exposes its buffer (e.g. an upload the service buffered) is used in place, not copied.</summary>
     internal static ArraySegment<byte> ReadBounded(Stream stream, long maxBytes)
     {
+        if (stream is MemoryStream memory && memory.TryGetBuffer(out var buffered))
+        {
+            int position = (int)Math.Min(memory.Position, buffered.Count), available = buffered.Count - position;
+            if (available > maxBytes)
+                throw new AudioTooLongException($"Input is {available} bytes; the maximum is {maxBytes}.");
+            memory.Position = buffered.Count;
+            return buffered.Slice(position, available);
+        }
         long hint = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : 0;
         if (hint > maxBytes)
             throw new AudioTooLongException($"Input is {hint} bytes; the maximum is {maxBytes}.");

@@ -23,10 +23,12 @@ public sealed record AudioClassifierOptions
     public CudaProviderSettings Cuda { get; init; } = new();
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core).</summary>
     public int IntraOpThreads { get; init; }
-    /// <summary>Let ONNX Runtime's intra-op threads spin-wait briefly for work instead of sleeping (its own default).
-    /// On: lower latency at low load. Turn off with batching off under high concurrency, where spinning threads take
-    /// the cores that other requests' runs need (docs/benchmarks.md).</summary>
-    public bool AllowSpinning { get; init; } = true;
+    /// <summary>Let ONNX Runtime's intra-op threads spin-wait briefly for work instead of sleeping. Unset: on with the
+    /// CPU provider (lower latency at low load), off with CUDA, where the model's work is on the GPU and spinning
+    /// threads only burn the host CPU that decoding and features need (−17 % CPU per request with a stand-in model,
+    /// docs/benchmarks.md). Turn off on CPU with batching off under high concurrency, where spinning threads take the
+    /// cores that other requests' runs need.</summary>
+    public bool? AllowSpinning { get; init; }
     /// <summary>ONNX Runtime's CPU memory arena: keeps activation memory for reuse (faster) but never returns it, so
     /// the process keeps the footprint of the largest batch it has run.</summary>
     public bool CpuMemoryArena { get; init; } = true;

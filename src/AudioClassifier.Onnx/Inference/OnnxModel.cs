@@ -113,7 +113,7 @@ public sealed class OnnxModel : IDisposable
         }
         try
         {
-            using var cudaOptions = BaseOptions(options);
+            using var cudaOptions = BaseOptions(options, cuda: true);
             OrtEnv.Instance(); // the provider options log through the environment's logger
             using var cuda = new OrtCUDAProviderOptions();
             cuda.UpdateOptions(options.Cuda.ToProviderOptions(options.CudaDeviceId));
@@ -138,7 +138,7 @@ public sealed class OnnxModel : IDisposable
     {
         try
         {
-            using var cpuOptions = BaseOptions(options);
+            using var cpuOptions = BaseOptions(options, cuda: false);
             return new InferenceSession(options.ModelPath, cpuOptions);
         }
         catch (OnnxRuntimeException e)
@@ -147,7 +147,7 @@ public sealed class OnnxModel : IDisposable
         }
     }
 
-    private static SessionOptions BaseOptions(AudioClassifierOptions options)
+    private static SessionOptions BaseOptions(AudioClassifierOptions options, bool cuda)
     {
         var so = new SessionOptions
         {
@@ -157,7 +157,7 @@ public sealed class OnnxModel : IDisposable
         };
         if (options.IntraOpThreads > 0)
             so.IntraOpNumThreads = options.IntraOpThreads;
-        so.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        so.AddSessionConfigEntry("session.intra_op.allow_spinning", (options.AllowSpinning ?? !cuda) ? "1" : "0");
         return so;
     }
 
