@@ -59,6 +59,21 @@ public class DecoderTests(Mp3Fixture mp3, ITestOutputHelper output) : IClassFixt
     }
 
     [Fact]
+    public void AMemoryStreamIsDecodedFromItsPositionAndStillBoundedByTheByteLimit()
+    {
+        var wav = WavBuilder.Pcm16(WavBuilder.Sine(16000, 0.5, 440), 16000, 1);
+        var padded = new byte[wav.Length + 100];
+        wav.CopyTo(padded, 37);
+        using var stream = new MemoryStream(padded, 37, wav.Length, writable: false, publiclyVisible: true);
+        var clip = AudioDecoder.Decode(stream);
+        Assert.Equal(8000, clip.Samples.Length);
+        Assert.Equal(AudioDecoder.Decode(new MemoryStream(wav, writable: false)).Samples, clip.Samples);
+        Assert.Equal(stream.Length, stream.Position); // consumed, like any other stream
+        using var again = new MemoryStream(wav, 0, wav.Length, writable: false, publiclyVisible: true);
+        Assert.Throws<AudioTooLongException>(() => AudioDecoder.Decode(again, DecodeOptions.Default with { MaxInputBytes = wav.Length - 1 }));
+    }
+
+    [Fact]
     public void ExtensionIsIgnoredFormatComesFromBytes()
     {
         var ogg = Directory.GetFiles(SharedData.Path("datasets", "esc10"), "*.ogg", SearchOption.AllDirectories)[0];

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using AudioClassifier.Audio;
 using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Audio.Dsp;
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Onnx.Contract;
 using Microsoft.Extensions.Logging;
@@ -58,16 +59,23 @@ public sealed class AudioClassifierEngine : IDisposable
     public async Task<ClassificationResult> ClassifyAsync(AudioClip clip, int? topK = null, CancellationToken cancellationToken = default)
     {
         long start = Stopwatch.GetTimestamp();
-        var (samples, windows) = Prepare(clip);
-        var inputs = ArrayPool<float>.Shared.Rent(windows.Count * _model.InputSize);
+        var audio = Prepare(clip);
+        var inputs = ArrayPool<float>.Shared.Rent(audio.Windows.Count * _model.InputSize);
         try
         {
-            WriteFeatures(samples, windows, inputs.AsSpan(0, windows.Count * _model.InputSize));
+            try
+            {
+                WriteFeatures(audio, inputs.AsSpan(0, audio.Windows.Count * _model.InputSize));
+            }
+            finally
+            {
+                audio.Release();
+            }
             long prepared = Stopwatch.GetTimestamp();
-            var probabilities = await ScoreAsync(inputs, windows.Count, cancellationToken).ConfigureAwait(false);
+            var probabilities = await ScoreAsync(inputs, audio.Windows.Count, cancellationToken).ConfigureAwait(false);
             var featureTime = Stopwatch.GetElapsedTime(start, prepared);
             var inferenceTime = Stopwatch.GetElapsedTime(prepared);
-            return Summarise(probabilities, windows, samples.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
+            return Summarise(probabilities, audio.Windows, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
         }
         finally
         {
@@ -78,31 +86,51 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <summary>Classifies several clips with all their windows in shared runs (the batched path).</summary>
     public async Task<IReadOnlyList<ClassificationResult>> ClassifyBatchAsync(IReadOnlyList<AudioClip> clips, int? topK = null, CancellationToken cancellationToken = default)
     {
-        var prepared = clips.Select(Prepare).ToList();
-        int size = _model.InputSize, classes = _model.Classes, total = prepared.Sum(p => p.Windows.Count);
-        var inputs = ArrayPool<float>.Shared.Rent(total * size);
+        var windows = new IReadOnlyList<ClipWindow>[clips.Count];
+        var lengths = new int[clips.Count];
+        int size = _model.InputSize, classes = _model.Classes, total = 0;
+        var inputs = Array.Empty<float>();
         try
         {
-            int offset = 0;
-            foreach (var (samples, windows) in prepared)
+            // One clip at a time at the model rate: only one resampled buffer is held at once.
+            var blocks = new List<float[]>();
+            for (int i = 0; i < clips.Count; i++)
             {
-                WriteFeatures(samples, windows, inputs.AsSpan(offset * size, windows.Count * size));
-                offset += windows.Count;
+                var audio = Prepare(clips[i]);
+                try
+                {
+                    var block = new float[audio.Windows.Count * size];
+                    WriteFeatures(audio, block);
+                    blocks.Add(block);
+                    (windows[i], lengths[i]) = (audio.Windows, audio.Length);
+                    total += audio.Windows.Count;
+                }
+                finally
+                {
+                    audio.Release();
+                }
+            }
+            inputs = ArrayPool<float>.Shared.Rent(total * size);
+            int at = 0;
+            foreach (var block in blocks)
+            {
+                block.CopyTo(inputs, at);
+                at += block.Length;
             }
             var probabilities = await ScoreAsync(inputs, total, cancellationToken).ConfigureAwait(false);
             var results = new List<ClassificationResult>();
-            offset = 0;
+            int offset = 0;
             for (int i = 0; i < clips.Count; i++)
             {
-                var (samples, windows) = prepared[i];
-                results.Add(Summarise(probabilities.AsSpan(offset * classes, windows.Count * classes).ToArray(), windows, samples.Length, topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
-                offset += windows.Count;
+                results.Add(Summarise(probabilities.AsSpan(offset * classes, windows[i].Count * classes).ToArray(), windows[i], lengths[i], topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
+                offset += windows[i].Count;
             }
             return results;
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(inputs);
+            if (inputs.Length > 0)
+                ArrayPool<float>.Shared.Return(inputs);
         }
     }
 
@@ -117,18 +145,44 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <summary>Decodes a stream with this engine's limits.</summary>
     public AudioClip Decode(Stream audio) => _frontEnd.Decode(audio);
 
-    // Resampled to the model's rate and cut into windows.
-    private (float[] Samples, IReadOnlyList<ClipWindow> Windows) Prepare(AudioClip clip)
+    // Resampled to the model's rate into a pooled buffer (for a 5 s clip 431 KB, otherwise a large-object allocation
+    // per request that only a full collection reclaims) and cut into windows. Release() returns the buffer.
+    private ModelRateAudio Prepare(AudioClip clip)
     {
-        var samples = _frontEnd.ToModelRate(clip);
-        return (samples, ClipWindows.For(samples.Length, Contract.Features));
+        int rate = Contract.Features.SampleRate;
+        if (clip.SampleRate == rate)
+            return new ModelRateAudio(clip.Samples, clip.Samples.Length, Pooled: false, ClipWindows.For(clip.Samples.Length, Contract.Features));
+        var resampler = Resampler.For(clip.SampleRate, rate);
+        int length = checked((int)resampler.OutputLength(clip.Samples.Length));
+        var buffer = ArrayPool<float>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            resampler.Process(clip.Samples, buffer.AsSpan(0, length));
+        }
+        catch
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            throw;
+        }
+        return new ModelRateAudio(buffer, length, Pooled: true, ClipWindows.For(length, Contract.Features));
     }
 
-    private void WriteFeatures(float[] samples, IReadOnlyList<ClipWindow> windows, Span<float> destination)
+    private void WriteFeatures(ModelRateAudio audio, Span<float> destination)
     {
         int size = _model.InputSize;
+        var windows = audio.Windows;
         for (int i = 0; i < windows.Count; i++)
-            _extractor.Compute(samples.AsSpan(windows[i].Start, windows[i].Length), destination.Slice(i * size, size));
+            _extractor.Compute(audio.Samples.AsSpan(windows[i].Start, windows[i].Length), destination.Slice(i * size, size));
+    }
+
+    /// <summary>A clip's samples at the model rate ([0, Length) of Samples) and its windows.</summary>
+    private readonly record struct ModelRateAudio(float[] Samples, int Length, bool Pooled, IReadOnlyList<ClipWindow> Windows)
+    {
+        public void Release()
+        {
+            if (Pooled)
+                ArrayPool<float>.Shared.Return(Samples);
+        }
     }
 
     // Without the batcher, runs of at most the largest shape, so a long clip cannot grow ONNX Runtime's memory to the
