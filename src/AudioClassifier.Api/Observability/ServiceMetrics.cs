@@ -91,6 +91,7 @@ public sealed class ServiceMetrics
         if (ready)
             s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_model_info{{model=\"{model}\",provider=\"{provider}\"}} 1");
         RenderMemory(s);
+        Gauge(s, "audioclf_resampler_cache_bytes", $"Bytes of exact resampling kernels cached (capped at {AudioClassifier.Audio.Dsp.Resampler.CacheCapacityBytes}).", AudioClassifier.Audio.Dsp.Resampler.CachedKernelBytes);
         return s.ToString();
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -7,30 +6,47 @@ namespace AudioClassifier.Audio.Dsp;
 
 /// <summary>
 /// Band-limited resampling with torchaudio's default algorithm (<c>sinc_interp_hann</c>, lowpass filter width 6,
-/// rolloff 0.99, output length ceil(new·len/orig)). Kernels are built once per rate pair, in float64 as torchaudio
-/// does, with the taps that the Hann window zeroes trimmed away, and reused by every caller.
+/// rolloff 0.99, output length ceil(new·len/orig)). torchaudio builds one kernel row per output phase, new/gcd rows
+/// of orig/gcd + 2·width taps: tiny for the usual rates, but 22 050 × 768 000 doubles for a clip declaring 767 999 Hz
+/// (23 s of CPU from a 244-byte upload). So the exact polyphase kernel is built, in float64 as torchaudio does, only
+/// when it costs at most <see cref="ExactKernelBudget"/> cells (every common rate: 8–192 kHz and their multiples); any
+/// other rate pair evaluates the same windowed-sinc kernel at each tap from a finely sampled table, at a cost of about
+/// 12 taps per input or output sample whatever the rates' greatest common divisor (difference to the exact kernel
+/// below 1e-6: <c>ResamplerTests</c>). Exact kernels are cached, the cache bounded in bytes.
 /// </summary>
 public sealed class Resampler
 {
     private const int LowpassFilterWidth = 6;
     private const double Rolloff = 0.99;
-    private static readonly ConcurrentDictionary<(int, int), Resampler> Cache = new();
 
+    /// <summary>Most kernel cells (phases × taps per phase, before trimming) an exact kernel may take to build.</summary>
+    public const long ExactKernelBudget = 1L << 21;
+
+    /// <summary>Most bytes of exact kernels kept for reuse; the least recently used are dropped beyond it.</summary>
+    public const long CacheCapacityBytes = 8L << 20;
+
+    private static readonly KernelCache Cache = new(CacheCapacityBytes);
+
+    private readonly int _from, _to;  // as given
     private readonly int _orig;       // reduced by gcd
     private readonly int _new;        // reduced by gcd
     private readonly int _width;
-    private readonly float[][] _phases;   // non-zero taps of each output phase
-    private readonly int[] _phaseOffsets; // index into the zero-padded input of each phase's first tap
+    private readonly float[][]? _phases;  // non-zero taps of each output phase (null: any-ratio path)
+    private readonly int[] _phaseOffsets = []; // index into the zero-padded input of each phase's first tap
     private readonly int _maxTaps;
 
-    private Resampler(int fromRate, int toRate)
+    /// <param name="anyRatio">Take the any-ratio path even where the exact kernel is affordable (tests compare the two).</param>
+    internal Resampler(int fromRate, int toRate, bool anyRatio = false)
     {
+        (_from, _to) = (fromRate, toRate);
         int g = Gcd(fromRate, toRate);
         _orig = fromRate / g;
         _new = toRate / g;
         double baseFreq = Math.Min(_orig, _new) * Rolloff;
         _width = (int)Math.Ceiling(LowpassFilterWidth * _orig / baseFreq);
         int taps = 2 * _width + _orig;
+        if (anyRatio || (long)_new * taps > ExactKernelBudget)
+            return;
         double scale = baseFreq / _orig;
         _phases = new float[_new][];
         _phaseOffsets = new int[_new];
@@ -63,7 +79,16 @@ public sealed class Resampler
         _maxTaps = _phases.Max(p => p.Length);
     }
 
-    /// <summary>The cached resampler for a pair of rates.</summary>
+    /// <summary>True when this rate pair uses torchaudio's exact polyphase kernel; false on the any-ratio path.</summary>
+    public bool IsExact => _phases is not null;
+
+    /// <summary>Bytes held by the exact kernel (0 on the any-ratio path).</summary>
+    public long KernelBytes => _phases is null ? 0 : _phases.Sum(p => 16L + 4L * p.Length) + 4L * _phaseOffsets.Length;
+
+    /// <summary>Bytes of exact kernels cached now (at most <see cref="CacheCapacityBytes"/>).</summary>
+    public static long CachedKernelBytes => Cache.Bytes;
+
+    /// <summary>The resampler for a pair of rates: a cached exact kernel, or the any-ratio path (nothing to cache).</summary>
     public static Resampler For(int fromRate, int toRate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(fromRate, 1);
@@ -99,6 +124,11 @@ public sealed class Resampler
             throw new ArgumentException($"Output must hold {expected} samples.", nameof(output));
         if (output.IsEmpty)
             return;
+        if (_phases is null)
+        {
+            AnyRatio(input, output);
+            return;
+        }
         int blocks = (output.Length + _new - 1) / _new;
         int lanes = Vector<float>.Count;
         int vectorBlocks = (blocks + lanes - 1) / lanes * lanes;
@@ -155,6 +185,103 @@ public sealed class Resampler
         {
             pool.Return(phases);
             System.Buffers.ArrayPool<int>.Shared.Return(offsets);
+        }
+    }
+
+    /// <summary>
+    /// The same kernel for any ratio: output n sits at input position c = n·from/to and is
+    /// Σ x[i]·s·sinc(π·t)·cos²(π·t/12) over the inputs with |t| &lt; 6, where t = (i − c)·s and s = 0.99·min(1, to/from)
+    /// (torchaudio's formula with the gcd taken out). The kernel comes from a table of 4096 points per unit of t,
+    /// linearly interpolated.
+    /// </summary>
+    private void AnyRatio(ReadOnlySpan<float> x, Span<float> y)
+    {
+        double s = Rolloff * Math.Min(1.0, (double)_to / _from);
+        double reach = LowpassFilterWidth / s;
+        var table = KernelTable.Values;
+        for (int n = 0; n < y.Length; n++)
+        {
+            double c = (double)n * _from / _to;
+            int first = Math.Max(0, (int)Math.Ceiling(c - reach));
+            int last = (int)Math.Min(x.Length - 1, Math.Floor(c + reach));
+            double sum = 0;
+            for (int i = first; i <= last; i++)
+            {
+                double t = Math.Abs((i - c) * s) * KernelTable.StepsPerUnit;
+                int j = (int)t;
+                if (j >= table.Length - 1)
+                    continue;
+                sum += x[i] * (table[j] + (t - j) * (table[j + 1] - table[j]));
+            }
+            y[n] = (float)(sum * s);
+        }
+    }
+
+    /// <summary>sinc(π·t)·cos²(π·t/12) for t in [0, 6], 4096 points per unit.</summary>
+    private static class KernelTable
+    {
+        public const int StepsPerUnit = 4096;
+        public static readonly double[] Values = Build();
+
+        private static double[] Build()
+        {
+            var v = new double[LowpassFilterWidth * StepsPerUnit + 1];
+            for (int j = 0; j < v.Length; j++)
+            {
+                double t = (double)j / StepsPerUnit;
+                double window = Math.Cos(t * Math.PI / LowpassFilterWidth / 2);
+                double x = t * Math.PI;
+                v[j] = (x == 0 ? 1.0 : Math.Sin(x) / x) * window * window;
+            }
+            return v;
+        }
+    }
+
+    /// <summary>Exact kernels by rate pair, least recently used dropped once their bytes pass the capacity.</summary>
+    private sealed class KernelCache(long capacityBytes)
+    {
+        private readonly Lock _gate = new();
+        private readonly Dictionary<(int, int), LinkedListNode<((int, int) Key, Resampler Value)>> _map = [];
+        private readonly LinkedList<((int, int) Key, Resampler Value)> _order = new();
+        private long _bytes;
+
+        public long Bytes
+        {
+            get
+            {
+                lock (_gate)
+                    return _bytes;
+            }
+        }
+
+        public Resampler GetOrAdd((int, int) key, Func<(int, int), Resampler> create)
+        {
+            lock (_gate)
+            {
+                if (_map.TryGetValue(key, out var hit))
+                {
+                    _order.Remove(hit);
+                    _order.AddFirst(hit);
+                    return hit.Value.Value;
+                }
+            }
+            var made = create(key); // outside the lock: building a kernel takes milliseconds
+            if (!made.IsExact)
+                return made;
+            lock (_gate)
+            {
+                if (_map.TryGetValue(key, out var raced))
+                    return raced.Value.Value;
+                _map[key] = _order.AddFirst((key, made));
+                _bytes += made.KernelBytes;
+                while (_bytes > capacityBytes && _order.Last is { } oldest && oldest.Value.Value != made)
+                {
+                    _order.RemoveLast();
+                    _map.Remove(oldest.Value.Key);
+                    _bytes -= oldest.Value.Value.KernelBytes;
+                }
+                return made;
+            }
         }
     }
 
