@@ -46,6 +46,29 @@ public sealed class ClassifyCommandTests : IDisposable
         Assert.Equal(ExitCodes.BadAudio, code);
         Assert.Contains("broken.wav: cannot decode (UnsupportedFormat)", error);
         Assert.Contains("tone.wav", output);
+        Assert.Contains("broken.wav,,,\"cannot decode (UnsupportedFormat)", output); // the CSV error row: empty label and score
+    }
+
+    [Fact]
+    public void NonFiniteSamplesAreAnErrorRowAndTheOtherClipsAreStillWritten()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "float")).FullName;
+        var samples = Enumerable.Range(0, 16000).Select(i => (float)(0.3 * Math.Sin(i * 0.05))).ToArray();
+        File.WriteAllBytes(Path.Combine(folder, "good.wav"), WavBuilder.Build(3, 1, 16000, 32, samples.SelectMany(BitConverter.GetBytes).ToArray()));
+        samples[100] = float.NaN;
+        File.WriteAllBytes(Path.Combine(folder, "nan.wav"), WavBuilder.Build(3, 1, 16000, 32, samples.SelectMany(BitConverter.GetBytes).ToArray()));
+        var json = Path.Combine(_dir, "float.json");
+
+        var (code, output, error) = CliRunner.Run("classify", folder, "--model", _model, "--provider", "cpu", "--format", "json", "--out", json);
+
+        Assert.Equal(ExitCodes.BadAudio, code);
+        Assert.Contains("1 clip(s) classified", output);
+        Assert.Contains("1 failed", output);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var rows = doc.RootElement.EnumerateArray().ToDictionary(r => Path.GetFileName(r.GetProperty("path").GetString()!));
+        Assert.Contains(rows["good.wav"].GetProperty("label").GetString(), TestModels.Labels);
+        Assert.Contains("non-finite sample value (NaN)", rows["nan.wav"].GetProperty("error").GetString());
+        Assert.Contains("nan.wav", error);
     }
 
     [Fact]

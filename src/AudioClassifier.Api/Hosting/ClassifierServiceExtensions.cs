@@ -114,8 +114,20 @@ public static class ClassifierServiceExtensions
                 return;
             }
             var watch = Stopwatch.StartNew();
-            await next(context);
-            metrics.RequestCompleted(context.Response.StatusCode, watch.Elapsed.TotalSeconds);
+            int? failed = null;
+            try
+            {
+                await next(context);
+            }
+            catch
+            {
+                failed = StatusCodes.Status500InternalServerError; // becomes a 500 in the exception handler outside
+                throw;
+            }
+            finally
+            {
+                metrics.RequestCompleted(failed ?? context.Response.StatusCode, watch.Elapsed.TotalSeconds);
+            }
         });
         app.UseRateLimiter();
         app.UseWebPageSecurityHeaders();

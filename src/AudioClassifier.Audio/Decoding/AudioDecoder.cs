@@ -31,12 +31,42 @@ public static class AudioDecoder
             throw new AudioTooLongException($"Input is {bytes.Count} bytes; the maximum is {options.MaxInputBytes}.");
         var span = bytes.AsSpan();
         var format = FormatSniffer.Detect(span[..Math.Min(span.Length, FormatSniffer.HeaderBytes)]);
-        return format switch
+        var clip = format switch
         {
             AudioFormat.Wav => WavDecoder.Decode(span, options),
             AudioFormat.Mp3 => Mp3Decoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options),
             _ => VorbisDecoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options),
         };
+        CheckSampleValues(clip);
+        return clip;
+    }
+
+    /// <summary>Largest sample magnitude accepted: 60 dB above full scale (±1). Float WAVs may exceed full scale a
+    /// little; values beyond this are garbage, and squared in the power spectrum they overflow to infinity.</summary>
+    public const float MaxSampleMagnitude = 1000f;
+
+    // NaN, ±infinity or absurd magnitudes (IEEE-float WAVs can hold any bit pattern) would flow through the features
+    // into the model and out as NaN probabilities; they are bad input, refused here for every format.
+    private static void CheckSampleValues(AudioClip clip)
+    {
+        var samples = clip.Samples.AsSpan();
+        int i = 0;
+        var limit = new System.Numerics.Vector<float>(MaxSampleMagnitude);
+        for (; i + System.Numerics.Vector<float>.Count <= samples.Length; i += System.Numerics.Vector<float>.Count)
+        {
+            // NaN fails every comparison, so "not (|x| <= limit)" catches NaN and both infinities as well.
+            var v = System.Numerics.Vector.Abs(new System.Numerics.Vector<float>(samples[i..]));
+            if (!System.Numerics.Vector.LessThanOrEqualAll(v, limit))
+                break;
+        }
+        for (; i < samples.Length; i++)
+        {
+            float x = samples[i];
+            if (!(Math.Abs(x) <= MaxSampleMagnitude))
+                throw new CorruptAudioException(float.IsNaN(x) || float.IsInfinity(x)
+                    ? $"The audio holds a non-finite sample value ({x.ToString(System.Globalization.CultureInfo.InvariantCulture)}) at {i / (double)clip.SampleRate:0.###} s."
+                    : $"The audio holds a sample value of {x.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} at {i / (double)clip.SampleRate:0.###} s; values must be within ±{MaxSampleMagnitude} (full scale is ±1).");
+        }
     }
 
     /// <summary>Reads a stream into memory in chunks, growing only as bytes actually arrive. A memory stream that

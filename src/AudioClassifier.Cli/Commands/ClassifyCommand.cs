@@ -73,6 +73,7 @@ public static class ClassifyCommand
                     catch (ClipFailedException e)
                     {
                         failures++;
+                        rows.Add(new PredictionRow(files[i], [], e.Message));
                         stderr.WriteLine($"{files[i]}: {e.Message}");
                     }
                     catch (AudioClassifierException e)
@@ -84,11 +85,11 @@ public static class ClassifyCommand
                     if (files.Count > 1)
                         Progress(stderr, i + 1, files.Count);
                 }
-                string text = fmt == "json" ? PredictionWriter.Json(rows) : PredictionWriter.Csv(rows, Math.Min(k, rows.Select(x => x.TopK.Count).DefaultIfEmpty(k).Max()));
+                string text = fmt == "json" ? PredictionWriter.Json(rows) : PredictionWriter.Csv(rows, Math.Min(k, rows.Where(x => x.Error is null).Select(x => x.TopK.Count).DefaultIfEmpty(k).Max()));
                 if (r.GetValue(output) is { } file)
                 {
                     await File.WriteAllTextAsync(file.FullName, text, ct);
-                    r.InvocationConfiguration.Output.WriteLine($"{rows.Count} clip(s) classified by {classifier.Description} -> {file.FullName}");
+                    r.InvocationConfiguration.Output.WriteLine($"{rows.Count - failures} clip(s) classified by {classifier.Description}{(failures > 0 ? $", {failures} failed" : "")} -> {file.FullName}");
                 }
                 else
                 {

@@ -11,7 +11,7 @@ namespace AudioClassifier.Cli.Commands;
 public sealed record PredictedLabel(string Label, float Score);
 
 /// <summary>One row of <c>audioclf classify</c> output.</summary>
-public sealed record PredictionRow(string Path, IReadOnlyList<PredictedLabel> TopK);
+public sealed record PredictionRow(string Path, IReadOnlyList<PredictedLabel> TopK, string? Error = null);
 
 /// <summary>One clip could not be classified (bad audio, or the service refused it); the batch goes on.</summary>
 public sealed class ClipFailedException(string message, Exception inner) : Exception(message, inner);
@@ -91,25 +91,36 @@ internal sealed class RemoteClipClassifier : IClipClassifier
 /// <summary>CSV (path,label,score + label_N,score_N) and JSON renderings of the predictions.</summary>
 internal static class PredictionWriter
 {
+    /// <summary>One line per clip; when any clip failed, an <c>error</c> column says why (its label cells empty).</summary>
     public static string Csv(IReadOnlyList<PredictionRow> rows, int k)
     {
+        bool errors = rows.Any(r => r.Error is not null);
         var s = new StringBuilder("path,label,score");
         for (int i = 2; i <= k; i++)
             s.Append(CultureInfo.InvariantCulture, $",label_{i},score_{i}");
+        if (errors)
+            s.Append(",error");
         s.AppendLine();
         foreach (var row in rows)
         {
             s.Append(Escape(row.Path));
             foreach (var p in row.TopK)
                 s.Append(CultureInfo.InvariantCulture, $",{Escape(p.Label)},{p.Score:0.000000}");
+            for (int i = row.TopK.Count; i < k && errors; i++)
+                s.Append(",,");
+            if (errors)
+                s.Append(',').Append(Escape(row.Error ?? ""));
             s.AppendLine();
         }
         return s.ToString();
     }
 
+    /// <summary>An array of {path, label, score, top_k}, or {path, error} for a clip that failed.</summary>
     public static string Json(IReadOnlyList<PredictionRow> rows) =>
-        JsonSerializer.Serialize(rows.Select(r => new { path = r.Path, label = r.TopK[0].Label, score = r.TopK[0].Score, top_k = r.TopK.Select(p => new { label = p.Label, score = p.Score }) }),
+        JsonSerializer.Serialize(rows.Select(r => r.Error is not null
+                ? (object)new { path = r.Path, error = r.Error }
+                : new { path = r.Path, label = r.TopK[0].Label, score = r.TopK[0].Score, top_k = r.TopK.Select(p => new { label = p.Label, score = p.Score }) }),
             new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
 
-    private static string Escape(string value) => value.IndexOfAny([',', '"', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+    private static string Escape(string value) => value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
 }

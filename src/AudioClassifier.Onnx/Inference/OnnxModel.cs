@@ -93,7 +93,15 @@ public sealed class OnnxModel : IDisposable
         var shape = new long[] { batch, 1, spec.NMels, spec.Frames };
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs[..(batch * InputSize)], shape);
         using var outputs = _session.Run(_runOptions, _inputNames, [input], _outputNames);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        // Inputs are finite (the decoder refuses non-finite samples), so a NaN here is a defect of the model: fail the
+        // run (a 500 that is logged and counted) rather than hand NaN to callers and JSON writers.
+        foreach (float p in probabilities)
+        {
+            if (!float.IsFinite(p))
+                throw new InvalidOperationException($"The model produced a non-finite probability ({p}) for a batch of {batch}.");
+        }
+        return probabilities;
     }
 
     private const string CudaProvider = "CUDAExecutionProvider", CpuProvider = "CPUExecutionProvider";
