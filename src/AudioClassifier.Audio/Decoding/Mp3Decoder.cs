@@ -15,7 +15,7 @@ internal static class Mp3Decoder
         {
             reader = new Mp3FileReaderBase(stream, format => new NLayerFrameDecompressor(format));
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IndexOutOfRangeException or FormatException or InvalidOperationException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new CorruptAudioException($"MP3 data is corrupt or truncated: {e.Message}", e);
         }
@@ -33,15 +33,20 @@ internal static class Mp3Decoder
             var mono = new MonoAccumulator(format.SampleRate, format.Channels, options);
             var chunk = new float[16384 * format.Channels];
             var bytes = MemoryMarshal.AsBytes(chunk.AsSpan());
-            try
+            while (true)
             {
                 int read;
-                while ((read = reader.Read(bytes)) > 0)
-                    mono.Append(chunk.AsSpan(0, read / sizeof(float)));
-            }
-            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IndexOutOfRangeException or FormatException or InvalidOperationException)
-            {
-                throw new CorruptAudioException($"MP3 data is corrupt: {e.Message}", e);
+                try
+                {
+                    read = reader.Read(bytes);
+                }
+                catch (Exception e) when (IsDecoderFailure(e))
+                {
+                    throw new CorruptAudioException($"MP3 data is corrupt: {e.Message}", e);
+                }
+                if (read <= 0)
+                    break;
+                mono.Append(chunk.AsSpan(0, read / sizeof(float))); // ours: a failure here is a defect, not bad audio
             }
             var samples = Trim(mono.ToArray(), LameGaplessInfo.Find(buffer.AsSpan(offset, length)));
             if (samples.Length == 0)
@@ -49,6 +54,11 @@ internal static class Mp3Decoder
             return new AudioClip(samples, format.SampleRate, format.Channels, AudioFormat.Mp3);
         }
     }
+
+    // NAudio's frame reader and NLayer's decoder throw runtime exceptions on corrupt frames; our adapter between them
+    // (NLayerFrameDecompressor) does not count as theirs.
+    private static bool IsDecoderFailure(Exception e) =>
+        DecoderFailures.IsBadData(e, typeof(NLayerFrameDecompressor), typeof(NLayerFrameAdapter));
 
     /// <summary>Drops encoder delay and padding when the LAME tag declares them (gapless decoding).</summary>
     private static float[] Trim(float[] samples, LameGaplessInfo? gapless)

@@ -30,15 +30,20 @@ internal static class VorbisDecoder
 
             var mono = new MonoAccumulator(rate, channels, options);
             var chunk = new float[8192 * channels];
-            try
+            while (true)
             {
                 int read;
-                while ((read = reader.ReadSamples(chunk, 0, chunk.Length)) > 0)
-                    mono.Append(chunk.AsSpan(0, read));
-            }
-            catch (Exception e) when (IsDecoderFailure(e))
-            {
-                throw new CorruptAudioException($"Ogg Vorbis data is corrupt: {e.Message}", e);
+                try
+                {
+                    read = reader.ReadSamples(chunk, 0, chunk.Length);
+                }
+                catch (Exception e) when (IsDecoderFailure(e))
+                {
+                    throw new CorruptAudioException($"Ogg Vorbis data is corrupt: {e.Message}", e);
+                }
+                if (read <= 0)
+                    break;
+                mono.Append(chunk.AsSpan(0, read)); // ours: a failure here is a defect, not bad audio
             }
             if (mono.Count == 0)
                 throw new EmptyAudioException("Ogg Vorbis stream decodes to no samples.");
@@ -46,7 +51,5 @@ internal static class VorbisDecoder
         }
     }
 
-    private static bool IsDecoderFailure(Exception e) =>
-        e is InvalidDataException or EndOfStreamException or ArgumentException or IndexOutOfRangeException
-            or InvalidOperationException or NullReferenceException or FormatException or OverflowException or NotSupportedException;
+    private static bool IsDecoderFailure(Exception e) => DecoderFailures.IsBadData(e);
 }
