@@ -22,4 +22,24 @@ public sealed record ServiceOptions
     public int RequestQueueLimit { get; init; } = 64;
     /// <summary>Time allowed to finish in-flight requests after SIGTERM.</summary>
     public double ShutdownDrainSeconds { get; init; } = 20;
+
+    /// <summary>Every setting that cannot work, as "Service:Name ..." sentences (empty when all are usable).</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        void Require(bool ok, string problem)
+        {
+            if (!ok)
+                problems.Add(problem);
+        }
+        Require(!string.IsNullOrWhiteSpace(ApiKeyHeader), "Service:ApiKeyHeader must name a header.");
+        Require(MaxBodyBytes > 0, $"Service:MaxBodyBytes must be positive (got {MaxBodyBytes}).");
+        Require(InferenceTimeoutSeconds > 0, $"Service:InferenceTimeoutSeconds must be positive (got {InferenceTimeoutSeconds}).");
+        Require(RetryAfterSeconds >= 0, $"Service:RetryAfterSeconds must be ≥ 0 (got {RetryAfterSeconds}).");
+        Require(ModelLoadMaxDelaySeconds > 0, $"Service:ModelLoadMaxDelaySeconds must be positive (got {ModelLoadMaxDelaySeconds}).");
+        Require(MaxConcurrentRequests >= 1, $"Service:MaxConcurrentRequests must be at least 1 (got {MaxConcurrentRequests}).");
+        Require(RequestQueueLimit >= 0, $"Service:RequestQueueLimit must be ≥ 0 (got {RequestQueueLimit}).");
+        Require(ShutdownDrainSeconds >= 0, $"Service:ShutdownDrainSeconds must be ≥ 0 (got {ShutdownDrainSeconds}).");
+        return problems;
+    }
 }

@@ -93,8 +93,14 @@ public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<Servic
     {
         using var form = new MultipartFormDataContent { { new StringContent("x"), "other" } };
         await AssertProblem(await Client.PostAsync("/classify", form), HttpStatusCode.BadRequest, "'file'");
-        await AssertProblem(await Client.PostAsync("/classify?top_k=0", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k must be between 1 and 3");
-        await AssertProblem(await Client.PostAsync("/classify?top_k=9", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k");
+        await AssertProblem(await Client.PostAsync("/classify?top_k=0", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k must be at least 1 (got 0)");
+        await AssertProblem(await Client.PostAsync("/classify?top_k=abc", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k must be a whole number of labels (got 'abc')");
+        await AssertProblem(await Client.PostAsync("/classify?top_k=2.5", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k must be a whole number of labels (got '2.5')");
+        await AssertProblem(await Client.PostAsync("/classify?windows=maybe", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "windows must be true or false (got 'maybe')");
+        // More labels than the model has returns them all (a reloaded model with fewer classes does not break clients).
+        var all = await Client.PostAsync("/classify?top_k=9", Raw(Clips.Wav));
+        Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+        Assert.Equal(3, (await all.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("top_k").GetArrayLength());
     }
 
     [Fact]

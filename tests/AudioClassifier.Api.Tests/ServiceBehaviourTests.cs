@@ -83,6 +83,7 @@ public sealed class ServiceBehaviourTests : IDisposable
         }, TimeSpan.FromSeconds(10)), service.Log);
         Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz/live")).StatusCode);
         Assert.Contains("not a loadable ONNX model", service.Log);
+        Assert.DoesNotContain(_dir, await (await service.Client.GetAsync("/healthz/ready")).Content.ReadAsStringAsync()); // the file's name, not its path
 
         // Next a real ONNX model without the audioclf contract: still not ready, now saying why.
         var contractless = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestModels.Write(_dir)));
@@ -143,6 +144,18 @@ public sealed class ServiceBehaviourTests : IDisposable
             (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("version").GetString() == "0.0.2", TimeSpan.FromSeconds(20)), service.Log);
         var answer = await (await service.Client.PostAsync("/classify", Wav())).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("0.0.2", answer.GetProperty("model").GetProperty("version").GetString());
+
+        // A broken replacement: 0.0.2 keeps serving, and readiness and /metrics say that reloading fails and why,
+        // naming the file but not the directory it lives in.
+        File.WriteAllText(path, "not a model");
+        Assert.True(await ServiceProcess.EventuallyAsync(async () =>
+            (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("reload_error").GetString() is { } e && e.Contains("live.onnx is not a loadable ONNX model"),
+            TimeSpan.FromSeconds(20)), service.Log);
+        var ready = await service.Client.GetStringAsync("/healthz/ready");
+        Assert.DoesNotContain(_dir, ready);
+        Assert.Contains("\"version\":\"0.0.2\"", ready);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.PostAsync("/classify", Wav())).StatusCode);
+        Assert.Matches(@"audioclf_model_load_failures_total [1-9]", await service.Client.GetStringAsync("/metrics"));
     }
 
     [Fact]

@@ -29,18 +29,18 @@ public static class ClassifyEndpoints
         ServiceMetrics metrics,
         IOptions<ServiceOptions> options,
         [FromKeyedServices("inference")] ResiliencePipeline inferencePipeline,
-        [FromQuery(Name = "top_k")] int? topK,
-        [FromQuery(Name = "windows")] bool? windows)
+        [FromQuery(Name = "top_k")] string? topKText,
+        [FromQuery(Name = "windows")] string? windowsText)
     {
         var settings = options.Value;
         var ct = context.RequestAborted;
+        var (topK, windows, invalid) = ClassifyQuery.Parse(topKText, windowsText);
+        if (invalid is not null)
+            return invalid;
         using var lease = host.Acquire();
         if (lease is null)
             return Problems.Unavailable(context, "Model not ready", $"The model is not loaded yet: {host.NotReadyReason}", settings.RetryAfterSeconds);
         var engine = lease.Engine;
-        int labels = engine.Contract.Labels.Count;
-        if (topK is < 1 || topK > labels)
-            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid top_k", $"top_k must be between 1 and {labels} (got {topK}).");
 
         try
         {

@@ -44,9 +44,16 @@ public sealed class ClassifyRequestBodyFilter : IOperationFilter
             {
                 p.Description = p.Name switch
                 {
-                    "top_k" => "How many labels to return (1 to the number of labels; default 5).",
+                    "top_k" => "How many labels to return (1 or more; more than the model's labels returns them all; default 5).",
                     "windows" => "Include the per-window timeline (clips longer than the model's window).",
                     _ => p.Description,
+                };
+                // Bound as text so that a bad value gets a problem naming it (ClassifyQuery); documented as typed.
+                p.Schema = p.Name switch
+                {
+                    "top_k" => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" },
+                    "windows" => new OpenApiSchema { Type = JsonSchemaType.Boolean },
+                    _ => p.Schema,
                 };
             }
         }

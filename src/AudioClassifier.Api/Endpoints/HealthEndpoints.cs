@@ -25,16 +25,17 @@ public static class HealthEndpoints
         {
             context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var reason = shutdown.IsStopping ? "shutting down" : host.NotReadyReason;
-            return TypedResults.Json(new ReadyResponse("not_ready", null, null, null, reason), statusCode: StatusCodes.Status503ServiceUnavailable);
+            return TypedResults.Json(new ReadyResponse("not_ready", null, null, null, reason, null), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        return TypedResults.Ok(new ReadyResponse("ready", engine.Contract.ModelName, engine.Contract.ModelVersion, engine.ExecutionProvider, null));
+        return TypedResults.Ok(new ReadyResponse("ready", engine.Contract.ModelName, engine.Contract.ModelVersion, engine.ExecutionProvider, null, host.ReloadError));
     }
 
     /// <summary>Liveness answer.</summary>
     public sealed record LiveResponse(string Status);
 
-    /// <summary>Readiness answer: the model and provider when ready, the reason when not.</summary>
-    public sealed record ReadyResponse(string Status, string? Model, string? Version, string? ExecutionProvider, string? Reason);
+    /// <summary>Readiness answer: the model and provider when ready, the reason when not; while ready, why loading a
+    /// changed model file keeps failing (the previous model is still served).</summary>
+    public sealed record ReadyResponse(string Status, string? Model, string? Version, string? ExecutionProvider, string? Reason, string? ReloadError);
 }
 
 /// <summary>Set when the host starts stopping, so readiness fails before connections close.</summary>

@@ -11,7 +11,7 @@ public static class MetricsEndpoints
         app.MapGet("/metrics", (ServiceMetrics metrics, ModelHost host) =>
             {
                 var engine = host.Current;
-                return TypedResults.Text(metrics.Render(engine?.QueueDepth ?? 0, engine is not null, engine?.ExecutionProvider, engine?.Contract.ModelName, engine?.BatchShapes.Sizes),
+                return TypedResults.Text(metrics.Render(engine?.QueueDepth ?? 0, engine is not null, engine?.ExecutionProvider, engine?.Contract.ModelName, engine?.BatchShapes.Sizes, host.LoadFailures),
                     "text/plain; version=0.0.4; charset=utf-8");
             })
             .WithName("Metrics").WithSummary("Prometheus metrics.").WithTags("Observability");

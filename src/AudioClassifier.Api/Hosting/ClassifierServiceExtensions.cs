@@ -26,6 +26,10 @@ public static class ClassifierServiceExtensions
         var service = builder.Configuration.GetSection("Service").Get<ServiceOptions>() ?? new ServiceOptions();
         var classifier = builder.Configuration.GetSection("Classifier").Get<AudioClassifierOptions>() ?? new AudioClassifierOptions();
         classifier = classifier with { ModelPath = ResolveModelPath(string.IsNullOrWhiteSpace(classifier.ModelPath) ? DefaultModelPath : classifier.ModelPath, builder.Environment.ContentRootPath) };
+        // Settings that cannot work stop the service now, with every reason, instead of a model load retried forever.
+        var problems = service.Problems().Concat(classifier.Problems()).ToList();
+        if (problems.Count > 0)
+            throw new OptionsValidationException("configuration", typeof(ServiceOptions), problems);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls("http://0.0.0.0:8080");

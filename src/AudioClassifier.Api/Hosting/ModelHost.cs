@@ -20,12 +20,19 @@ public sealed class ModelHost(AudioClassifierOptions classifierOptions, IOptions
     private FileSystemWatcher? _watcher;
     private volatile string? _lastError = "model not loaded yet";
     private int _reloadRequested;
+    private long _loadFailures;
 
     /// <summary>True once a model is loaded and warmed up.</summary>
     public bool IsReady => Volatile.Read(ref _current) is not null;
 
-    /// <summary>Why the model is not ready (null when ready).</summary>
+    /// <summary>Why the model is not ready (null when ready). Names the model file, never its full path.</summary>
     public string? NotReadyReason => IsReady ? null : _lastError;
+
+    /// <summary>While a model is served: why loading its replacement keeps failing (null when the last load succeeded).</summary>
+    public string? ReloadError => IsReady ? _lastError : null;
+
+    /// <summary>Load attempts that failed since start (first load and reloads).</summary>
+    public long LoadFailures => Interlocked.Read(ref _loadFailures);
 
     /// <summary>The engine for one request, or null while no model is loaded. Dispose the lease when done.</summary>
     public Lease? Acquire()
@@ -68,7 +75,8 @@ public sealed class ModelHost(AudioClassifierOptions classifierOptions, IOptions
             MaxRetryAttempts = int.MaxValue,
             OnRetry = args =>
             {
-                _lastError = args.Outcome.Exception?.Message;
+                Interlocked.Increment(ref _loadFailures);
+                _lastError = WithoutDirectory(args.Outcome.Exception?.Message);
                 logger.LogWarning("Model not loaded (attempt {Attempt}): {Reason}; retrying in {Delay}", args.AttemptNumber + 1, _lastError, args.RetryDelay);
                 return ValueTask.CompletedTask;
             },
@@ -87,6 +95,16 @@ public sealed class ModelHost(AudioClassifierOptions classifierOptions, IOptions
         catch (OperationCanceledException)
         {
         }
+    }
+
+    // Health and problem bodies are public: they name the model file, not where it lives on the host.
+    private string? WithoutDirectory(string? message)
+    {
+        if (message is null)
+            return null;
+        string name = Path.GetFileName(classifierOptions.ModelPath);
+        return message.Replace(Path.GetFullPath(classifierOptions.ModelPath), name, StringComparison.Ordinal)
+            .Replace(classifierOptions.ModelPath, name, StringComparison.Ordinal);
     }
 
     private void Swap(Slot next)

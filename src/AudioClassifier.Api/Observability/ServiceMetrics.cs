@@ -55,7 +55,8 @@ public sealed class ServiceMetrics
 
     /// <summary>The Prometheus text exposition (version 0.0.4).</summary>
     /// <param name="shapes">The loaded model's batch shapes, listed even before their first run.</param>
-    public string Render(int queueDepth, bool ready, string? provider, string? model, IReadOnlyList<int>? shapes = null)
+    /// <param name="loadFailures">Failed model load attempts since start (first load and reloads).</param>
+    public string Render(int queueDepth, bool ready, string? provider, string? model, IReadOnlyList<int>? shapes = null, long loadFailures = 0)
     {
         var s = new StringBuilder();
         s.AppendLine("# HELP audioclf_requests_total Classification requests by HTTP status.");
@@ -86,6 +87,9 @@ public sealed class ServiceMetrics
         s.AppendLine("# HELP audioclf_model_ready 1 when a model is loaded and warmed up.");
         s.AppendLine("# TYPE audioclf_model_ready gauge");
         s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_model_ready {(ready ? 1 : 0)}");
+        s.AppendLine("# HELP audioclf_model_load_failures_total Failed attempts to load the model file (first load or reload; the previous model keeps serving).");
+        s.AppendLine("# TYPE audioclf_model_load_failures_total counter");
+        s.AppendLine(CultureInfo.InvariantCulture, $"audioclf_model_load_failures_total {loadFailures}");
         s.AppendLine("# HELP audioclf_model_info The model and execution provider in use.");
         s.AppendLine("# TYPE audioclf_model_info gauge");
         if (ready)

@@ -50,26 +50,44 @@ public sealed record AudioClassifierOptions
     public double MaxAudioSeconds { get; init; } = 600;
     public int DefaultTopK { get; init; } = 5;
 
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(ModelPath))
-            throw new ArgumentException("Classifier:ModelPath is required.", nameof(ModelPath));
-        if (MaxBatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "must be at least 1.");
-        if (MaxQueueLength < 1)
-            throw new ArgumentOutOfRangeException(nameof(MaxQueueLength), MaxQueueLength, "must be at least 1.");
-        if (MaxQueueDelayMilliseconds < 0)
-            throw new ArgumentOutOfRangeException(nameof(MaxQueueDelayMilliseconds), MaxQueueDelayMilliseconds, "must be ≥ 0.");
-        if (MaxAudioSeconds <= 0)
-            throw new ArgumentOutOfRangeException(nameof(MaxAudioSeconds), MaxAudioSeconds, "must be positive.");
-        if (IntraOpThreads < 0)
-            throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "must be ≥ 0.");
-        if (CudaDeviceId < 0)
-            throw new ArgumentOutOfRangeException(nameof(CudaDeviceId), CudaDeviceId, "must be ≥ 0.");
-        if (Cuda.MemoryLimitBytes < 0)
-            throw new ArgumentOutOfRangeException("Cuda:MemoryLimitBytes", Cuda.MemoryLimitBytes, "must be ≥ 0 (0: no limit).");
-        if (!string.IsNullOrWhiteSpace(BatchShapes))
-            Inference.BatchShapes.Parse(BatchShapes, MaxBatchSize);
+        var problems = Problems();
+        if (problems.Count > 0)
+            throw new ArgumentException(problems[0]);
+    }
+
+    /// <summary>Every setting that cannot work, as "Classifier:Name ..." sentences (empty when all are usable).</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        void Require(bool ok, string problem)
+        {
+            if (!ok)
+                problems.Add(problem);
+        }
+        Require(!string.IsNullOrWhiteSpace(ModelPath), "Classifier:ModelPath is required.");
+        Require(MaxBatchSize >= 1, $"Classifier:MaxBatchSize must be at least 1 (got {MaxBatchSize}).");
+        Require(MaxQueueLength >= 1, $"Classifier:MaxQueueLength must be at least 1 (got {MaxQueueLength}).");
+        Require(MaxQueueDelayMilliseconds >= 0, $"Classifier:MaxQueueDelayMilliseconds must be ≥ 0 (got {MaxQueueDelayMilliseconds}).");
+        Require(MaxAudioSeconds > 0, $"Classifier:MaxAudioSeconds must be positive (got {MaxAudioSeconds}).");
+        Require(IntraOpThreads >= 0, $"Classifier:IntraOpThreads must be ≥ 0 (got {IntraOpThreads}).");
+        Require(DefaultTopK >= 1, $"Classifier:DefaultTopK must be at least 1 (got {DefaultTopK}).");
+        Require(CudaDeviceId >= 0, $"Classifier:CudaDeviceId must be ≥ 0 (got {CudaDeviceId}).");
+        Require(Cuda.MemoryLimitBytes >= 0, $"Classifier:Cuda:MemoryLimitBytes must be ≥ 0, 0 for no limit (got {Cuda.MemoryLimitBytes}).");
+        if (!string.IsNullOrWhiteSpace(BatchShapes) && MaxBatchSize >= 1)
+        {
+            try
+            {
+                Inference.BatchShapes.Parse(BatchShapes, MaxBatchSize);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(e.Message.Split(" (Parameter")[0]);
+            }
+        }
+        return problems;
     }
 }
 

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AudioClassifier.Api.Endpoints;
+
+/// <summary>
+/// /classify's query parameters, parsed by hand so that a bad value is a 400 naming the parameter and the value
+/// (minimal API binding answers a bare 400 with no detail).
+/// </summary>
+public static class ClassifyQuery
+{
+    /// <summary>top_k (a whole number ≥ 1; larger than the model's label count returns every label, so a client
+    /// keeps working when a reloaded model has fewer classes) and windows (true/false/1/0).</summary>
+    public static (int? TopK, bool Windows, ProblemHttpResult? Problem) Parse(string? topK, string? windows)
+    {
+        int? k = null;
+        if (topK is not null)
+        {
+            if (!int.TryParse(topK, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int parsed))
+                return (null, false, Invalid("top_k", $"top_k must be a whole number of labels (got '{Shorten(topK)}')."));
+            if (parsed < 1)
+                return (null, false, Invalid("top_k", $"top_k must be at least 1 (got {parsed})."));
+            k = parsed;
+        }
+        bool w = false;
+        if (windows is not null)
+        {
+            switch (windows.Trim().ToLowerInvariant())
+            {
+                case "true" or "1" or "":
+                    w = true;
+                    break;
+                case "false" or "0":
+                    break;
+                default:
+                    return (null, false, Invalid("windows", $"windows must be true or false (got '{Shorten(windows)}')."));
+            }
+        }
+        return (k, w, null);
+    }
+
+    private static ProblemHttpResult Invalid(string name, string detail) =>
+        Problems.Create(StatusCodes.Status400BadRequest, $"Invalid {name}", detail);
+
+    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}

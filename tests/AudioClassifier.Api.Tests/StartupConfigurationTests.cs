@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace AudioClassifier.Api.Tests;
+
+/// <summary>A setting that cannot work stops the service at start with the reason, instead of being retried forever.</summary>
+public sealed class StartupConfigurationTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-config-").FullName;
+
+    [Theory]
+    [InlineData("Classifier__MaxBatchSize", "0", "Classifier:MaxBatchSize must be at least 1 (got 0)")]
+    [InlineData("Classifier__BatchShapes", "1,2,4", "largest shape (4) must equal Classifier:MaxBatchSize (8)")]
+    [InlineData("Service__InferenceTimeoutSeconds", "-1", "Service:InferenceTimeoutSeconds must be positive (got -1)")]
+    [InlineData("Service__MaxConcurrentRequests", "0", "Service:MaxConcurrentRequests must be at least 1")]
+    public async Task ABadSettingStopsTheServiceAtStartWithTheReason(string key, string value, string reason)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(SharedData.RepositoryRoot, "src", "AudioClassifier.Api", "bin", "Release", "net10.0", "linux-x64", "AudioClassifier.Api.dll"));
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add("http://127.0.0.1:0");
+        psi.Environment["Classifier__ModelPath"] = TestModels.Write(_dir);
+        psi.Environment["Classifier__ExecutionProvider"] = "Cpu";
+        psi.Environment[key] = value;
+        using var process = Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        bool exited = true;
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            exited = false;
+            process.Kill(entireProcessTree: true);
+        }
+        Assert.True(exited, "the service kept running with an unusable setting");
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains(reason, await output + await error);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
