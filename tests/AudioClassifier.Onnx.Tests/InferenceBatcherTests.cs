@@ -35,7 +35,7 @@ public sealed class InferenceBatcherTests
         new() { ModelPath = "unused", MaxBatchSize = maxBatch, MaxQueueLength = maxQueue, MaxQueueDelayMilliseconds = window, BatchShapes = shapes };
 
     private static InferenceBatcher Batcher(Func<Memory<float>, int, float[]> run, AudioClassifierOptions options) =>
-        new(new ShapedRunner(run, InputSize, Classes, BatchShapes.For(options.BatchShapes, options.MaxBatchSize, cuda: false)), options, logger: null);
+        new(new ShapedRunner((inputs, count, _) => run(inputs, count), InputSize, Classes, BatchShapes.For(options.BatchShapes, options.MaxBatchSize, cuda: false)), options, logger: null);
 
     [Fact]
     public async Task IdleModelRunsTheCallerImmediatelyOnItsOwnThread()
@@ -199,6 +199,36 @@ public sealed class InferenceBatcherTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batcher.RunAsync(Windows(1), 1, cts.Token));
         Assert.Equal(0, runs);
+    }
+
+    [Fact]
+    public async Task AQueuedRequestThatIsCancelledStopsWaitingAtOnceAndIsNeverRun()
+    {
+        using var gate = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var sizes = new ConcurrentQueue<int>();
+        float[] Run(Memory<float> inputs, int count)
+        {
+            started.Set();
+            gate.Wait();
+            return Echo(inputs, count);
+        }
+        using var batcher = Batcher(Run, Options());
+        batcher.BatchRun += run => sizes.Enqueue(run.Windows);
+
+        var running = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        using var cts = new CancellationTokenSource();
+        var abandoned = batcher.RunAsync(Windows(2, 3), 2, cts.Token);
+        var kept = batcher.RunAsync(Windows(4), 1, CancellationToken.None);
+        cts.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned); // while the model is still busy
+        gate.Set();
+        await running;
+        Assert.Equal(new[] { 4f, 1f }, await kept);
+        Assert.Equal([1, 1], sizes); // the abandoned windows never ran
+        Assert.Equal(0, batcher.QueueDepth);
     }
 
     [Fact]

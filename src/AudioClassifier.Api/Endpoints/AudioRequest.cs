@@ -15,7 +15,9 @@ public static class AudioRequest
 {
     public static readonly string[] RawContentTypes = ["audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/mp3", "audio/ogg", "application/ogg", "application/octet-stream"];
 
-    public static async Task<(AudioClip? Clip, ProblemHttpResult? Problem)> DecodeAsync(HttpContext context, AudioClassifierEngine engine, ServiceOptions settings, ServiceMetrics metrics)
+    /// <param name="deadline">Started (Service:InferenceTimeoutSeconds) once the body has arrived: the request's
+    /// processing budget, checked before decoding; the caller passes its token on to the engine.</param>
+    public static async Task<(AudioClip? Clip, ProblemHttpResult? Problem)> DecodeAsync(HttpContext context, AudioClassifierEngine engine, ServiceOptions settings, ServiceMetrics metrics, CancellationTokenSource? deadline = null)
     {
         if (context.Request.ContentLength > settings.MaxBodyBytes)
             return (null, TooLarge(settings));
@@ -28,6 +30,8 @@ public static class AudioRequest
             timing.Add("read", watch.Elapsed);
             if (problem is not null)
                 return (null, problem);
+            deadline?.CancelAfter(TimeSpan.FromSeconds(settings.InferenceTimeoutSeconds));
+            context.RequestAborted.ThrowIfCancellationRequested();
             watch.Restart();
             var clip = engine.Decode(body!);
             timing.Add("decode", watch.Elapsed);

@@ -4,8 +4,6 @@ using AudioClassifier.Onnx.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Timeout;
 
 namespace AudioClassifier.Api.Endpoints;
 
@@ -28,7 +26,6 @@ public static class ClassifyEndpoints
         ModelHost host,
         ServiceMetrics metrics,
         IOptions<ServiceOptions> options,
-        [FromKeyedServices("inference")] ResiliencePipeline inferencePipeline,
         [FromQuery(Name = "top_k")] string? topKText,
         [FromQuery(Name = "windows")] string? windowsText)
     {
@@ -42,31 +39,35 @@ public static class ClassifyEndpoints
             return Problems.Unavailable(context, "Model not ready", $"The model is not loaded yet: {host.NotReadyReason}", settings.RetryAfterSeconds);
         var engine = lease.Engine;
 
+        // The request's processing budget: from the end of the upload to the answer (decode, features, queue, run).
+        // Cancelled by the timeout or by the client going away, every stage stops at its next check, a queued request
+        // leaves the queue, and a model run serving only this request is terminated.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            var (clip, problem) = await AudioRequest.DecodeAsync(context, engine, settings, metrics);
+            var (clip, problem) = await AudioRequest.DecodeAsync(context, engine, settings, metrics, deadline);
             if (problem is not null)
                 return problem;
-            var result = await inferencePipeline.ExecuteAsync(async token => await engine.ClassifyAsync(clip!, topK ?? engine.Options.DefaultTopK, token), ct);
+            var result = await engine.ClassifyAsync(clip!, topK ?? engine.Options.DefaultTopK, deadline.Token);
             metrics.Classified(result.FeatureTime, result.InferenceTime);
             var timing = ServerTiming.For(context);
             timing.Add("features", result.FeatureTime);
             timing.Add("inference", result.InferenceTime);
             return TypedResults.Ok(new ClassifyResponse(result.Top.Label, result.Top.Score, result.TopK, result.DurationSeconds,
-                new ModelIdentity(result.ModelName, result.ModelVersion), result.ExecutionProvider, windows == true ? result.Timeline : null));
+                new ModelIdentity(result.ModelName, result.ModelVersion), result.ExecutionProvider, windows ? result.Timeline : null));
         }
         catch (QueueFullException e)
         {
             return Problems.Unavailable(context, "Overloaded", e.Message, settings.RetryAfterSeconds);
         }
-        catch (TimeoutRejectedException)
-        {
-            return Problems.Unavailable(context, "Inference timed out", $"Inference did not finish within {settings.InferenceTimeoutSeconds} s; the service is overloaded.", settings.RetryAfterSeconds);
-        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             metrics.ClientDisconnected();
             return Problems.Create(499, "Client closed request", "The client disconnected before the answer was ready.");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return Problems.Unavailable(context, "Timed out", $"The clip was not classified within {settings.InferenceTimeoutSeconds} s (Service:InferenceTimeoutSeconds); the service is overloaded or the clip too long for this budget.", settings.RetryAfterSeconds);
         }
     }
 }

@@ -60,9 +60,6 @@ public static class ClassifierServiceExtensions
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
-        builder.Services.AddKeyedSingleton("inference", (_, _) => new ResiliencePipelineBuilder()
-            .AddTimeout(TimeSpan.FromSeconds(service.InferenceTimeoutSeconds))
-            .Build());
 
         builder.Services.AddRateLimiter(limiter =>
         {

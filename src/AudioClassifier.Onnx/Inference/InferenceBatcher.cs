@@ -46,7 +46,7 @@ internal sealed class InferenceBatcher : IDisposable
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<float[]>(cancellationToken);
         if (_options.MaxQueueDelayMilliseconds == 0 && count <= _maxBatch && Volatile.Read(ref _pending) == 0 && _model.Wait(0))
-            return RunAlone(inputs, count);
+            return RunAlone(inputs, count, cancellationToken);
 
         // A single request larger than the queue is still admitted when nothing else waits (a very long clip).
         int waiting = Interlocked.Add(ref _pending, count);
@@ -59,6 +59,9 @@ internal sealed class InferenceBatcher : IDisposable
         for (int offset = 0; offset < count; offset += _maxBatch)
         {
             var part = new Request(inputs, offset, Math.Min(_maxBatch, count - offset), new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
+            // A cancelled request stops waiting at once; the worker drops it when it comes up and frees its slots.
+            if (cancellationToken.CanBeCanceled)
+                part.Registration = cancellationToken.Register(static r => ((Request)r!).Result.TrySetCanceled(((Request)r!).CancellationToken), part);
             parts.Add(part);
             if (!_queue.Writer.TryWrite(part))
             {
@@ -70,14 +73,19 @@ internal sealed class InferenceBatcher : IDisposable
         return parts.Count == 1 ? parts[0].Result.Task : JoinAsync(parts);
     }
 
-    // The model is idle and nobody waits: run now on the caller's thread (holding the model).
-    private Task<float[]> RunAlone(float[] inputs, int count)
+    // The model is idle and nobody waits: run now on the caller's thread (holding the model); the caller's token
+    // terminates the run, so a timeout holds here too.
+    private Task<float[]> RunAlone(float[] inputs, int count, CancellationToken cancellationToken)
     {
         try
         {
-            var output = _runner.Run([new WindowBlock(inputs, 0, count)], out var info);
+            var output = _runner.Run([new WindowBlock(inputs, 0, count)], cancellationToken, out var info);
             BatchRun?.Invoke(info);
             return Task.FromResult(output);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<float[]>(cancellationToken);
         }
         catch (Exception e)
         {
@@ -156,7 +164,9 @@ internal sealed class InferenceBatcher : IDisposable
 
     private void Execute(List<Request> batch, int windows)
     {
-        var live = batch.Where(r => !r.CancellationToken.IsCancellationRequested).ToList();
+        foreach (var r in batch)
+            r.Registration.Dispose();
+        var live = batch.Where(r => !r.CancellationToken.IsCancellationRequested && !r.Result.Task.IsCompleted).ToList();
         foreach (var r in batch.Except(live))
         {
             Interlocked.Add(ref _pending, -r.Count);
@@ -168,7 +178,8 @@ internal sealed class InferenceBatcher : IDisposable
         try
         {
             var blocks = live.Select(r => new WindowBlock(r.Inputs, r.Offset, r.Count)).ToArray();
-            var output = _runner.Run(blocks, out var info);
+            // A run serving one request is terminated if that request is cancelled; a shared run always finishes.
+            var output = _runner.Run(blocks, live.Count == 1 ? live[0].CancellationToken : CancellationToken.None, out var info);
             BatchRun?.Invoke(info);
             int classes = output.Length / total;
             int at = 0;
@@ -177,6 +188,10 @@ internal sealed class InferenceBatcher : IDisposable
                 r.Result.TrySetResult(live.Count == 1 ? output : output.AsSpan(at * classes, r.Count * classes).ToArray());
                 at += r.Count;
             }
+        }
+        catch (OperationCanceledException) when (live.Count == 1 && live[0].CancellationToken.IsCancellationRequested)
+        {
+            live[0].Result.TrySetCanceled(live[0].CancellationToken);
         }
         catch (Exception e)
         {
@@ -197,5 +212,9 @@ internal sealed class InferenceBatcher : IDisposable
     }
 
     /// <summary>Windows [Offset, Offset + Count) of a caller's input block.</summary>
-    private sealed record Request(float[] Inputs, int Offset, int Count, TaskCompletionSource<float[]> Result, CancellationToken CancellationToken);
+    private sealed record Request(float[] Inputs, int Offset, int Count, TaskCompletionSource<float[]> Result, CancellationToken CancellationToken)
+    {
+        /// <summary>Completes <see cref="Result"/> as cancelled the moment the token fires.</summary>
+        public CancellationTokenRegistration Registration { get; set; }
+    }
 }

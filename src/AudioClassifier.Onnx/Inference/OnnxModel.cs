@@ -83,25 +83,42 @@ public sealed class OnnxModel : IDisposable
 
     /// <summary>
     /// Runs <paramref name="batch"/> inputs laid out back to back; returns [batch, classes] probabilities. The input
-    /// memory is pinned and handed to ONNX Runtime in place, not copied.
+    /// memory is pinned and handed to ONNX Runtime in place, not copied. Cancelling <paramref name="cancellationToken"/>
+    /// terminates the run inside ONNX Runtime (<see cref="RunOptions.Terminate"/>) and throws
+    /// <see cref="OperationCanceledException"/>.
     /// </summary>
-    public float[] Run(Memory<float> inputs, int batch)
+    public float[] Run(Memory<float> inputs, int batch, CancellationToken cancellationToken = default)
     {
         if (inputs.Length < batch * InputSize)
             throw new ArgumentException($"Expected {batch * InputSize} floats for a batch of {batch}.", nameof(inputs));
+        cancellationToken.ThrowIfCancellationRequested();
         var spec = Contract.Features;
         var shape = new long[] { batch, 1, spec.NMels, spec.Frames };
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs[..(batch * InputSize)], shape);
-        using var outputs = _session.Run(_runOptions, _inputNames, [input], _outputNames);
-        var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-        // Inputs are finite (the decoder refuses non-finite samples), so a NaN here is a defect of the model: fail the
-        // run (a 500 that is logged and counted) rather than hand NaN to callers and JSON writers.
-        foreach (float p in probabilities)
+        // A run that can be cancelled gets its own RunOptions, whose terminate flag the token sets.
+        using var ownOptions = cancellationToken.CanBeCanceled ? new RunOptions() : null;
+        using var registration = ownOptions is null ? default : cancellationToken.Register(() => ownOptions.Terminate = true);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
         {
-            if (!float.IsFinite(p))
-                throw new InvalidOperationException($"The model produced a non-finite probability ({p}) for a batch of {batch}.");
+            outputs = _session.Run(ownOptions ?? _runOptions, _inputNames, [input], _outputNames);
         }
-        return probabilities;
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The model run was terminated: its request was cancelled.", cancellationToken);
+        }
+        using (outputs)
+        {
+            var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            // Inputs are finite (the decoder refuses non-finite samples), so a NaN here is a defect of the model: fail
+            // the run (a 500 that is logged and counted) rather than hand NaN to callers and JSON writers.
+            foreach (float p in probabilities)
+            {
+                if (!float.IsFinite(p))
+                    throw new InvalidOperationException($"The model produced a non-finite probability ({p}) for a batch of {batch}.");
+            }
+            return probabilities;
+        }
     }
 
     private const string CudaProvider = "CUDAExecutionProvider", CpuProvider = "CPUExecutionProvider";

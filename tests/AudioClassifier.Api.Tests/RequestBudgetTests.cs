@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace AudioClassifier.Api.Tests;
+
+/// <summary>
+/// Service:InferenceTimeoutSeconds bounds a request even when its model run executes inline on an idle model, and a
+/// request that times out or whose client goes away stops using the CPU: its run is terminated inside ONNX Runtime.
+/// A deliberately slow model (ResNet18 on a 512×2048 input, hundreds of milliseconds per run) makes that visible.
+/// </summary>
+public sealed class RequestBudgetTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-budget-").FullName;
+    private readonly string _slowModel;
+
+    public RequestBudgetTests() =>
+        _slowModel = TestModels.Write(_dir, TestModels.Contract(AudioClassifier.Audio.Features.FeatureSpec.Default with { NMels = 512, Frames = 2048 }));
+
+    private ServiceProcess Start(double timeoutSeconds) => new(new Dictionary<string, string?>
+    {
+        ["Classifier__ModelPath"] = _slowModel,
+        ["Classifier__ExecutionProvider"] = "Cpu",
+        ["Classifier__MaxBatchSize"] = "1",
+        ["Service__WatchModelFile"] = "false",
+        ["Service__InferenceTimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    private static ByteArrayContent Clip()
+    {
+        var content = new ByteArrayContent(WavBuilder.Pcm16(WavBuilder.Sine(22050, 1, 440), 22050, 1));
+        content.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        return content;
+    }
+
+    private static async Task Ready(ServiceProcess service) =>
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60)), service.Log);
+
+    private static TimeSpan CpuOver(ServiceProcess service, TimeSpan period)
+    {
+        service.Process.Refresh();
+        var before = service.Process.TotalProcessorTime;
+        Thread.Sleep(period);
+        service.Process.Refresh();
+        return service.Process.TotalProcessorTime - before;
+    }
+
+    [Fact]
+    public async Task TheTimeoutHoldsForAnInlineRunAndAnAbandonedRequestStopsUsingTheCpu()
+    {
+        // The full cost of one run, with a budget that does not interfere.
+        TimeSpan full;
+        using (var generous = Start(timeoutSeconds: 60))
+        {
+            await Ready(generous);
+            Assert.Equal(HttpStatusCode.OK, (await generous.Client.PostAsync("/classify", Clip())).StatusCode);
+            var watch = Stopwatch.StartNew();
+            Assert.Equal(HttpStatusCode.OK, (await generous.Client.PostAsync("/classify", Clip())).StatusCode);
+            full = watch.Elapsed;
+            Assert.True(full > TimeSpan.FromMilliseconds(200), $"the slow model ran in {full.TotalMilliseconds:0} ms; the test needs a slower one");
+
+            // The client gives up early: the run it started is terminated, so the service goes idle at once.
+            using var cts = new CancellationTokenSource(full / 8);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => generous.Client.PostAsync("/classify", Clip(), cts.Token));
+            var idle = CpuOver(generous, full);
+            Assert.True(idle < full / 3, $"{idle.TotalMilliseconds:0} ms of CPU in the {full.TotalMilliseconds:0} ms after the client left");
+            Assert.True(await ServiceProcess.EventuallyAsync(async () =>
+                (await generous.Client.GetStringAsync("/metrics")).Contains("audioclf_client_disconnects_total 1"), TimeSpan.FromSeconds(10)), generous.Log);
+        }
+
+        // A budget far below one run: answered 503 when the budget is spent, not when the run would have finished.
+        double budget = Math.Max(0.02, full.TotalSeconds / 10);
+        using var strict = Start(budget);
+        await Ready(strict);
+        var timed = Stopwatch.StartNew();
+        var response = await strict.Client.PostAsync("/classify", Clip());
+        var elapsed = timed.Elapsed;
+        await ClassifyTests.AssertProblem(response, HttpStatusCode.ServiceUnavailable, "was not classified within");
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.True(elapsed < full / 2, $"answered after {elapsed.TotalMilliseconds:0} ms with a {budget * 1000:0} ms budget (a full run: {full.TotalMilliseconds:0} ms)");
+        var after = CpuOver(strict, full);
+        Assert.True(after < full / 3, $"{after.TotalMilliseconds:0} ms of CPU after the timeout");
+        Assert.DoesNotContain("Inference failed", strict.Log); // a terminated run is not a failure
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
