@@ -21,6 +21,9 @@ public sealed class AudioFrontEnd(FeatureSpec spec, DecodeOptions? decodeOptions
     /// <summary>Decodes a stream to mono audio at its original rate.</summary>
     public AudioClip Decode(Stream stream) => AudioDecoder.Decode(stream, DecodeOptions);
 
+    /// <summary>Decodes a stream to mono audio at its original rate, reading it asynchronously.</summary>
+    public Task<AudioClip> DecodeAsync(Stream stream, CancellationToken cancellationToken = default) => AudioDecoder.DecodeAsync(stream, DecodeOptions, cancellationToken);
+
     /// <summary>Decodes a file to mono audio at its original rate.</summary>
     public AudioClip DecodeFile(string path) => AudioDecoder.DecodeFile(path, DecodeOptions);
 

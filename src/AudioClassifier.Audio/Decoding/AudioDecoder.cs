@@ -22,6 +22,17 @@ public static class AudioDecoder
         return Decode(bytes, options);
     }
 
+    /// <summary>Decodes the whole stream, reading it asynchronously (e.g. an ASP.NET Core request body, where
+    /// synchronous reads are not allowed) and no more than the configured byte limit.</summary>
+    public static async Task<AudioClip> DecodeAsync(Stream stream, DecodeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= DecodeOptions.Default;
+        options.Validate();
+        var bytes = await ReadBoundedAsync(stream, options.MaxInputBytes, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Decode(bytes, options);
+    }
+
     /// <summary>Decodes bytes already in memory.</summary>
     public static AudioClip Decode(ArraySegment<byte> bytes, DecodeOptions? options = null)
     {
@@ -67,6 +78,34 @@ public static class AudioDecoder
                     ? $"The audio holds a non-finite sample value ({x.ToString(System.Globalization.CultureInfo.InvariantCulture)}) at {i / (double)clip.SampleRate:0.###} s."
                     : $"The audio holds a sample value of {x.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} at {i / (double)clip.SampleRate:0.###} s; values must be within ±{MaxSampleMagnitude} (full scale is ±1).");
         }
+    }
+
+    /// <summary>As <see cref="ReadBounded"/>, with asynchronous reads.</summary>
+    internal static async Task<ArraySegment<byte>> ReadBoundedAsync(Stream stream, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (stream is MemoryStream)
+            return ReadBounded(stream, maxBytes);
+        long hint = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : 0;
+        if (hint > maxBytes)
+            throw new AudioTooLongException($"Input is {hint} bytes; the maximum is {maxBytes}.");
+        var buffer = new byte[Math.Min(Math.Max(hint + 1, 4096), Math.Min(maxBytes + 1, Array.MaxLength))];
+        int count = 0;
+        while (true)
+        {
+            if (count == buffer.Length)
+            {
+                if (count > maxBytes)
+                    throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, Math.Min(maxBytes + 1, Array.MaxLength)));
+            }
+            int read = await stream.ReadAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+                break;
+            count += read;
+            if (count > maxBytes)
+                throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
+        }
+        return new ArraySegment<byte>(buffer, 0, count);
     }
 
     /// <summary>Reads a stream into memory in chunks, growing only as bytes actually arrive. A memory stream that

@@ -51,9 +51,10 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <summary>Raised after every inference run with its real windows and its shape.</summary>
     public event Action<BatchRunInfo>? BatchRun;
 
-    /// <summary>Decodes an encoded stream (WAV/MP3/Ogg, sniffed) and classifies it.</summary>
-    public Task<ClassificationResult> ClassifyAsync(Stream audio, int? topK = null, CancellationToken cancellationToken = default) =>
-        ClassifyAsync(_frontEnd.Decode(audio), topK, cancellationToken);
+    /// <summary>Decodes an encoded stream (WAV/MP3/Ogg, sniffed; read asynchronously, so an ASP.NET Core request body
+    /// can be passed as it is) and classifies it.</summary>
+    public async Task<ClassificationResult> ClassifyAsync(Stream audio, int? topK = null, CancellationToken cancellationToken = default) =>
+        await ClassifyAsync(await _frontEnd.DecodeAsync(audio, cancellationToken).ConfigureAwait(false), topK, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Classifies a decoded clip.</summary>
     public async Task<ClassificationResult> ClassifyAsync(AudioClip clip, int? topK = null, CancellationToken cancellationToken = default)
