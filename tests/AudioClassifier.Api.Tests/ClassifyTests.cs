@@ -61,6 +61,7 @@ public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<Servic
         { [], "audio/wav", HttpStatusCode.UnprocessableEntity, "empty" },
         { WavBuilder.Pcm16(WavBuilder.Sine(8000, 31, 440), 8000, 1), "audio/wav", HttpStatusCode.UnprocessableEntity, "maximum is 30 s" },
         { WavBuilder.Build(1, 12, 16000, 16, new byte[2400]), "audio/wav", HttpStatusCode.UnprocessableEntity, "12 channels" },
+        { WavBuilder.Pcm16(WavBuilder.Sine(16000, 0.05, 440), 16000, 1), "audio/wav", HttpStatusCode.UnprocessableEntity, "0.05 s long; the minimum is 0.1 s" },
     };
 
     [Theory]

@@ -12,6 +12,7 @@ public static class Problems
         AudioErrorKind.Empty => Create(StatusCodes.Status422UnprocessableEntity, "Empty audio", e.Message),
         AudioErrorKind.TooLong => Create(StatusCodes.Status422UnprocessableEntity, "Audio too long", e.Message),
         AudioErrorKind.TooManyChannels => Create(StatusCodes.Status422UnprocessableEntity, "Too many channels", e.Message),
+        AudioErrorKind.TooShort => Create(StatusCodes.Status422UnprocessableEntity, "Audio too short", e.Message),
         _ => Create(StatusCodes.Status400BadRequest, "Corrupt audio", e.Message),
     };
 

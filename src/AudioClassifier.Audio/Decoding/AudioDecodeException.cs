@@ -13,6 +13,8 @@ public enum AudioErrorKind
     TooLong,
     /// <summary>The input has more channels than the configured maximum.</summary>
     TooManyChannels,
+    /// <summary>The input is shorter than the configured minimum duration.</summary>
+    TooShort,
 }
 
 /// <summary>Base of every decoding failure; carries a machine-readable <see cref="Kind"/> and a precise message.</summary>
@@ -44,3 +46,7 @@ public sealed class AudioTooLongException(string message)
 /// <summary>Thrown when the input has more channels than allowed.</summary>
 public sealed class TooManyChannelsException(string message)
     : AudioDecodeException(AudioErrorKind.TooManyChannels, message);
+
+/// <summary>Thrown when the input is shorter than the configured minimum duration.</summary>
+public sealed class AudioTooShortException(string message)
+    : AudioDecodeException(AudioErrorKind.TooShort, message);

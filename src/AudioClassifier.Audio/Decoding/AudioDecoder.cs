@@ -48,6 +48,8 @@ public static class AudioDecoder
             AudioFormat.Mp3 => Mp3Decoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options),
             _ => VorbisDecoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options),
         };
+        if (clip.Duration < options.MinDuration)
+            throw new AudioTooShortException($"Audio is {clip.Duration.TotalSeconds:0.####} s long; the minimum is {options.MinDuration.TotalSeconds:0.###} s.");
         CheckSampleValues(clip);
         return clip;
     }

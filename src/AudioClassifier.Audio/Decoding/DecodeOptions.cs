@@ -6,6 +6,10 @@ public sealed record DecodeOptions
     /// <summary>Longest accepted audio; longer inputs fail with <see cref="AudioTooLongException"/>.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Shortest accepted audio; shorter inputs fail with <see cref="AudioTooShortException"/> (0: any
+    /// non-empty input).</summary>
+    public TimeSpan MinDuration { get; init; } = TimeSpan.Zero;
+
     /// <summary>Most channels accepted; more fail with <see cref="TooManyChannelsException"/>.</summary>
     public int MaxChannels { get; init; } = 8;
 
@@ -20,6 +24,8 @@ public sealed record DecodeOptions
     {
         if (MaxDuration <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(MaxDuration), MaxDuration, "MaxDuration must be positive.");
+        if (MinDuration < TimeSpan.Zero || MinDuration > MaxDuration)
+            throw new ArgumentOutOfRangeException(nameof(MinDuration), MinDuration, "MinDuration must be between 0 and MaxDuration.");
         if (MaxChannels < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxChannels), MaxChannels, "MaxChannels must be at least 1.");
         if (MaxInputBytes < 1)

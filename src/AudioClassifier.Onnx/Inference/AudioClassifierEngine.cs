@@ -26,7 +26,7 @@ public sealed class AudioClassifierEngine : IDisposable
     {
         Options = options;
         _model = OnnxModel.Load(options, logger);
-        _frontEnd = new AudioFrontEnd(_model.Contract.Features, new DecodeOptions { MaxDuration = TimeSpan.FromSeconds(options.MaxAudioSeconds) });
+        _frontEnd = new AudioFrontEnd(_model.Contract.Features, new DecodeOptions { MaxDuration = TimeSpan.FromSeconds(options.MaxAudioSeconds), MinDuration = TimeSpan.FromSeconds(options.MinAudioSeconds) });
         _extractor = LogMelExtractor.For(_model.Contract.Features);
         _runner = new ShapedRunner(_model.Run, _model.InputSize, _model.Classes, _model.Shapes);
         if (options.DynamicBatching)

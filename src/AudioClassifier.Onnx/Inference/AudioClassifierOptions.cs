@@ -48,6 +48,9 @@ public sealed record AudioClassifierOptions
     public int MaxQueueLength { get; init; } = 256;
     /// <summary>Longest audio accepted.</summary>
     public double MaxAudioSeconds { get; init; } = 600;
+    /// <summary>Shortest audio accepted (shorter: refused as too short, HTTP 422); a few milliseconds of sound say
+    /// nothing the model can classify.</summary>
+    public double MinAudioSeconds { get; init; } = 0.1;
     public int DefaultTopK { get; init; } = 5;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
@@ -72,6 +75,7 @@ public sealed record AudioClassifierOptions
         Require(MaxQueueLength >= 1, $"Classifier:MaxQueueLength must be at least 1 (got {MaxQueueLength}).");
         Require(MaxQueueDelayMilliseconds >= 0, $"Classifier:MaxQueueDelayMilliseconds must be ≥ 0 (got {MaxQueueDelayMilliseconds}).");
         Require(MaxAudioSeconds > 0, $"Classifier:MaxAudioSeconds must be positive (got {MaxAudioSeconds}).");
+        Require(MinAudioSeconds >= 0 && MinAudioSeconds <= MaxAudioSeconds, $"Classifier:MinAudioSeconds must be between 0 and MaxAudioSeconds (got {MinAudioSeconds}).");
         Require(IntraOpThreads >= 0, $"Classifier:IntraOpThreads must be ≥ 0 (got {IntraOpThreads}).");
         Require(DefaultTopK >= 1, $"Classifier:DefaultTopK must be at least 1 (got {DefaultTopK}).");
         Require(CudaDeviceId >= 0, $"Classifier:CudaDeviceId must be ≥ 0 (got {CudaDeviceId}).");
