@@ -104,6 +104,30 @@ public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<Servic
         Assert.Equal(3, (await all.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("top_k").GetArrayLength());
     }
 
+    public static TheoryData<string, string> MalformedMultipartBodies() => new()
+    {
+        { "boundary never found", "Too much data before the first boundary" },
+        { "5000 parts", "Form value count limit" },
+        { "100 KB field name", "headers length limit" },
+        { "no closing boundary", "ended before its closing boundary" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedMultipartBodies))]
+    public async Task MalformedMultipartIsA400SayingWhatIsWrongNotA413(string kind, string mentions)
+    {
+        byte[] body = kind switch
+        {
+            "boundary never found" => Enumerable.Range(0, 441_000).Select(i => (byte)('a' + i % 26)).ToArray(),
+            "5000 parts" => System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 5000).Select(i => $"--XYZ\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n")) + "--XYZ--\r\n"),
+            "100 KB field name" => System.Text.Encoding.ASCII.GetBytes($"--XYZ\r\nContent-Disposition: form-data; name=\"{new string('a', 100_000)}\"\r\n\r\nv\r\n--XYZ--\r\n"),
+            _ => [.. "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n"u8, .. Clips.Wav],
+        };
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=XYZ");
+        await AssertProblem(await Client.PostAsync("/classify", content), HttpStatusCode.BadRequest, mentions);
+    }
+
     [Fact]
     public async Task HealthMetadataAndMetricsAnswer()
     {

@@ -46,6 +46,12 @@ public static class AudioRequest
         {
             return (null, TooLarge(settings));
         }
+        catch (IOException e) when (context.Request.HasFormContentType && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The whole body arrived (the client is still there) but the multipart reader ran out of it mid-part.
+            return (null, Problems.Create(StatusCodes.Status400BadRequest, "Malformed multipart body",
+                $"The multipart body ended before its closing boundary ({e.Message.Trim()})."));
+        }
         catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
         {
             // The client went away mid-upload, or sent its body too slowly (Kestrel's minimum data rate): nothing
@@ -56,10 +62,13 @@ public static class AudioRequest
         }
         catch (InvalidDataException e)
         {
-            // Multipart bodies that exceed the form limits or are malformed.
-            return (null, e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+            // Only the multipart body length limit (ours: Service:MaxBodyBytes) is "too large"; every other form limit
+            // (parts, key or line length, a boundary never found) means a malformed body, named as such.
+            bool bodyLimit = e.Message.Contains(settings.MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                && e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase);
+            return (null, bodyLimit
                 ? TooLarge(settings)
-                : Problems.Create(StatusCodes.Status400BadRequest, "Malformed multipart body", e.Message));
+                : Problems.Create(StatusCodes.Status400BadRequest, "Malformed multipart body", $"The multipart body cannot be read: {e.Message}"));
         }
         finally
         {
