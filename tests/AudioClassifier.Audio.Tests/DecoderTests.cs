@@ -59,6 +59,29 @@ public class DecoderTests(Mp3Fixture mp3, ITestOutputHelper output) : IClassFixt
     }
 
     [Fact]
+    public void AnMp3OfExactlyTheMaximumDurationIsAcceptedLikeItsWav()
+    {
+        // The 600 s limit is checked after the gapless trim: lame's encoder delay and padding do not count.
+        var dir = System.IO.Directory.CreateTempSubdirectory("audioclf-600s-").FullName;
+        try
+        {
+            string wav = Path.Combine(dir, "600s.wav"), mp3 = Path.Combine(dir, "600s.mp3");
+            ExternalTools.Run("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", wav, "synth", "600", "sine", "440", "vol", "0.3");
+            ExternalTools.Run("lame", "--quiet", "-b", "32", wav, mp3);
+            var limits = DecodeOptions.Default with { MaxDuration = TimeSpan.FromSeconds(600) };
+            Assert.Equal(600.0, AudioDecoder.DecodeFile(wav, limits).Duration.TotalSeconds, 3);
+            var clip = AudioDecoder.DecodeFile(mp3, limits);
+            Assert.InRange(clip.Duration.TotalSeconds, 599.9, 600.1);
+            // A second more is still refused, after the trim.
+            Assert.Throws<AudioTooLongException>(() => AudioDecoder.DecodeFile(mp3, limits with { MaxDuration = TimeSpan.FromSeconds(599) }));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void AMemoryStreamIsDecodedFromItsPositionAndStillBoundedByTheByteLimit()
     {
         var wav = WavBuilder.Pcm16(WavBuilder.Sine(16000, 0.5, 440), 16000, 1);

@@ -30,7 +30,9 @@ internal static class Mp3Decoder
             if (format.SampleRate is < AudioLimits.MinSampleRate or > AudioLimits.MaxSampleRate)
                 throw new CorruptAudioException($"MP3 stream declares an invalid sample rate of {format.SampleRate} Hz.");
 
-            var mono = new MonoAccumulator(format.SampleRate, format.Channels, options);
+            // The decoded stream is longer than the audio by the encoder's delay and padding (trimmed below), so the
+            // length limit applies after the trim: a 600 s MP3 made from a 600 s WAV must pass like the WAV does.
+            var mono = new MonoAccumulator(format.SampleRate, format.Channels, options with { MaxDuration = options.MaxDuration + EncoderSlack });
             var chunk = new float[16384 * format.Channels];
             var bytes = MemoryMarshal.AsBytes(chunk.AsSpan());
             while (true)
@@ -51,9 +53,18 @@ internal static class Mp3Decoder
             var samples = Trim(mono.ToArray(), LameGaplessInfo.Find(buffer.AsSpan(offset, length)));
             if (samples.Length == 0)
                 throw new EmptyAudioException("MP3 stream decodes to no samples.");
+            double seconds = (double)samples.Length / format.SampleRate;
+            if (seconds > (options.MaxDuration + UntrimmedTolerance).TotalSeconds)
+                throw new AudioTooLongException($"Audio is {seconds:0.###} s long; the maximum is {options.MaxDuration.TotalSeconds:0.###} s.");
             return new AudioClip(samples, format.SampleRate, format.Channels, AudioFormat.Mp3);
         }
     }
+
+    /// <summary>Decoded beyond the limit before the gapless trim: more than any encoder's delay and padding.</summary>
+    private static readonly TimeSpan EncoderSlack = TimeSpan.FromSeconds(1);
+
+    /// <summary>Allowed over the limit after the trim: an MP3 without a LAME tag keeps its decoder delay (~50 ms).</summary>
+    private static readonly TimeSpan UntrimmedTolerance = TimeSpan.FromMilliseconds(100);
 
     // NAudio's frame reader and NLayer's decoder throw runtime exceptions on corrupt frames; our adapter between them
     // (NLayerFrameDecompressor) does not count as theirs.

@@ -205,10 +205,13 @@ internal sealed class InferenceBatcher : IDisposable
         }
     }
 
+    /// <summary>Stops taking work and waits for the worker to finish its current run, however long it takes: the
+    /// model is disposed after this, so no run may still be using it. (The service disposes an engine only when its
+    /// last request has ended, so the worker is idle by then.)</summary>
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        _worker.Wait(TimeSpan.FromSeconds(5));
+        _worker.Wait();
     }
 
     /// <summary>Windows [Offset, Offset + Count) of a caller's input block.</summary>
