@@ -56,27 +56,43 @@ public sealed class AudioClassifierEngine : IDisposable
     public async Task<ClassificationResult> ClassifyAsync(Stream audio, int? topK = null, CancellationToken cancellationToken = default) =>
         await ClassifyAsync(await _frontEnd.DecodeAsync(audio, cancellationToken).ConfigureAwait(false), topK, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Classifies a decoded clip.</summary>
+    /// <summary>
+    /// Classifies a decoded clip. A long clip goes to the model one batch of windows at a time (features computed,
+    /// scored, then the next batch), so it holds at most one batch of queue slots and of feature memory: several
+    /// 10-minute clips at once do not fill the queue, and a cancelled one stops after its current batch.
+    /// </summary>
     public async Task<ClassificationResult> ClassifyAsync(AudioClip clip, int? topK = null, CancellationToken cancellationToken = default)
     {
-        long start = Stopwatch.GetTimestamp();
         var audio = Prepare(clip);
-        var inputs = ArrayPool<float>.Shared.Rent(audio.Windows.Count * _model.InputSize);
+        int total = audio.Windows.Count, chunk = Math.Min(total, _model.Shapes.Max), size = _model.InputSize;
+        var inputs = ArrayPool<float>.Shared.Rent(chunk * size);
+        var featureTime = TimeSpan.Zero;
+        var inferenceTime = TimeSpan.Zero;
         try
         {
-            try
+            float[]? probabilities = total <= chunk ? null : new float[total * _model.Classes];
+            for (int first = 0; first < total; first += chunk)
             {
-                WriteFeatures(audio, inputs.AsSpan(0, audio.Windows.Count * _model.InputSize), cancellationToken);
+                int count = Math.Min(chunk, total - first);
+                long start = Stopwatch.GetTimestamp();
+                WriteFeatures(audio, first, count, inputs.AsSpan(0, count * size), cancellationToken);
+                if (first + count == total)
+                    audio.Release(); // the last batch's features are written: the samples are no longer needed
+                long prepared = Stopwatch.GetTimestamp();
+                var scores = await ScoreAsync(inputs, count, cancellationToken).ConfigureAwait(false);
+                featureTime += Stopwatch.GetElapsedTime(start, prepared);
+                inferenceTime += Stopwatch.GetElapsedTime(prepared);
+                if (probabilities is null)
+                    probabilities = scores;
+                else
+                    scores.CopyTo(probabilities, first * _model.Classes);
             }
-            finally
-            {
-                audio.Release();
-            }
-            long prepared = Stopwatch.GetTimestamp();
-            var probabilities = await ScoreAsync(inputs, audio.Windows.Count, cancellationToken).ConfigureAwait(false);
-            var featureTime = Stopwatch.GetElapsedTime(start, prepared);
-            var inferenceTime = Stopwatch.GetElapsedTime(prepared);
-            return Summarise(probabilities, audio.Windows, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
+            return Summarise(probabilities ?? [], audio.Windows, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
+        }
+        catch
+        {
+            audio.Release();
+            throw;
         }
         finally
         {
@@ -168,24 +184,31 @@ public sealed class AudioClassifierEngine : IDisposable
         return new ModelRateAudio(buffer, length, Pooled: true, ClipWindows.For(length, Contract.Features));
     }
 
-    // Stops between windows once cancelled (a 10-minute clip is 239 windows: ~0.3 s of features).
-    private void WriteFeatures(ModelRateAudio audio, Span<float> destination, CancellationToken cancellationToken)
+    private void WriteFeatures(ModelRateAudio audio, Span<float> destination, CancellationToken cancellationToken) =>
+        WriteFeatures(audio, 0, audio.Windows.Count, destination, cancellationToken);
+
+    // Windows [first, first + count), stopping between windows once cancelled.
+    private void WriteFeatures(ModelRateAudio audio, int first, int count, Span<float> destination, CancellationToken cancellationToken)
     {
         int size = _model.InputSize;
         var windows = audio.Windows;
-        for (int i = 0; i < windows.Count; i++)
+        for (int i = 0; i < count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            _extractor.Compute(audio.Samples.AsSpan(windows[i].Start, windows[i].Length), destination.Slice(i * size, size));
+            var w = windows[first + i];
+            _extractor.Compute(audio.Samples.AsSpan(w.Start, w.Length), destination.Slice(i * size, size));
         }
     }
 
     /// <summary>A clip's samples at the model rate ([0, Length) of Samples) and its windows.</summary>
-    private readonly record struct ModelRateAudio(float[] Samples, int Length, bool Pooled, IReadOnlyList<ClipWindow> Windows)
+    private sealed record ModelRateAudio(float[] Samples, int Length, bool Pooled, IReadOnlyList<ClipWindow> Windows)
     {
+        private int _released;
+
+        /// <summary>Returns a pooled buffer (once, however often it is called).</summary>
         public void Release()
         {
-            if (Pooled)
+            if (Pooled && Interlocked.Exchange(ref _released, 1) == 0)
                 ArrayPool<float>.Shared.Return(Samples);
         }
     }
