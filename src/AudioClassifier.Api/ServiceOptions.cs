@@ -8,8 +8,12 @@ public sealed record ServiceOptions
     public string ApiKeyHeader { get; init; } = "X-Api-Key";
     /// <summary>Largest request body accepted (Kestrel and multipart limits), in bytes.</summary>
     public long MaxBodyBytes { get; init; } = 25 * 1024 * 1024;
-    /// <summary>Per-request limit on waiting for and running inference.</summary>
+    /// <summary>A request's processing budget, from the end of its upload to its answer (decode, features, queue and
+    /// run), plus <see cref="TimeoutSecondsPerAudioMinute"/> for each minute of audio once it is decoded.</summary>
     public double InferenceTimeoutSeconds { get; init; } = 10;
+    /// <summary>Budget added per minute of decoded audio, so that the longest accepted clip (600 s: 239 windows) is
+    /// servable: 10 s per minute gives a 10-minute clip 110 s.</summary>
+    public double TimeoutSecondsPerAudioMinute { get; init; } = 10;
     /// <summary>Seconds a client is told to wait (Retry-After) when the service sheds load or is not ready.</summary>
     public int RetryAfterSeconds { get; init; } = 1;
     /// <summary>Longest delay between attempts to load a missing or broken model.</summary>
@@ -35,6 +39,7 @@ public sealed record ServiceOptions
         Require(!string.IsNullOrWhiteSpace(ApiKeyHeader), "Service:ApiKeyHeader must name a header.");
         Require(MaxBodyBytes > 0, $"Service:MaxBodyBytes must be positive (got {MaxBodyBytes}).");
         Require(InferenceTimeoutSeconds > 0, $"Service:InferenceTimeoutSeconds must be positive (got {InferenceTimeoutSeconds}).");
+        Require(TimeoutSecondsPerAudioMinute >= 0, $"Service:TimeoutSecondsPerAudioMinute must be ≥ 0 (got {TimeoutSecondsPerAudioMinute}).");
         Require(RetryAfterSeconds >= 0, $"Service:RetryAfterSeconds must be ≥ 0 (got {RetryAfterSeconds}).");
         Require(ModelLoadMaxDelaySeconds > 0, $"Service:ModelLoadMaxDelaySeconds must be positive (got {ModelLoadMaxDelaySeconds}).");
         Require(MaxConcurrentRequests >= 1, $"Service:MaxConcurrentRequests must be at least 1 (got {MaxConcurrentRequests}).");
@@ -42,4 +47,7 @@ public sealed record ServiceOptions
         Require(ShutdownDrainSeconds >= 0, $"Service:ShutdownDrainSeconds must be ≥ 0 (got {ShutdownDrainSeconds}).");
         return problems;
     }
+
+    /// <summary>The processing budget of a request whose audio lasts <paramref name="audio"/>.</summary>
+    public TimeSpan BudgetFor(TimeSpan audio) => TimeSpan.FromSeconds(InferenceTimeoutSeconds + audio.TotalMinutes * TimeoutSecondsPerAudioMinute);
 }

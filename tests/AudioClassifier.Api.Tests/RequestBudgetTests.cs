@@ -24,6 +24,7 @@ public sealed class RequestBudgetTests : IDisposable
         ["Classifier__MaxBatchSize"] = "1",
         ["Service__WatchModelFile"] = "false",
         ["Service__InferenceTimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Service__TimeoutSecondsPerAudioMinute"] = "0",
     });
 
     private static ByteArrayContent Clip()

@@ -34,6 +34,9 @@ public static class AudioRequest
             context.RequestAborted.ThrowIfCancellationRequested();
             watch.Restart();
             var clip = engine.Decode(body!);
+            // Now that its length is known, the budget grows with the audio (CancelAfter restarts the timer).
+            if (deadline is not null && !deadline.IsCancellationRequested)
+                deadline.CancelAfter(settings.BudgetFor(clip.Duration) - watch.Elapsed);
             timing.Add("decode", watch.Elapsed);
             metrics.Decoded(watch.Elapsed, clip.Duration.TotalSeconds);
             return (clip, null);

@@ -67,7 +67,7 @@ public static class ClassifyEndpoints
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            return Problems.Unavailable(context, "Timed out", $"The clip was not classified within {settings.InferenceTimeoutSeconds} s (Service:InferenceTimeoutSeconds); the service is overloaded or the clip too long for this budget.", settings.RetryAfterSeconds);
+            return Problems.Unavailable(context, "Timed out", $"The clip was not classified within its budget (Service:InferenceTimeoutSeconds {settings.InferenceTimeoutSeconds} s + Service:TimeoutSecondsPerAudioMinute {settings.TimeoutSecondsPerAudioMinute} s per minute of audio); the service is overloaded.", settings.RetryAfterSeconds);
         }
     }
 }
