@@ -13,12 +13,13 @@ internal sealed class MonoAccumulator
     private float[] _buffer;
     private int _count;
 
-    public MonoAccumulator(int sampleRate, int channels, DecodeOptions options, long expectedFrames = 0)
+    /// <param name="slack">Decoded beyond the limit before a decoder trims its padding (and checks the limit itself).</param>
+    public MonoAccumulator(int sampleRate, int channels, DecodeOptions options, long expectedFrames = 0, TimeSpan slack = default)
     {
         _sampleRate = sampleRate;
         _channels = channels;
         _maxDuration = options.MaxDuration;
-        _maxFrames = (long)Math.Ceiling(options.MaxDuration.TotalSeconds * sampleRate);
+        _maxFrames = (long)Math.Ceiling((options.MaxDuration + slack).TotalSeconds * sampleRate);
         long initial = Math.Clamp(expectedFrames, 4096, Math.Min(_maxFrames, Array.MaxLength));
         _buffer = new float[Math.Min(initial, _maxFrames + 1)];
     }
@@ -63,7 +64,7 @@ internal sealed class MonoAccumulator
         long needed = (long)_count + frames;
         if (needed > _maxFrames)
             throw new AudioTooLongException(
-                $"Audio is longer than the maximum of {_maxDuration.TotalSeconds:0.###} s (more than {_maxFrames} samples at {_sampleRate} Hz).");
+                $"Audio is longer than the maximum of {_maxDuration.TotalSeconds:0.###} s (more than {Math.Ceiling(_maxDuration.TotalSeconds * _sampleRate)} samples at {_sampleRate} Hz).");
         if (needed <= _buffer.Length)
             return;
         long grown = Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Math.Min(_maxFrames, Array.MaxLength));

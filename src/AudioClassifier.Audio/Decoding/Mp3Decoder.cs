@@ -32,7 +32,7 @@ internal static class Mp3Decoder
 
             // The decoded stream is longer than the audio by the encoder's delay and padding (trimmed below), so the
             // length limit applies after the trim: a 600 s MP3 made from a 600 s WAV must pass like the WAV does.
-            var mono = new MonoAccumulator(format.SampleRate, format.Channels, options with { MaxDuration = options.MaxDuration + EncoderSlack });
+            var mono = new MonoAccumulator(format.SampleRate, format.Channels, options, slack: EncoderSlack);
             var chunk = new float[16384 * format.Channels];
             var bytes = MemoryMarshal.AsBytes(chunk.AsSpan());
             while (true)

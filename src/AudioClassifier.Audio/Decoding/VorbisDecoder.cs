@@ -30,7 +30,9 @@ internal static class VorbisDecoder
             if (rate is < AudioLimits.MinSampleRate or > AudioLimits.MaxSampleRate)
                 throw new CorruptAudioException($"Ogg Vorbis stream declares an invalid sample rate of {rate} Hz.");
 
-            var mono = new MonoAccumulator(rate, channels, options);
+            // Decoded without end-of-stream flags, the stream runs on by the last block's padding until the trim to
+            // the last granule position below, so the length limit applies after that trim.
+            var mono = new MonoAccumulator(rate, channels, options, slack: TimeSpan.FromSeconds(1));
             var chunk = new float[8192 * channels];
             while (true)
             {
@@ -51,8 +53,12 @@ internal static class VorbisDecoder
                 throw new EmptyAudioException("Ogg Vorbis stream decodes to no samples.");
             // What NVorbis does at an end-of-stream page, done here: the last granule position ends the audio (the
             // encoder's padding of the last block is dropped).
-            if (lastGranule > 0 && lastGranule < mono.Count)
-                return new AudioClip(mono.ToArray().AsSpan(0, (int)lastGranule).ToArray(), rate, channels, AudioFormat.OggVorbis);
+            int samples = lastGranule > 0 && lastGranule < mono.Count ? (int)lastGranule : mono.Count;
+            // Without a granule position the padding stays (at most one block, ~50 ms): tolerated like an MP3's.
+            if ((double)samples / rate > options.MaxDuration.TotalSeconds + (samples == mono.Count ? 0.1 : 0))
+                throw new AudioTooLongException($"Audio is {(double)samples / rate:0.###} s long; the maximum is {options.MaxDuration.TotalSeconds:0.###} s.");
+            if (samples < mono.Count)
+                return new AudioClip(mono.ToArray().AsSpan(0, samples).ToArray(), rate, channels, AudioFormat.OggVorbis);
             return new AudioClip(mono.ToArray(), rate, channels, AudioFormat.OggVorbis);
         }
     }
