@@ -36,7 +36,13 @@ public static class AudioRequest
             var clip = engine.Decode(body!);
             // Now that its length is known, the budget grows with the audio (CancelAfter restarts the timer).
             if (deadline is not null && !deadline.IsCancellationRequested)
-                deadline.CancelAfter(settings.BudgetFor(clip.Duration) - watch.Elapsed);
+            {
+                var left = settings.BudgetFor(clip.Duration) - watch.Elapsed;
+                if (left > TimeSpan.Zero)
+                    deadline.CancelAfter(left);
+                else
+                    deadline.Cancel(); // spent while decoding (CancelAfter refuses a negative delay)
+            }
             timing.Add("decode", watch.Elapsed);
             metrics.Decoded(watch.Elapsed, clip.Duration.TotalSeconds);
             return (clip, null);

@@ -89,13 +89,9 @@ public sealed class AudioClassifierEngine : IDisposable
             }
             return Summarise(probabilities ?? [], audio.Windows, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
         }
-        catch
-        {
-            audio.Release();
-            throw;
-        }
         finally
         {
+            audio.Release(); // idempotent: already done after the last batch's features on success
             ArrayPool<float>.Shared.Return(inputs);
         }
     }

@@ -65,6 +65,7 @@ internal sealed class InferenceBatcher : IDisposable
             parts.Add(part);
             if (!_queue.Writer.TryWrite(part))
             {
+                part.Registration.Dispose();
                 Interlocked.Add(ref _pending, -(count - offset));
                 part.Result.TrySetException(new ObjectDisposedException(nameof(InferenceBatcher)));
                 break;
