@@ -87,26 +87,10 @@ public static class AudioDecoder
     {
         if (stream is MemoryStream)
             return ReadBounded(stream, maxBytes);
-        long hint = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : 0;
-        if (hint > maxBytes)
-            throw new AudioTooLongException($"Input is {hint} bytes; the maximum is {maxBytes}.");
-        var buffer = new byte[Math.Min(Math.Max(hint + 1, 4096), Math.Min(maxBytes + 1, Array.MaxLength))];
-        int count = 0;
-        while (true)
-        {
-            if (count == buffer.Length)
-            {
-                if (count > maxBytes)
-                    throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
-                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, Math.Min(maxBytes + 1, Array.MaxLength)));
-            }
-            int read = await stream.ReadAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-                break;
-            count += read;
-            if (count > maxBytes)
-                throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
-        }
+        var buffer = FirstBuffer(stream, maxBytes);
+        int count = 0, read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false)) > 0)
+            MakeRoom(ref buffer, count += read, maxBytes);
         return new ArraySegment<byte>(buffer, 0, count);
     }
 
@@ -122,26 +106,29 @@ public static class AudioDecoder
             memory.Position = buffered.Count;
             return buffered.Slice(position, available);
         }
+        var buffer = FirstBuffer(stream, maxBytes);
+        int count = 0, read;
+        while ((read = stream.Read(buffer, count, buffer.Length - count)) > 0)
+            MakeRoom(ref buffer, count += read, maxBytes);
+        return new ArraySegment<byte>(buffer, 0, count);
+    }
+
+    // Sized from the stream's length when it has one (refused at once when that is over the limit), else 4 KiB.
+    private static byte[] FirstBuffer(Stream stream, long maxBytes)
+    {
         long hint = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : 0;
         if (hint > maxBytes)
             throw new AudioTooLongException($"Input is {hint} bytes; the maximum is {maxBytes}.");
-        var buffer = new byte[Math.Min(Math.Max(hint + 1, 4096), Math.Min(maxBytes + 1, Array.MaxLength))];
-        int count = 0;
-        while (true)
-        {
-            if (count == buffer.Length)
-            {
-                if (count > maxBytes)
-                    throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
-                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, Math.Min(maxBytes + 1, Array.MaxLength)));
-            }
-            int read = stream.Read(buffer, count, buffer.Length - count);
-            if (read == 0)
-                break;
-            count += read;
-            if (count > maxBytes)
-                throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
-        }
-        return new ArraySegment<byte>(buffer, 0, count);
+        return new byte[Math.Min(Math.Max(hint + 1, 4096), Math.Min(maxBytes + 1, Array.MaxLength))];
+    }
+
+    // After a read brought the total to count: refuse more than maxBytes, and double a full buffer (never past the
+    // limit + 1, the byte that proves a stream too long).
+    private static void MakeRoom(ref byte[] buffer, int count, long maxBytes)
+    {
+        if (count > maxBytes)
+            throw new AudioTooLongException($"Input is larger than the maximum of {maxBytes} bytes.");
+        if (count == buffer.Length)
+            Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, Math.Min(maxBytes + 1, Array.MaxLength)));
     }
 }

@@ -99,36 +99,27 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <summary>Classifies several clips with all their windows in shared runs (the batched path).</summary>
     public async Task<IReadOnlyList<ClassificationResult>> ClassifyBatchAsync(IReadOnlyList<AudioClip> clips, int? topK = null, CancellationToken cancellationToken = default)
     {
-        var windows = new IReadOnlyList<ClipWindow>[clips.Count];
-        var lengths = new int[clips.Count];
-        int size = _model.InputSize, classes = _model.Classes, total = 0;
-        var inputs = Array.Empty<float>();
+        // Window counts come from the model-rate lengths, so every clip's features go straight into one pooled block,
+        // resampling one clip at a time (one resampled buffer held at once).
+        var windows = clips.Select(c => ClipWindows.For(ModelRateLength(c), Contract.Features)).ToArray();
+        var lengths = clips.Select(ModelRateLength).ToArray();
+        int size = _model.InputSize, classes = _model.Classes, total = windows.Sum(w => w.Count);
+        var inputs = ArrayPool<float>.Shared.Rent(Math.Max(total * size, 1));
         try
         {
-            // One clip at a time at the model rate: only one resampled buffer is held at once.
-            var blocks = new List<float[]>();
-            for (int i = 0; i < clips.Count; i++)
+            int at = 0;
+            foreach (var clip in clips)
             {
-                var audio = Prepare(clips[i]);
+                var audio = Prepare(clip);
                 try
                 {
-                    var block = new float[audio.Windows.Count * size];
-                    WriteFeatures(audio, block, cancellationToken);
-                    blocks.Add(block);
-                    (windows[i], lengths[i]) = (audio.Windows, audio.Length);
-                    total += audio.Windows.Count;
+                    WriteFeatures(audio, inputs.AsSpan(at * size, audio.Windows.Count * size), cancellationToken);
+                    at += audio.Windows.Count;
                 }
                 finally
                 {
                     audio.Release();
                 }
-            }
-            inputs = ArrayPool<float>.Shared.Rent(total * size);
-            int at = 0;
-            foreach (var block in blocks)
-            {
-                block.CopyTo(inputs, at);
-                at += block.Length;
             }
             var probabilities = await ScoreAsync(inputs, total, cancellationToken).ConfigureAwait(false);
             var results = new List<ClassificationResult>();
@@ -142,8 +133,7 @@ public sealed class AudioClassifierEngine : IDisposable
         }
         finally
         {
-            if (inputs.Length > 0)
-                ArrayPool<float>.Shared.Return(inputs);
+            ArrayPool<float>.Shared.Return(inputs);
         }
     }
 
@@ -166,7 +156,7 @@ public sealed class AudioClassifierEngine : IDisposable
         if (clip.SampleRate == rate)
             return new ModelRateAudio(clip.Samples, clip.Samples.Length, Pooled: false, ClipWindows.For(clip.Samples.Length, Contract.Features));
         var resampler = Resampler.For(clip.SampleRate, rate);
-        int length = checked((int)resampler.OutputLength(clip.Samples.Length));
+        int length = ModelRateLength(clip);
         var buffer = ArrayPool<float>.Shared.Rent(Math.Max(length, 1));
         try
         {
@@ -179,6 +169,11 @@ public sealed class AudioClassifierEngine : IDisposable
         }
         return new ModelRateAudio(buffer, length, Pooled: true, ClipWindows.For(length, Contract.Features));
     }
+
+    // Samples the clip has at the model's rate (torchaudio's resampled length), without resampling it.
+    private int ModelRateLength(AudioClip clip) =>
+        clip.SampleRate == Contract.Features.SampleRate ? clip.Samples.Length
+        : checked((int)Resampler.For(clip.SampleRate, Contract.Features.SampleRate).OutputLength(clip.Samples.Length));
 
     private void WriteFeatures(ModelRateAudio audio, Span<float> destination, CancellationToken cancellationToken) =>
         WriteFeatures(audio, 0, audio.Windows.Count, destination, cancellationToken);
