@@ -6,8 +6,10 @@ public sealed record ServiceOptions
     /// <summary>When set, /classify requires this value in the <see cref="ApiKeyHeader"/> header.</summary>
     public string? ApiKey { get; init; }
     public string ApiKeyHeader { get; init; } = "X-Api-Key";
-    /// <summary>Largest request body accepted (Kestrel and multipart limits), in bytes.</summary>
-    public long MaxBodyBytes { get; init; } = 25 * 1024 * 1024;
+    /// <summary>Largest request body accepted (Kestrel and multipart limits), in bytes. 0 (the default): enough for the
+    /// longest clip (Classifier:MaxAudioSeconds) as 16-bit mono 48 kHz WAV, 57.7 MB for 600 s
+    /// (<see cref="Hosting.CoherentLimits"/>); a smaller value fails at start.</summary>
+    public long MaxBodyBytes { get; init; }
     /// <summary>A request's processing budget, from the end of its upload to its answer (decode, features, queue and
     /// run), plus <see cref="TimeoutSecondsPerAudioMinute"/> for each minute of audio once it is decoded.</summary>
     public double InferenceTimeoutSeconds { get; init; } = 10;
@@ -37,7 +39,7 @@ public sealed record ServiceOptions
                 problems.Add(problem);
         }
         Require(!string.IsNullOrWhiteSpace(ApiKeyHeader), "Service:ApiKeyHeader must name a header.");
-        Require(MaxBodyBytes > 0, $"Service:MaxBodyBytes must be positive (got {MaxBodyBytes}).");
+        Require(MaxBodyBytes >= 0, $"Service:MaxBodyBytes must be ≥ 0, 0 to derive it from Classifier:MaxAudioSeconds (got {MaxBodyBytes}).");
         Require(InferenceTimeoutSeconds > 0, $"Service:InferenceTimeoutSeconds must be positive (got {InferenceTimeoutSeconds}).");
         Require(TimeoutSecondsPerAudioMinute >= 0, $"Service:TimeoutSecondsPerAudioMinute must be ≥ 0 (got {TimeoutSecondsPerAudioMinute}).");
         Require(RetryAfterSeconds >= 0, $"Service:RetryAfterSeconds must be ≥ 0 (got {RetryAfterSeconds}).");

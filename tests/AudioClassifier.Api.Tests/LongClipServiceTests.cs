@@ -14,8 +14,9 @@ public sealed class LongClipServiceTests : IDisposable
     [Fact]
     public async Task FourConcurrentTenMinuteClipsInThreeFormatsAllGet200()
     {
-        string wav = Path.Combine(_dir, "600s-16k.wav"), ogg = Path.Combine(_dir, "600s-44k.ogg"), mp3 = Path.Combine(_dir, "600s.mp3");
+        string wav = Path.Combine(_dir, "600s-16k.wav"), cd = Path.Combine(_dir, "600s-44k.wav"), ogg = Path.Combine(_dir, "600s-44k.ogg"), mp3 = Path.Combine(_dir, "600s.mp3");
         ExternalTools.Run("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", wav, "synth", "600", "pinknoise", "vol", "0.2");
+        ExternalTools.Run("sox", "-n", "-r", "44100", "-c", "1", "-b", "16", cd, "synth", "600", "pinknoise", "vol", "0.2");
         ExternalTools.Run("sox", "-n", "-r", "44100", "-c", "1", ogg, "synth", "600", "sine", "300-3000", "vol", "0.3");
         ExternalTools.Run("lame", "--quiet", "-b", "32", wav, mp3);
         // Default Classifier and Service settings (the queue of 256 windows included); the small test model keeps
@@ -28,7 +29,8 @@ public sealed class LongClipServiceTests : IDisposable
         });
         Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
 
-        var uploads = new[] { (wav, "audio/wav"), (ogg, "audio/ogg"), (mp3, "audio/mpeg"), (wav, "audio/wav") };
+        // The 44.1 kHz WAV is 52.9 MB: over the former 25 MiB body limit, within the one derived from the longest clip.
+        var uploads = new[] { (wav, "audio/wav"), (ogg, "audio/ogg"), (mp3, "audio/mpeg"), (cd, "audio/wav") };
         var responses = await Task.WhenAll(uploads.Select(async u =>
         {
             using var content = new ByteArrayContent(await File.ReadAllBytesAsync(u.Item1));

@@ -12,7 +12,21 @@ public sealed class StartupConfigurationTests : IDisposable
     [InlineData("Classifier__BatchShapes", "1,2,4", "largest shape (4) must equal Classifier:MaxBatchSize (8)")]
     [InlineData("Service__InferenceTimeoutSeconds", "-1", "Service:InferenceTimeoutSeconds must be positive (got -1)")]
     [InlineData("Service__MaxConcurrentRequests", "0", "Service:MaxConcurrentRequests must be at least 1")]
-    public async Task ABadSettingStopsTheServiceAtStartWithTheReason(string key, string value, string reason)
+    public async Task ABadSettingStopsTheServiceAtStartWithTheReason(string key, string value, string reason) =>
+        await AssertStopsAtStart(reason, (key, value));
+
+    [Fact]
+    public async Task ABodyLimitTooSmallForTheLongestClipStopsTheService() =>
+        // 25 MiB held 600 s of 22.05 kHz WAV at most: a 10-minute clip the service advertised was refused as too large.
+        await AssertStopsAtStart("Service:MaxBodyBytes (26214400) cannot hold the longest clip Classifier:MaxAudioSeconds allows (600 s) as a 16-bit mono 48 kHz WAV (57665536 bytes with headers): raise MaxBodyBytes (0 derives it), or lower MaxAudioSeconds to 272 or less",
+            ("Service__MaxBodyBytes", "26214400"));
+
+    [Fact]
+    public async Task ABatchQueueShorterThanTheAdmittedRequestsNeedStopsTheService() =>
+        await AssertStopsAtStart("Classifier:MaxQueueLength (100) is below Service:MaxConcurrentRequests × Classifier:MaxBatchSize (32 × 8 = 256)",
+            ("Classifier__MaxQueueLength", "100"));
+
+    private async Task AssertStopsAtStart(string reason, params (string Key, string Value)[] settings)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(SharedData.RepositoryRoot, "src", "AudioClassifier.Api", "bin", "Release", "net10.0", "linux-x64", "AudioClassifier.Api.dll"));
@@ -20,7 +34,8 @@ public sealed class StartupConfigurationTests : IDisposable
         psi.ArgumentList.Add("http://127.0.0.1:0");
         psi.Environment["Classifier__ModelPath"] = TestModels.Write(_dir);
         psi.Environment["Classifier__ExecutionProvider"] = "Cpu";
-        psi.Environment[key] = value;
+        foreach (var (key, value) in settings)
+            psi.Environment[key] = value;
         using var process = Process.Start(psi)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -21,13 +21,24 @@ public sealed class ResamplerTests
     [InlineData(96000, 22050)]
     [InlineData(8001, 22050)]   // gcd 63: still small enough for the exact kernel
     [InlineData(22050, 16000)]
-    public void AnyRatioPathMatchesTheExactKernel(int from, int to)
+    public void AnyRatioPathMatchesTheExactKernel(int from, int to) => AssertPathsAgree(from, to, from / 4);
+
+    // The exact path works through a long clip in chunks of about 2^18 de-interleaved input samples: outputs on
+    // both sides of every chunk boundary (and the clip's last, zero-padded outputs) are those of the kernel.
+    [Theory]
+    [InlineData(44100, 22050, 20.3)]  // orig 2: ~131 000 output blocks per chunk, 4 chunks
+    [InlineData(16000, 22050, 41.7)]  // orig 320: 800 blocks (352 800 outputs) per chunk, 3 chunks
+    [InlineData(48000, 22050, 12.1)]  // orig 320 the other way: 3 chunks
+    public void LongClipsAreResampledInChunksWithTheSameResult(int from, int to, double seconds) =>
+        AssertPathsAgree(from, to, (int)(from * seconds));
+
+    private static void AssertPathsAgree(int from, int to, int samples)
     {
         var exact = Resampler.For(from, to);
         Assert.True(exact.IsExact);
         var any = new Resampler(from, to, anyRatio: true);
         Assert.False(any.IsExact);
-        var x = Noise(from / 4, from);
+        var x = Noise(samples, from);
         var a = exact.Process(x);
         var b = any.Process(x);
         Assert.Equal(a.Length, b.Length);

@@ -62,7 +62,7 @@ public sealed class ClientTests : IDisposable
     [Fact]
     public async Task ErrorsAreTypedWithTheServersProblemDetails()
     {
-        var service = await Ready(Start(TestModels.Write(_dir), ("Service__MaxBodyBytes", "300000"), ("Service__ApiKey", "k1")));
+        var service = await Ready(Start(TestModels.Write(_dir), ("Service__MaxBodyBytes", "300000"), ("Classifier__MaxAudioSeconds", "2"), ("Service__ApiKey", "k1")));
         var keyed = Client(service, o => o with { ApiKey = "k1" });
 
         var unsupported = await Assert.ThrowsAsync<InvalidAudioException>(() => keyed.ClassifyAsync(new MemoryStream("not audio"u8.ToArray()), "x.txt"));
@@ -101,8 +101,8 @@ public sealed class ClientTests : IDisposable
     [Fact]
     public async Task BurstAgainstAServerThatShedsLoadSucceedsThroughRetries()
     {
-        // One window may wait at a time and each waits 300 ms for company: concurrent calls beyond it get 503 + Retry-After.
-        var service = await Ready(Start(TestModels.Write(_dir), ("Classifier__MaxQueueLength", "1"), ("Classifier__MaxQueueDelayMilliseconds", "300"), ("Classifier__MaxBatchSize", "64")));
+        // One request at a time, none waiting, each held ~300 ms in the batch queue: concurrent calls beyond it get 503 + Retry-After.
+        var service = await Ready(Start(TestModels.Write(_dir), ("Service__MaxConcurrentRequests", "1"), ("Service__RequestQueueLimit", "0"), ("Classifier__MaxQueueDelayMilliseconds", "300"), ("Classifier__MaxBatchSize", "64")));
         var shed = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => service.Client.PostAsync("/classify", new ByteArrayContent(Wav().ToArray()))));
         Assert.Contains(shed, r => r.StatusCode == HttpStatusCode.ServiceUnavailable && r.Headers.RetryAfter is not null);
 

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Diagnostics;
 using AudioClassifier.Api.Observability;
+using AudioClassifier.Audio.Buffers;
 using AudioClassifier.Audio.Decoding;
 using AudioClassifier.Onnx.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -83,7 +83,7 @@ public static class AudioRequest
         {
             // The clip holds its own samples; the encoded bytes are not needed once decoded.
             if (pooled is not null)
-                ArrayPool<byte>.Shared.Return(pooled);
+                RequestBuffers.Return(pooled);
         }
     }
 
@@ -109,7 +109,7 @@ public static class AudioRequest
         // buffer comes from the pool: a 5 s WAV is 441 KB, otherwise a large-object allocation per request.
         if (request.ContentLength is long length && length > 0 && length <= settings.MaxBodyBytes)
         {
-            var pooled = ArrayPool<byte>.Shared.Rent((int)length);
+            var pooled = RequestBuffers.Rent<byte>((int)length);
             rented(pooled);
             await request.Body.ReadExactlyAsync(pooled.AsMemory(0, (int)length), ct);
             return (new MemoryStream(pooled, 0, (int)length, writable: false, publiclyVisible: true), null);
@@ -121,5 +121,6 @@ public static class AudioRequest
     }
 
     private static ProblemHttpResult TooLarge(ServiceOptions settings) =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The request body exceeds the limit of {settings.MaxBodyBytes} bytes.");
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large",
+            $"The request body exceeds the limit of {settings.MaxBodyBytes} bytes ({Hosting.CoherentLimits.SecondsIn(settings.MaxBodyBytes):0} s of 16-bit mono 48 kHz WAV); send long or multichannel audio compressed (MP3, Ogg) or downmixed to mono.");
 }

@@ -26,8 +26,12 @@ public static class ClassifierServiceExtensions
         var service = builder.Configuration.GetSection("Service").Get<ServiceOptions>() ?? new ServiceOptions();
         var classifier = builder.Configuration.GetSection("Classifier").Get<AudioClassifierOptions>() ?? new AudioClassifierOptions();
         classifier = classifier with { ModelPath = ResolveModelPath(string.IsNullOrWhiteSpace(classifier.ModelPath) ? DefaultModelPath : classifier.ModelPath, builder.Environment.ContentRootPath) };
-        // Settings that cannot work stop the service now, with every reason, instead of a model load retried forever.
+        // Settings that cannot work, alone or together, stop the service now, with every reason, instead of a model
+        // load retried forever or valid requests refused later.
+        service = CoherentLimits.Resolve(service, classifier);
         var problems = service.Problems().Concat(classifier.Problems()).ToList();
+        if (problems.Count == 0)
+            problems.AddRange(CoherentLimits.Problems(service, classifier));
         if (problems.Count > 0)
             throw new OptionsValidationException("configuration", typeof(ServiceOptions), problems);
 

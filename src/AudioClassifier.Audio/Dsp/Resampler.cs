@@ -27,6 +27,9 @@ public sealed class Resampler
 
     private static readonly KernelCache Cache = new(CacheCapacityBytes);
 
+    /// <summary>Input floats de-interleaved at once (1 MB): a chunk of output blocks, not the whole clip.</summary>
+    private const int ChunkFloats = 1 << 18;
+
     private readonly int _from, _to;  // as given
     private readonly int _orig;       // reduced by gcd
     private readonly int _new;        // reduced by gcd
@@ -131,60 +134,73 @@ public sealed class Resampler
         }
         int blocks = (output.Length + _new - 1) / _new;
         int lanes = Vector<float>.Count;
-        int vectorBlocks = (blocks + lanes - 1) / lanes * lanes;
-        int columns = vectorBlocks + (2 * _width + _orig) / _orig + 1;
+        // Output blocks in chunks whose de-interleaved input is about ChunkFloats: memory stays a few MB whatever the
+        // clip's length (de-interleaving a whole 10-minute 44.1 kHz clip took another 106 MB), and every output is
+        // the same sum in the same order as in one pass, so chunking changes no bit.
+        int chunk = Math.Max(4 * lanes, ChunkFloats / _orig / (4 * lanes) * (4 * lanes));
+        int columns = chunk + (2 * _width + _orig) / _orig + 1;
         var pool = System.Buffers.ArrayPool<float>.Shared;
         var phases = pool.Rent(_orig * columns);
         var offsets = System.Buffers.ArrayPool<int>.Shared.Rent(_maxTaps);
         try
         {
             var p = phases.AsSpan(0, _orig * columns);
-            Deinterleave(input, p, columns);
-            for (int k = 0; k < _new; k++)
+            for (int first = 0; first < blocks; first += chunk)
             {
-                var taps = _phases[k];
-                for (int j = 0; j < taps.Length; j++)
-                {
-                    int a = _phaseOffsets[k] + j;
-                    offsets[j] = (a % _orig) * columns + a / _orig;
-                }
-                // Eight output blocks per vector: the accumulator stays in a register across all taps. Offsets were
-                // bounded above (columns covers the last vector and the widest tap), so loads skip range checks.
-                ref float origin = ref MemoryMarshal.GetReference(p);
-                ref float tap0 = ref MemoryMarshal.GetArrayDataReference(taps);
-                ref int offset0 = ref MemoryMarshal.GetArrayDataReference(offsets);
-                int b = 0;
-                // Four independent accumulators hide the multiply-add latency chain.
-                for (; b + 4 * lanes <= blocks; b += 4 * lanes)
-                {
-                    Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
-                    for (int j = 0; j < taps.Length; j++)
-                    {
-                        var w = new Vector<float>(Unsafe.Add(ref tap0, j));
-                        nuint at = (nuint)(Unsafe.Add(ref offset0, j) + b);
-                        s0 += w * Vector.LoadUnsafe(ref origin, at);
-                        s1 += w * Vector.LoadUnsafe(ref origin, at + (nuint)lanes);
-                        s2 += w * Vector.LoadUnsafe(ref origin, at + (nuint)(2 * lanes));
-                        s3 += w * Vector.LoadUnsafe(ref origin, at + (nuint)(3 * lanes));
-                    }
-                    Store(s0, b, k, output);
-                    Store(s1, b + lanes, k, output);
-                    Store(s2, b + 2 * lanes, k, output);
-                    Store(s3, b + 3 * lanes, k, output);
-                }
-                for (; b < blocks; b += lanes)
-                {
-                    var sum = Vector<float>.Zero;
-                    for (int j = 0; j < taps.Length; j++)
-                        sum += new Vector<float>(Unsafe.Add(ref tap0, j)) * Vector.LoadUnsafe(ref origin, (nuint)(Unsafe.Add(ref offset0, j) + b));
-                    Store(sum, b, k, output);
-                }
+                Deinterleave(input, p, columns, first);
+                RunPhases(p, columns, first, Math.Min(chunk, blocks - first), offsets, output);
             }
         }
         finally
         {
             pool.Return(phases);
             System.Buffers.ArrayPool<int>.Shared.Return(offsets);
+        }
+    }
+
+    // Outputs of blocks [first, first + count), from the de-interleaved input of those blocks (column 0 = block first).
+    private void RunPhases(Span<float> p, int columns, int first, int count, int[] offsets, Span<float> output)
+    {
+        int lanes = Vector<float>.Count;
+        for (int k = 0; k < _new; k++)
+        {
+            var taps = _phases![k];
+            for (int j = 0; j < taps.Length; j++)
+            {
+                int a = _phaseOffsets[k] + j;
+                offsets[j] = (a % _orig) * columns + a / _orig;
+            }
+            // Eight output blocks per vector: the accumulator stays in a register across all taps. Offsets were
+            // bounded above (columns covers the last vector and the widest tap), so loads skip range checks.
+            ref float origin = ref MemoryMarshal.GetReference(p);
+            ref float tap0 = ref MemoryMarshal.GetArrayDataReference(taps);
+            ref int offset0 = ref MemoryMarshal.GetArrayDataReference(offsets);
+            int b = 0;
+            // Four independent accumulators hide the multiply-add latency chain.
+            for (; b + 4 * lanes <= count; b += 4 * lanes)
+            {
+                Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (int j = 0; j < taps.Length; j++)
+                {
+                    var w = new Vector<float>(Unsafe.Add(ref tap0, j));
+                    nuint at = (nuint)(Unsafe.Add(ref offset0, j) + b);
+                    s0 += w * Vector.LoadUnsafe(ref origin, at);
+                    s1 += w * Vector.LoadUnsafe(ref origin, at + (nuint)lanes);
+                    s2 += w * Vector.LoadUnsafe(ref origin, at + (nuint)(2 * lanes));
+                    s3 += w * Vector.LoadUnsafe(ref origin, at + (nuint)(3 * lanes));
+                }
+                Store(s0, first + b, k, output);
+                Store(s1, first + b + lanes, k, output);
+                Store(s2, first + b + 2 * lanes, k, output);
+                Store(s3, first + b + 3 * lanes, k, output);
+            }
+            for (; b < count; b += lanes)
+            {
+                var sum = Vector<float>.Zero;
+                for (int j = 0; j < taps.Length; j++)
+                    sum += new Vector<float>(Unsafe.Add(ref tap0, j)) * Vector.LoadUnsafe(ref origin, (nuint)(Unsafe.Add(ref offset0, j) + b));
+                Store(sum, first + b, k, output);
+            }
         }
     }
 
@@ -303,18 +319,19 @@ public sealed class Resampler
         }
     }
 
-    /// <summary>phases[r·columns + c] = x[c·orig + r − width], zero outside the input (torchaudio's padding).</summary>
-    private void Deinterleave(ReadOnlySpan<float> x, Span<float> phases, int columns)
+    /// <summary>phases[r·columns + c] = x[(firstColumn + c)·orig + r − width], zero outside the input (torchaudio's
+    /// padding).</summary>
+    private void Deinterleave(ReadOnlySpan<float> x, Span<float> phases, int columns, int firstColumn)
     {
         for (int r = 0; r < _orig; r++)
         {
             var row = phases.Slice(r * columns, columns);
             row.Clear();
-            // Columns whose source index c·orig + r − width falls inside the input.
-            int first = Math.Max(0, (_width - r + _orig - 1) / _orig);
-            long i = (long)first * _orig + r - _width;
-            for (int c = first; c < columns && i < x.Length; c++, i += _orig)
-                row[c] = x[(int)i];
+            // Columns whose source index (firstColumn + c)·orig + r − width falls inside the input.
+            long first = Math.Max(0, (_width - r + _orig - 1) / _orig - (long)firstColumn);
+            long i = (firstColumn + first) * _orig + r - _width;
+            for (long c = first; c < columns && i < x.Length; c++, i += _orig)
+                row[(int)c] = x[(int)i];
         }
     }
 

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Diagnostics;
 using AudioClassifier.Audio;
+using AudioClassifier.Audio.Buffers;
 using AudioClassifier.Audio.Decoding;
 using AudioClassifier.Audio.Dsp;
 using AudioClassifier.Audio.Features;
@@ -65,7 +65,7 @@ public sealed class AudioClassifierEngine : IDisposable
     {
         var audio = Prepare(clip);
         int total = audio.Windows.Count, chunk = Math.Min(total, _model.Shapes.Max), size = _model.InputSize;
-        var inputs = ArrayPool<float>.Shared.Rent(chunk * size);
+        var inputs = RequestBuffers.Rent<float>(chunk * size);
         var featureTime = TimeSpan.Zero;
         var inferenceTime = TimeSpan.Zero;
         try
@@ -92,7 +92,7 @@ public sealed class AudioClassifierEngine : IDisposable
         finally
         {
             audio.Release(); // idempotent: already done after the last batch's features on success
-            ArrayPool<float>.Shared.Return(inputs);
+            RequestBuffers.Return(inputs);
         }
     }
 
@@ -104,7 +104,7 @@ public sealed class AudioClassifierEngine : IDisposable
         var windows = clips.Select(c => ClipWindows.For(ModelRateLength(c), Contract.Features)).ToArray();
         var lengths = clips.Select(ModelRateLength).ToArray();
         int size = _model.InputSize, classes = _model.Classes, total = windows.Sum(w => w.Count);
-        var inputs = ArrayPool<float>.Shared.Rent(Math.Max(total * size, 1));
+        var inputs = RequestBuffers.Rent<float>(Math.Max(total * size, 1));
         try
         {
             int at = 0;
@@ -133,7 +133,7 @@ public sealed class AudioClassifierEngine : IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(inputs);
+            RequestBuffers.Return(inputs);
         }
     }
 
@@ -157,14 +157,14 @@ public sealed class AudioClassifierEngine : IDisposable
             return new ModelRateAudio(clip.Samples, clip.Samples.Length, Pooled: false, ClipWindows.For(clip.Samples.Length, Contract.Features));
         var resampler = Resampler.For(clip.SampleRate, rate);
         int length = ModelRateLength(clip);
-        var buffer = ArrayPool<float>.Shared.Rent(Math.Max(length, 1));
+        var buffer = RequestBuffers.Rent<float>(Math.Max(length, 1));
         try
         {
             resampler.Process(clip.Samples, buffer.AsSpan(0, length));
         }
         catch
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            RequestBuffers.Return(buffer);
             throw;
         }
         return new ModelRateAudio(buffer, length, Pooled: true, ClipWindows.For(length, Contract.Features));
@@ -200,7 +200,7 @@ public sealed class AudioClassifierEngine : IDisposable
         public void Release()
         {
             if (Pooled && Interlocked.Exchange(ref _released, 1) == 0)
-                ArrayPool<float>.Shared.Return(Samples);
+                RequestBuffers.Return(Samples);
         }
     }
 
