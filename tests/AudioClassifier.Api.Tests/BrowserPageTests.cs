@@ -35,5 +35,21 @@ public sealed class BrowserPageTests : IDisposable
         Assert.True(new FileInfo(screenshot).Length > 10_000, "screenshot missing");
     }
 
+    [Fact]
+    public async Task SwaggerTryItOutWorksOnAnyPort()
+    {
+        var script = Path.Combine(SharedData.RepositoryRoot, "tests", "browser", "swagger.test.mjs");
+        using var service = new ServiceProcess(new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = TestModels.Write(_dir),
+            ["Classifier__ExecutionProvider"] = "Cpu",
+        });
+        Assert.NotEqual(8080, service.BaseAddress.Port);
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+
+        var output = ExternalTools.OutputWithEnvironment("node", new Dictionary<string, string> { ["BASE_URL"] = service.BaseAddress.ToString().TrimEnd('/') }, script);
+        Assert.Contains("\"status\":\"200\"", output);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

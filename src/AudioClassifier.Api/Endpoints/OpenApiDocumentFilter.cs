@@ -4,7 +4,7 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace AudioClassifier.Api.Endpoints;
 
 /// <summary>
-/// Completes the generated document: the default server, tag descriptions, and security — the optional API key on
+/// Completes the generated document: a server relative to where the document is served, tag descriptions, and security — the optional API key on
 /// /classify, and an explicit "no authentication" on health, metadata and metrics, which stay open; the
 /// Server-Timing header of /classify answers.
 /// </summary>
@@ -22,7 +22,9 @@ public sealed class OpenApiDocumentFilter : IDocumentFilter, IOperationFilter
 
     public void Apply(OpenApiDocument document, DocumentFilterContext context)
     {
-        document.Servers = [new OpenApiServer { Url = "http://localhost:8080", Description = "Local service (default port)" }];
+        // Relative: Swagger UI's "Try it out" calls whatever host, port and path prefix served the document (any
+        // --urls port, behind a proxy or ingress), and the committed openapi.yaml names no machine.
+        document.Servers = [new OpenApiServer { Url = "/", Description = "This service (relative to the document's address)" }];
         document.Tags = TagDescriptions.Select(t => new OpenApiTag { Name = t.Key, Description = t.Value }).ToHashSet();
     }
 

@@ -127,6 +127,7 @@ public sealed class OnnxModel : IDisposable
     // so a CPU-only host never gets ONNX Runtime's "failed to load the CUDA provider" error.
     private static (InferenceSession Session, string Provider, string Why) CreateSession(AudioClassifierOptions options, ILogger? logger)
     {
+        OnnxRuntimeTelemetry.Off();
         if (options.ExecutionProvider == ExecutionProviderPreference.Cpu)
             return (CpuSession(options), CpuProvider, "ExecutionProvider is Cpu");
         var probe = CudaProbe.Result;
@@ -139,7 +140,7 @@ public sealed class OnnxModel : IDisposable
         try
         {
             using var cudaOptions = BaseOptions(options, cuda: true);
-            OrtEnv.Instance(); // the provider options log through the environment's logger
+            OnnxRuntimeTelemetry.Off(); // the provider options log through the environment's logger
             using var cuda = new OrtCUDAProviderOptions();
             cuda.UpdateOptions(options.Cuda.ToProviderOptions(options.CudaDeviceId));
             cudaOptions.AppendExecutionProvider_CUDA(cuda);
