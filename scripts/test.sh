@@ -36,7 +36,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
   $sudo_cmd apt-get install -y -qq kubectl >/dev/null 2>&1 || $sudo_cmd apt-get install -y -qq kubernetes-client >/dev/null
 fi
 (cd tools/k8s-validate && npm ci --silent --no-audit --no-fund)
-node tools/k8s-validate/validate.mjs k8s/overlays/cpu k8s/overlays/gpu
+node tools/k8s-validate/validate.mjs k8s/overlays/cpu k8s/overlays/gpu k8s/overlays/cpu-model-volume
 if node tools/k8s-validate/validate.mjs tools/k8s-validate/fixtures/invalid-deployment.yaml >/dev/null; then
   echo "the manifest validator accepted a known-invalid manifest" >&2
   exit 1

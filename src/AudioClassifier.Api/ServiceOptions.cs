@@ -22,6 +22,9 @@ public sealed record ServiceOptions
     public double ModelLoadMaxDelaySeconds { get; init; } = 10;
     /// <summary>Reload the model when its file changes (new version served without dropping requests).</summary>
     public bool WatchModelFile { get; init; } = true;
+    /// <summary>With <see cref="WatchModelFile"/>: how often the model file's identity (its final target through every
+    /// symlink, size and modification time) is also compared, for swaps that raise no file event.</summary>
+    public double ModelPollSeconds { get; init; } = 2;
     /// <summary>Requests decoded and classified at once; more wait in the limiter queue (decoding costs CPU before the batch queue).</summary>
     public int MaxConcurrentRequests { get; init; } = 32;
     /// <summary>Requests allowed to wait for a slot; beyond it they are refused at once with 503 and Retry-After.</summary>
@@ -44,6 +47,7 @@ public sealed record ServiceOptions
         Require(TimeoutSecondsPerAudioMinute >= 0, $"Service:TimeoutSecondsPerAudioMinute must be ≥ 0 (got {TimeoutSecondsPerAudioMinute}).");
         Require(RetryAfterSeconds >= 0, $"Service:RetryAfterSeconds must be ≥ 0 (got {RetryAfterSeconds}).");
         Require(ModelLoadMaxDelaySeconds > 0, $"Service:ModelLoadMaxDelaySeconds must be positive (got {ModelLoadMaxDelaySeconds}).");
+        Require(ModelPollSeconds > 0, $"Service:ModelPollSeconds must be positive (got {ModelPollSeconds}).");
         Require(MaxConcurrentRequests >= 1, $"Service:MaxConcurrentRequests must be at least 1 (got {MaxConcurrentRequests}).");
         Require(RequestQueueLimit >= 0, $"Service:RequestQueueLimit must be ≥ 0 (got {RequestQueueLimit}).");
         Require(ShutdownDrainSeconds >= 0, $"Service:ShutdownDrainSeconds must be ≥ 0 (got {ShutdownDrainSeconds}).");

@@ -65,7 +65,35 @@ public sealed partial class DeploymentTests : IDisposable
         Assert.Contains(dockerfile, l => l.StartsWith("COPY models/ /app/models/", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("cpu")]
+    [InlineData("cpu-model-volume")]
+    public void RenderedOverlaysScheduleAndProbeAsDocumented(string overlay)
+    {
+        var rendered = ExternalTools.Output("kubectl", "kustomize", Path.Combine(Repo, "k8s", "overlays", overlay));
+        // Started means ready (model loaded and warmed up), not merely a live process.
+        Assert.Equal("/healthz/ready", StartupProbePath().Match(rendered).Groups[1].Value);
+        Assert.Contains("image: registry.example.com/audioclf:" + overlay.Split('-')[0], rendered);
+        if (overlay == "gpu")
+        {
+            // The device plugin's resource is enough to land on a GPU node; GPU Feature Discovery labels are not required.
+            Assert.Matches(@"limits:\s*\n(?:\s+\S+: \S+\n)*?\s+nvidia\.com/gpu: ""1""", rendered);
+            Assert.DoesNotContain("nvidia.com/gpu.present", rendered);
+            Assert.DoesNotContain("nodeSelector", rendered);
+            Assert.DoesNotContain("requiredDuringScheduling", rendered);
+        }
+        if (overlay == "cpu-model-volume")
+        {
+            Assert.Contains("claimName: audioclf-models", rendered);
+            Assert.Contains("Classifier__ModelPath: /models/esc10-resnet18.onnx", rendered);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [GeneratedRegex(@"startupProbe:\s*\n\s*(?:failureThreshold: \d+\s*\n\s*)?httpGet:\s*\n\s*path: (\S+)")]
+    private static partial Regex StartupProbePath();
 
     [GeneratedRegex(@"containerPort:\s*(\d+)")]
     private static partial Regex ContainerPort();

@@ -143,6 +143,30 @@ public sealed class ServiceBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task AModelPublishedLikeAKubernetesVolumeUpdateIsServed()
+    {
+        // The kubelet's atomic writer: models/..data -> ..v1/, models/model.onnx -> ..data/model.onnx; an update
+        // writes ..v2/ and renames a new "..data" link over the old one. No event names model.onnx.
+        var volume = Directory.CreateDirectory(Path.Combine(_dir, "volume")).FullName;
+        Directory.CreateDirectory(Path.Combine(volume, "..v1"));
+        File.Move(TestModels.Write(_dir), Path.Combine(volume, "..v1", "model.onnx"));
+        Directory.CreateSymbolicLink(Path.Combine(volume, "..data"), "..v1");
+        File.CreateSymbolicLink(Path.Combine(volume, "model.onnx"), Path.Combine("..data", "model.onnx"));
+        using var service = new ServiceProcess(Settings(Path.Combine(volume, "model.onnx"), ("Service__WatchModelFile", "true"), ("Service__ModelPollSeconds", "1")));
+        await WaitReady(service);
+
+        Directory.CreateDirectory(Path.Combine(volume, "..v2"));
+        File.Move(TestModels.Write(_dir, TestModels.Contract() with { ModelVersion = "0.0.3" }), Path.Combine(volume, "..v2", "model.onnx"));
+        Directory.CreateSymbolicLink(Path.Combine(volume, "..data_tmp"), "..v2");
+        ExternalTools.Run("mv", "-T", Path.Combine(volume, "..data_tmp"), Path.Combine(volume, "..data")); // rename(2) over the old link
+        Directory.Delete(Path.Combine(volume, "..v1"), recursive: true);
+
+        Assert.True(await ServiceProcess.EventuallyAsync(async () =>
+            (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("version").GetString() == "0.0.3", TimeSpan.FromSeconds(20)), service.Log);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.PostAsync("/classify", Wav())).StatusCode);
+    }
+
+    [Fact]
     public async Task SigtermLetsInFlightRequestsFinishThenExits()
     {
         using var service = new ServiceProcess(Settings(TestModels.Write(_dir),

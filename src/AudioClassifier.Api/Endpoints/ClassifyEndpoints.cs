@@ -60,6 +60,12 @@ public static class ClassifyEndpoints
         {
             return Problems.Unavailable(context, "Overloaded", e.Message, settings.RetryAfterSeconds);
         }
+        catch (OutOfMemoryException)
+        {
+            // A large buffer (a long clip's samples) did not fit under the GC's heap limit (75 % of a container's
+            // memory limit) while other requests held theirs: load, not a defect; the buffers were never filled.
+            return Problems.Unavailable(context, "Insufficient memory", "The service has no memory for this clip while it serves others; retry shortly or send a shorter clip.", settings.RetryAfterSeconds);
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             metrics.ClientDisconnected();

@@ -21,6 +21,7 @@ public sealed class ModelHost(AudioClassifierOptions classifierOptions, IOptions
     private volatile string? _lastError = "model not loaded yet";
     private int _reloadRequested;
     private long _loadFailures;
+    private ModelFileFingerprint? _loaded;
 
     /// <summary>True once a model is loaded and warmed up.</summary>
     public bool IsReady => Volatile.Read(ref _current) is not null;
@@ -55,9 +56,18 @@ public sealed class ModelHost(AudioClassifierOptions classifierOptions, IOptions
         await LoadWithRetryAsync(stoppingToken).ConfigureAwait(false);
         if (_options.WatchModelFile)
             Watch();
+        long lastPoll = Environment.TickCount64;
         while (!stoppingToken.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            // File events miss a swap of a symlinked directory (how Kubernetes updates ConfigMap, Secret and projected
+            // volumes: "..data" is re-pointed) and files on network volumes: the file's identity is also polled.
+            if (_options.WatchModelFile && Environment.TickCount64 - lastPoll >= _options.ModelPollSeconds * 1000)
+            {
+                lastPoll = Environment.TickCount64;
+                if (ModelFileFingerprint.Of(classifierOptions.ModelPath) is { } now && now != _loaded)
+                    Interlocked.Exchange(ref _reloadRequested, 1);
+            }
             if (Interlocked.Exchange(ref _reloadRequested, 0) == 1 && !stoppingToken.IsCancellationRequested)
                 await LoadWithRetryAsync(stoppingToken).ConfigureAwait(false);
         }
@@ -86,7 +96,9 @@ public sealed class ModelHost(AudioClassifierOptions classifierOptions, IOptions
             await pipeline.ExecuteAsync(ct =>
             {
                 ct.ThrowIfCancellationRequested();
+                var fingerprint = ModelFileFingerprint.Of(classifierOptions.ModelPath);
                 var engine = new AudioClassifierEngine(classifierOptions, engineLogger);
+                _loaded = fingerprint;
                 engine.BatchRun += metrics.BatchRun;
                 Swap(new Slot(engine));
                 return ValueTask.CompletedTask;
