@@ -9,11 +9,27 @@
 ARG DOTNET_VERSION=10.0
 ARG CUDA_IMAGE=nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04
 
-# ---- build: the same publish command CI runs ----
+# ---- build: restore from the project files alone (this layer and the package cache are reused until a project or
+# a package version changes), then the sources ----
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION}-noble AS build
 WORKDIR /src
+COPY AudioClassifier.slnx Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY build/ build/
+COPY src/AudioClassifier.Api/AudioClassifier.Api.csproj src/AudioClassifier.Api/
+COPY src/AudioClassifier.Audio/AudioClassifier.Audio.csproj src/AudioClassifier.Audio/
+COPY src/AudioClassifier.Imaging/AudioClassifier.Imaging.csproj src/AudioClassifier.Imaging/
+COPY src/AudioClassifier.Onnx/AudioClassifier.Onnx.csproj src/AudioClassifier.Onnx/
+COPY src/AudioClassifier.Onnx.Contract/AudioClassifier.Onnx.Contract.csproj src/AudioClassifier.Onnx.Contract/
+RUN dotnet restore src/AudioClassifier.Api/AudioClassifier.Api.csproj -r linux-x64 -p:OnnxRuntimeBackend=cpu \
+    && dotnet restore src/AudioClassifier.Api/AudioClassifier.Api.csproj -r linux-x64 -p:OnnxRuntimeBackend=gpu
 COPY . .
-RUN bash scripts/publish.sh /app/publish
+
+# ---- publish: the same command CI runs, one ONNX Runtime native package per image ----
+FROM build AS publish-cpu
+RUN bash scripts/publish.sh /app/publish cpu
+
+FROM build AS publish-gpu
+RUN bash scripts/publish.sh /app/publish gpu
 
 # ---- test: the README's test command, with ../shared passed as a named build context ----
 FROM build AS test
@@ -25,9 +41,8 @@ RUN bash scripts/test.sh
 # ---- common runtime layout ----
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble AS cpu
 WORKDIR /app
-COPY --from=build /app/publish .
-# The CUDA/TensorRT providers are useless without a GPU and large: the CPU image drops them.
-RUN rm -f libonnxruntime_providers_cuda.so libonnxruntime_providers_tensorrt.so
+# ONNX Runtime's CPU package only: no CUDA library in this image.
+COPY --from=publish-cpu /app/publish .
 COPY models/ /app/models/
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Classifier__ModelPath=/app/models/esc10-resnet18.onnx \
@@ -47,7 +62,7 @@ RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
     && apt-get update && apt-get install -y --no-install-recommends libicu74 ca-certificates && rm -rf /var/lib/apt/lists/* \
     && (id -u 1654 >/dev/null 2>&1 || useradd --uid 1654 --create-home --shell /usr/sbin/nologin app)
 WORKDIR /app
-COPY --from=build /app/publish .
+COPY --from=publish-gpu /app/publish .
 COPY models/ /app/models/
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Classifier__ModelPath=/app/models/esc10-resnet18.onnx \

@@ -29,7 +29,8 @@ if echo "$vulnerable" | grep -q "has the following vulnerable packages"; then
 fi
 
 echo "==> publishing the service (same command as the Dockerfile's build stage)"
-bash scripts/publish.sh artifacts/publish >/dev/null
+bash scripts/publish.sh artifacts/publish cpu >/dev/null
+bash scripts/publish.sh artifacts/publish-gpu gpu >/dev/null   # the GPU image's tree (DeploymentTests checks both)
 
 echo "==> validating Kubernetes manifests (kubectl kustomize + kubernetes-models schema)"
 if ! command -v kubectl >/dev/null 2>&1; then

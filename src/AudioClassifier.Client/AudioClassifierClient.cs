@@ -3,37 +3,34 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace AudioClassifier.Client;
 
 /// <summary>
-/// Typed client for the AudioClassifier service. Calls go through <see cref="ClientPipeline"/>; the audio is buffered
-/// once so every retry re-sends the same bytes. Failures surface as typed <see cref="AudioClassifierException"/>s
-/// carrying the server's problem details.
+/// Client for the AudioClassifier service. Created by <see cref="AudioClassifierClientFactory"/> over a named
+/// HttpClient whose standard resilience handler retries (honouring Retry-After), times out and breaks the circuit;
+/// the audio is buffered once so every attempt sends the same bytes. Failures surface as typed
+/// <see cref="AudioClassifierException"/>s carrying the server's problem details.
 /// </summary>
-public sealed class AudioClassifierClient
+public sealed class AudioClassifierClient : IDisposable
 {
     private readonly HttpClient http;
     private readonly AudioClassifierClientOptions options;
-    private readonly ClientPipeline pipeline;
+    private readonly IDisposable? owner;
 
-    /// <summary>The constructor dependency injection uses (the pipeline is a shared singleton).</summary>
-    [ActivatorUtilitiesConstructor]
-    public AudioClassifierClient(HttpClient http, AudioClassifierClientOptions options, ClientPipeline pipeline)
+    /// <param name="http">An HttpClient from the factory (its handler chain carries the resilience policy).</param>
+    /// <param name="owner">Disposed with the client (a standalone client's service provider).</param>
+    internal AudioClassifierClient(HttpClient http, AudioClassifierClientOptions options, IDisposable? owner = null)
     {
         this.http = http;
         this.options = options;
-        this.pipeline = pipeline;
+        this.owner = owner;
     }
 
-    /// <summary>For use without dependency injection (one pipeline per client).</summary>
-    public AudioClassifierClient(HttpClient http, AudioClassifierClientOptions options)
-        : this(http, options, new ClientPipeline(options))
-    {
-    }
+    /// <summary>Releases a standalone client's resources (nothing for one from a host's container).</summary>
+    public void Dispose() => owner?.Dispose();
 
     /// <summary>Classifies a clip (WAV, MP3 or Ogg Vorbis; the service detects the format from the bytes).</summary>
     public async Task<Classification> ClassifyAsync(Stream audio, string fileName, int? topK = null, bool windows = false, CancellationToken cancellationToken = default)
@@ -83,13 +80,10 @@ public sealed class AudioClassifierClient
     {
         try
         {
-            return await pipeline.Pipeline.ExecuteAsync(async token =>
-            {
-                using var request = createRequest();
-                if (options.ApiKey is { Length: > 0 } key)
-                    request.Headers.Add(options.ApiKeyHeader, key);
-                return await http.SendAsync(request, token).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            using var request = createRequest();
+            if (options.ApiKey is { Length: > 0 } key)
+                request.Headers.Add(options.ApiKeyHeader, key);
+            return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokenCircuitException e)
         {

@@ -1,23 +1,25 @@
 namespace AudioClassifier.Client;
 
-/// <summary>Client settings: where the service is, its API key, and the resilience policy.</summary>
-public sealed record AudioClassifierClientOptions
+/// <summary>
+/// One client's settings: where the service is, its API key, and the resilience policy. Bound per named client
+/// through the options pattern (<c>IOptionsMonitor&lt;AudioClassifierClientOptions&gt;.Get(name)</c>), e.g. from a
+/// configuration section, and validated when the client is first created.
+/// </summary>
+public sealed class AudioClassifierClientOptions
 {
-    public Uri BaseAddress { get; init; } = new("http://localhost:8080");
-    public string? ApiKey { get; init; }
-    public string ApiKeyHeader { get; init; } = "X-Api-Key";
+    public Uri BaseAddress { get; set; } = new("http://localhost:8080");
+    public string? ApiKey { get; set; }
+    public string ApiKeyHeader { get; set; } = "X-Api-Key";
     /// <summary>Limit for one attempt.</summary>
-    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Limit for the whole call, retries included.</summary>
-    public TimeSpan TotalTimeout { get; init; } = TimeSpan.FromSeconds(90);
-    public int MaxRetries { get; init; } = 4;
-    /// <summary>Base of the jittered exponential backoff (a server Retry-After takes precedence).</summary>
-    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
-    /// <summary>Longest delay honoured from a Retry-After header.</summary>
-    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(90);
+    public int MaxRetries { get; set; } = 4;
+    /// <summary>Base of the jittered exponential backoff; a server's Retry-After takes precedence.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
     /// <summary>Failure ratio over <see cref="CircuitSamplingDuration"/> that opens the circuit.</summary>
-    public double CircuitFailureRatio { get; init; } = 0.5;
-    public int CircuitMinimumThroughput { get; init; } = 10;
-    public TimeSpan CircuitSamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
-    public TimeSpan CircuitBreakDuration { get; init; } = TimeSpan.FromSeconds(15);
+    public double CircuitFailureRatio { get; set; } = 0.5;
+    public int CircuitMinimumThroughput { get; set; } = 10;
+    public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 }

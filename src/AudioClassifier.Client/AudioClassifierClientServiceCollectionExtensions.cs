@@ -1,21 +1,61 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 
 namespace AudioClassifier.Client;
 
-/// <summary>Registers <see cref="AudioClassifierClient"/> as a typed HttpClient with the shared resilience pipeline.</summary>
+/// <summary>
+/// Registers named AudioClassifier clients: each a named <see cref="HttpClient"/> with the standard resilience handler
+/// (Microsoft.Extensions.Http.Resilience: total timeout, retries with jittered backoff that honour Retry-After,
+/// circuit breaker, attempt timeout) configured from that name's <see cref="AudioClassifierClientOptions"/>.
+/// </summary>
 public static class AudioClassifierClientServiceCollectionExtensions
 {
-    public static IHttpClientBuilder AddAudioClassifierClient(this IServiceCollection services, Uri baseAddress,
-        Func<AudioClassifierClientOptions, AudioClassifierClientOptions>? configure = null)
+    /// <summary>The name <see cref="AddAudioClassifierClient(IServiceCollection, string, Action{AudioClassifierClientOptions}?)"/> uses when none is given; its client can be resolved as <see cref="AudioClassifierClient"/>.</summary>
+    public const string DefaultName = "audioclf";
+
+    /// <summary>Adds the default client (also resolvable as <see cref="AudioClassifierClient"/>).</summary>
+    public static IHttpClientBuilder AddAudioClassifierClient(this IServiceCollection services, Action<AudioClassifierClientOptions>? configure = null) =>
+        services.AddAudioClassifierClient(DefaultName, configure);
+
+    /// <summary>Adds a client by name; resolve it with <see cref="AudioClassifierClientFactory.Create(string)"/>. Settings
+    /// come from <paramref name="configure"/> and anything else configured for the name (e.g.
+    /// <c>services.Configure&lt;AudioClassifierClientOptions&gt;(name, configuration.GetSection(...))</c>).</summary>
+    public static IHttpClientBuilder AddAudioClassifierClient(this IServiceCollection services, string name, Action<AudioClassifierClientOptions>? configure = null)
     {
-        var options = new AudioClassifierClientOptions { BaseAddress = baseAddress };
-        options = configure?.Invoke(options) ?? options;
-        services.AddSingleton(options);
-        services.AddSingleton(new ClientPipeline(options));
-        return services.AddHttpClient<AudioClassifierClient>(client =>
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var options = services.AddOptions<AudioClassifierClientOptions>(name);
+        if (configure is not null)
+            options.Configure(configure);
+        options.Validate(o => o.BaseAddress.IsAbsoluteUri, "AudioClassifierClientOptions.BaseAddress must be an absolute URI.")
+            .Validate(o => o.MaxRetries >= 0, "AudioClassifierClientOptions.MaxRetries must be ≥ 0.")
+            .Validate(o => o.AttemptTimeout > TimeSpan.Zero && o.TotalTimeout >= o.AttemptTimeout, "AudioClassifierClientOptions: AttemptTimeout must be positive and at most TotalTimeout.")
+            .Validate(o => o.CircuitSamplingDuration >= 2 * o.AttemptTimeout, "AudioClassifierClientOptions.CircuitSamplingDuration must be at least twice AttemptTimeout.");
+        services.AddSingleton<AudioClassifierClientFactory>();
+        if (name == DefaultName)
+            services.AddTransient(sp => sp.GetRequiredService<AudioClassifierClientFactory>().Create(DefaultName));
+
+        var builder = services.AddHttpClient(name, (sp, http) =>
         {
-            client.BaseAddress = options.BaseAddress;
-            client.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's timeouts apply
+            http.BaseAddress = sp.GetRequiredService<IOptionsMonitor<AudioClassifierClientOptions>>().Get(name).BaseAddress;
+            http.Timeout = Timeout.InfiniteTimeSpan; // the resilience handler's timeouts apply
         });
+        builder.AddStandardResilienceHandler().Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
+        {
+            var o = sp.GetRequiredService<IOptionsMonitor<AudioClassifierClientOptions>>().Get(name);
+            resilience.TotalRequestTimeout.Timeout = o.TotalTimeout;
+            resilience.AttemptTimeout.Timeout = o.AttemptTimeout;
+            // Polly requires at least one attempt to configure; MaxRetries 0 turns retrying off instead.
+            resilience.Retry.MaxRetryAttempts = Math.Max(1, o.MaxRetries);
+            if (o.MaxRetries == 0)
+                resilience.Retry.ShouldHandle = static _ => ValueTask.FromResult(false);
+            resilience.Retry.Delay = o.RetryBaseDelay;
+            resilience.Retry.ShouldRetryAfterHeader = true;
+            resilience.CircuitBreaker.FailureRatio = o.CircuitFailureRatio;
+            resilience.CircuitBreaker.MinimumThroughput = o.CircuitMinimumThroughput;
+            resilience.CircuitBreaker.SamplingDuration = o.CircuitSamplingDuration;
+            resilience.CircuitBreaker.BreakDuration = o.CircuitBreakDuration;
+        });
+        return builder;
     }
 }

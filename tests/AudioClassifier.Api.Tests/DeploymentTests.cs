@@ -66,6 +66,23 @@ public sealed partial class DeploymentTests : IDisposable
     }
 
     [Theory]
+    [InlineData("publish", false)]
+    [InlineData("publish-gpu", true)]
+    public void PublishedTreesHoldOnlyLinuxNativesAndTheirBackendsProviders(string tree, bool gpu)
+    {
+        var dir = Path.Combine(Repo, "artifacts", tree);
+        Assert.True(File.Exists(Path.Combine(dir, "AudioClassifier.Api.dll")), $"run scripts/publish.sh artifacts/{tree} {(gpu ? "gpu" : "cpu")} first (scripts/test.sh does)");
+        // Every .dll is a .NET assembly: no Windows native (onnxruntime.dll, the CUDA/TensorRT provider DLLs).
+        foreach (var dll in Directory.GetFiles(dir, "*.dll", SearchOption.AllDirectories))
+        {
+            var e = Record.Exception(() => System.Reflection.AssemblyName.GetAssemblyName(dll));
+            Assert.True(e is null, $"{Path.GetRelativePath(dir, dll)} is not a .NET assembly (a native of another OS?)");
+        }
+        Assert.True(File.Exists(Path.Combine(dir, "libonnxruntime.so")));
+        Assert.Equal(gpu, File.Exists(Path.Combine(dir, "libonnxruntime_providers_cuda.so")));
+    }
+
+    [Theory]
     [InlineData("gpu")]
     [InlineData("cpu")]
     [InlineData("cpu-model-volume")]

@@ -1,15 +1,22 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 
 namespace AudioClassifier.Client.Tests;
 
-/// <summary>The client against the real service on 127.0.0.1: answers, typed errors, retries, circuit breaking, cancellation.</summary>
+/// <summary>
+/// The client against the real service on 127.0.0.1, through the standard resilience handler of
+/// Microsoft.Extensions.Http.Resilience: answers, typed errors, retries honouring Retry-After, circuit breaking,
+/// cancellation, and several differently configured clients in one container.
+/// </summary>
 public sealed class ClientTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-client-").FullName;
     private readonly List<ServiceProcess> _services = [];
+    private readonly List<IDisposable> _clients = [];
 
     private ServiceProcess Start(string modelPath, params (string Key, string Value)[] extra)
     {
@@ -28,11 +35,16 @@ public sealed class ClientTests : IDisposable
         return service;
     }
 
-    private static AudioClassifierClient Client(ServiceProcess service, Func<AudioClassifierClientOptions, AudioClassifierClientOptions>? configure = null)
+    private AudioClassifierClient Client(ServiceProcess service, Action<AudioClassifierClientOptions>? configure = null)
     {
-        var options = new AudioClassifierClientOptions { BaseAddress = service.BaseAddress, RetryBaseDelay = TimeSpan.FromMilliseconds(50) };
-        options = configure?.Invoke(options) ?? options;
-        return new AudioClassifierClient(new HttpClient { BaseAddress = service.BaseAddress }, options);
+        var client = AudioClassifierClientFactory.CreateStandalone(o =>
+        {
+            o.BaseAddress = service.BaseAddress;
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
+            configure?.Invoke(o);
+        });
+        _clients.Add(client);
+        return client;
     }
 
     private static MemoryStream Wav() => new(File.ReadAllBytes(SharedData.Path("reference", "inputs", "us8k-dog-44k-stereo.wav")));
@@ -63,7 +75,7 @@ public sealed class ClientTests : IDisposable
     public async Task ErrorsAreTypedWithTheServersProblemDetails()
     {
         var service = await Ready(Start(TestModels.Write(_dir), ("Service__MaxBodyBytes", "300000"), ("Classifier__MaxAudioSeconds", "2"), ("Service__ApiKey", "k1")));
-        var keyed = Client(service, o => o with { ApiKey = "k1" });
+        var keyed = Client(service, o => { o.ApiKey = "k1"; });
 
         var unsupported = await Assert.ThrowsAsync<InvalidAudioException>(() => keyed.ClassifyAsync(new MemoryStream("not audio"u8.ToArray()), "x.txt"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.StatusCode);
@@ -86,7 +98,7 @@ public sealed class ClientTests : IDisposable
     {
         var path = Path.Combine(_dir, "late.onnx");
         var service = Start(path);
-        var client = Client(service, o => o with { MaxRetries = 10, CircuitMinimumThroughput = 100 });
+        var client = Client(service, o => { o.MaxRetries = 10; o.CircuitMinimumThroughput = 100; });
         Assert.False((await client.CheckHealthAsync()).Ready);
         var watch = Stopwatch.StartNew();
         var call = client.ClassifyAsync(Wav(), "dog.wav");
@@ -106,7 +118,7 @@ public sealed class ClientTests : IDisposable
         var shed = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => service.Client.PostAsync("/classify", new ByteArrayContent(Wav().ToArray()))));
         Assert.Contains(shed, r => r.StatusCode == HttpStatusCode.ServiceUnavailable && r.Headers.RetryAfter is not null);
 
-        var client = Client(service, o => o with { MaxRetries = 15, CircuitMinimumThroughput = 1000 });
+        var client = Client(service, o => { o.MaxRetries = 15; o.CircuitMinimumThroughput = 1000; });
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.ClassifyAsync(Wav(), "dog.wav")));
         Assert.All(results, r => Assert.Contains(r.Label, TestModels.Labels));
     }
@@ -115,7 +127,7 @@ public sealed class ClientTests : IDisposable
     public async Task CircuitOpensAfterRepeatedFailuresAndFailsFast()
     {
         var service = Start(Path.Combine(_dir, "never.onnx"));
-        var client = Client(service, o => o with { MaxRetries = 0, CircuitMinimumThroughput = 2, CircuitFailureRatio = 0.5, CircuitBreakDuration = TimeSpan.FromSeconds(30) });
+        var client = Client(service, o => { o.MaxRetries = 0; o.CircuitMinimumThroughput = 2; o.CircuitFailureRatio = 0.5; o.CircuitBreakDuration = TimeSpan.FromSeconds(30); });
         for (int i = 0; i < 2; i++)
         {
             var e = await Assert.ThrowsAsync<ServiceUnavailableException>(() => client.ClassifyAsync(Wav(), "dog.wav"));
@@ -131,7 +143,7 @@ public sealed class ClientTests : IDisposable
     public async Task CancellationStopsTheCall()
     {
         var service = Start(Path.Combine(_dir, "never2.onnx"));
-        var client = Client(service, o => o with { MaxRetries = 20, CircuitMinimumThroughput = 100 });
+        var client = Client(service, o => { o.MaxRetries = 20; o.CircuitMinimumThroughput = 100; });
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(700));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ClassifyAsync(Wav(), "dog.wav", cancellationToken: cts.Token));
     }
@@ -141,16 +153,48 @@ public sealed class ClientTests : IDisposable
     {
         var service = await Ready(Start(TestModels.Write(_dir)));
         var services = new ServiceCollection();
-        services.AddAudioClassifierClient(service.BaseAddress, o => o with { MaxRetries = 1 });
+        services.AddAudioClassifierClient(o => { o.BaseAddress = service.BaseAddress; o.MaxRetries = 1; });
         using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<AudioClassifierClient>();
         var result = await client.ClassifyAsync(Wav(), "dog.wav", topK: 1);
         Assert.Single(result.TopK);
-        Assert.Same(provider.GetRequiredService<ClientPipeline>(), provider.GetRequiredService<ClientPipeline>());
+        // The standard resilience handler carries the client's settings.
+        var resilience = provider.GetRequiredService<IOptionsMonitor<HttpStandardResilienceOptions>>().Get(AudioClassifierClientServiceCollectionExtensions.DefaultName + "-standard");
+        Assert.Equal(1, resilience.Retry.MaxRetryAttempts);
+        Assert.True(resilience.Retry.ShouldRetryAfterHeader);
+    }
+
+    [Fact]
+    public async Task TwoDifferentlyConfiguredClientsLiveInOneContainer()
+    {
+        // "keyed": a service behind an API key, reached with the key and retries; "impatient": a service whose model
+        // never loads, no retries. Each keeps its own address, key and policy.
+        var keyedService = await Ready(Start(TestModels.Write(_dir), ("Service__ApiKey", "k2")));
+        var missing = Start(Path.Combine(_dir, "missing.onnx"));
+        var services = new ServiceCollection();
+        services.AddAudioClassifierClient("keyed", o => { o.BaseAddress = keyedService.BaseAddress; o.ApiKey = "k2"; o.MaxRetries = 3; });
+        services.AddAudioClassifierClient("impatient", o => { o.BaseAddress = missing.BaseAddress; o.MaxRetries = 0; o.CircuitMinimumThroughput = 100; });
+        using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<AudioClassifierClientFactory>();
+
+        var result = await factory.Create("keyed").ClassifyAsync(Wav(), "dog.wav", topK: 2);
+        Assert.Equal(2, result.TopK.Count);
+        var watch = Stopwatch.StartNew();
+        var refused = await Assert.ThrowsAsync<ServiceUnavailableException>(() => factory.Create("impatient").ClassifyAsync(Wav(), "dog.wav"));
+        Assert.Contains("not loaded", refused.Problem!.Detail);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"no retries were configured, yet the call took {watch.Elapsed}");
+        Assert.Throws<OptionsValidationException>(() =>
+        {
+            services.AddAudioClassifierClient("broken", o => o.MaxRetries = -1);
+            using var p = services.BuildServiceProvider();
+            p.GetRequiredService<AudioClassifierClientFactory>().Create("broken");
+        });
     }
 
     public void Dispose()
     {
+        foreach (var c in _clients)
+            c.Dispose();
         foreach (var s in _services)
             s.Dispose();
         Directory.Delete(_dir, recursive: true);

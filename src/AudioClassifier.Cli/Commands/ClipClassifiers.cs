@@ -55,14 +55,16 @@ internal sealed class LocalClipClassifier(AudioClassifierEngine engine) : IClipC
 internal sealed class RemoteClipClassifier : IClipClassifier
 {
     private readonly Uri service;
-    private readonly HttpClient _http;
     private readonly AudioClassifierClient _client;
 
     public RemoteClipClassifier(Uri service, string? apiKey)
     {
         this.service = service;
-        _http = new HttpClient { BaseAddress = service, Timeout = Timeout.InfiniteTimeSpan };
-        _client = new AudioClassifierClient(_http, new AudioClassifierClientOptions { BaseAddress = service, ApiKey = apiKey });
+        _client = AudioClassifierClientFactory.CreateStandalone(o =>
+        {
+            o.BaseAddress = service;
+            o.ApiKey = apiKey;
+        });
     }
 
     public string Description => $"the service at {service}";
@@ -85,7 +87,7 @@ internal sealed class RemoteClipClassifier : IClipClassifier
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _client.Dispose();
 }
 
 /// <summary>CSV (path,label,score + label_N,score_N) and JSON renderings of the predictions.</summary>

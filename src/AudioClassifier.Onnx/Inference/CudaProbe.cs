@@ -28,7 +28,7 @@ public static class CudaProbe
         if (!OperatingSystem.IsLinux())
             return new(true, "not probed on this OS; ONNX Runtime decides");
         if (!ProviderLibraryShipped())
-            return new(false, $"this build has no CUDA provider ({ProviderLibrary})");
+            return new(false, $"this build has no CUDA provider ({ProviderLibrary}; build with -p:OnnxRuntimeBackend=gpu)");
         if (!NativeLibrary.TryLoad("libcuda.so.1", out _))
             return new(false, "no NVIDIA driver (libcuda.so.1 not found)");
         if (!NativeLibrary.TryLoad("libcudart.so.13", out var cudart))
