@@ -30,7 +30,10 @@ public sealed class ClassifyCommandTests : IDisposable
         var (code, output, error) = CliRunner.Run("classify", folder, "--model", _model, "--out", csv, "-k", "3", "--provider", "cpu");
         Assert.True(code == 0, error);
         Assert.Contains("15 clip(s) classified", output);
+        // Redirected (here a StringWriter): progress lines, not carriage-return frames.
         Assert.Contains("classifying [", error);
+        Assert.Contains("15/15", error);
+        Assert.DoesNotContain('\r', error);
         var rows = File.ReadAllLines(csv);
         Assert.Equal(16, rows.Length);
         Assert.Equal("path,label,score,label_2,score_2,label_3,score_3", rows[0]);

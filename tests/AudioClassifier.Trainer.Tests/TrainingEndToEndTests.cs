@@ -23,7 +23,12 @@ public sealed class TrainingEndToEndTests : IDisposable
     public void TrainsTwoEpochsAndWritesTheRunDirectory()
     {
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 3, 4, 1, 2);
-        var result = new ModelTrainer(Tiny(data, "e2e"), TextWriter.Null).Run();
+        var log = new StringWriter();
+        var result = new ModelTrainer(Tiny(data, "e2e"), log).Run();
+        // The log is redirected output: progress lines for features and each epoch, no carriage-return frames.
+        Assert.DoesNotContain('\r', log.ToString());
+        Assert.Contains("features [", log.ToString());
+        Assert.Contains("epoch 2/2 [", log.ToString());
 
         Assert.Equal(2, result.EpochTrainLoss.Count);
         Assert.True(result.EpochTrainLoss[1] < result.EpochTrainLoss[0], $"loss did not fall: {string.Join(", ", result.EpochTrainLoss)}");

@@ -5,6 +5,7 @@ using AudioClassifier.Audio.Decoding;
 using AudioClassifier.Client;
 using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Inference;
+using AudioClassifier.Terminal;
 
 namespace AudioClassifier.Cli.Commands;
 
@@ -63,6 +64,7 @@ public static class ClassifyCommand
             using (classifier)
             {
                 var rows = new List<PredictionRow>();
+                var progress = files.Count > 1 ? new TerminalProgress(stderr, "classifying", files.Count) : null;
                 int failures = 0;
                 for (int i = 0; i < files.Count; i++)
                 {
@@ -82,8 +84,7 @@ public static class ClassifyCommand
                         stderr.WriteLine($"error: {e.Message}");
                         return ExitCodes.Failure;
                     }
-                    if (files.Count > 1)
-                        Progress(stderr, i + 1, files.Count);
+                    progress?.Report(i + 1, failures > 0 ? $"{failures} failed" : "");
                 }
                 string text = fmt == "json" ? PredictionWriter.Json(rows) : PredictionWriter.Csv(rows, Math.Min(k, rows.Where(x => x.Error is null).Select(x => x.TopK.Count).DefaultIfEmpty(k).Max()));
                 if (r.GetValue(output) is { } file)
@@ -99,14 +100,5 @@ public static class ClassifyCommand
             }
         });
         return command;
-    }
-
-    private static void Progress(TextWriter writer, int done, int total)
-    {
-        const int width = 30;
-        int filled = done * width / total;
-        writer.Write($"\rclassifying [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total}");
-        if (done == total)
-            writer.WriteLine();
     }
 }

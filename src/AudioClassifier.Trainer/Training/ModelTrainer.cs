@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AudioClassifier.Audio;
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Imaging;
+using AudioClassifier.Terminal;
 using AudioClassifier.Trainer.Data;
 using AudioClassifier.Trainer.Model;
 using AudioClassifier.Trainer.Native;
@@ -34,7 +35,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         log.WriteLine($"dataset {dataset.Root}: {dataset.Layout}, {dataset.Classes.Count} classes, {dataset.Items.Count} clips; {split.Description}: {split.Train.Count} train / {split.Validation.Count} validation; device {device.type}");
 
         var store = new FeatureStore(config.Features, config.CacheDir);
-        var progress = new ProgressBar(log, "features", split.Train.Count + split.Validation.Count, !Console.IsErrorRedirected && log == Console.Error);
+        var progress = new TerminalProgress(log, "features", split.Train.Count + split.Validation.Count);
         int offset = 0;
         var train = store.Load(split.Train, new Progress<int>(n => progress.Report(n, "decoded")), config.Threads);
         offset = train.Count;
@@ -124,7 +125,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     {
         model.train();
         var order = Enumerable.Range(0, train.Count).OrderBy(_ => rng.Next()).ToArray();
-        var bar = new ProgressBar(log, $"epoch {epoch}/{config.Epochs}", order.Length, !Console.IsErrorRedirected && log == Console.Error);
+        var bar = new TerminalProgress(log, $"epoch {epoch}/{config.Epochs}", order.Length);
         double lossSum = 0, correct = 0;
         int seen = 0;
         var buffer = new float[config.BatchSize * builder.Size];
