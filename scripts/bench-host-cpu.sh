@@ -18,7 +18,7 @@ start_service "$port" Service__MaxConcurrentRequests=256 Service__RequestQueueLi
 load_test "$port" --concurrency "$levels" --seconds "${SECONDS_PER_LEVEL:-10}" --label "stand-in model"
 # Where a request's time goes, from the service's own stage histograms (mean wall time per request, all levels).
 curl -s "http://127.0.0.1:$port/metrics" | awk '
-  /^audioclf_(request|decode|features|inference)_duration_seconds_(sum|count)/ { split($1, n, "_duration_seconds_"); v[n[1] "_" n[2]] = $2 }
+  /^audioclf_(request|decode|features|inference)_duration_seconds_(sum|count)/ { sub(/\{.*/, "", $1); split($1, n, "_duration_seconds_"); v[n[1] "_" n[2]] = $2 }
   END { printf "\nmean ms per request: total %.2f, decode %.2f, features (resample + log-mel) %.2f, inference (queue + run) %.2f\n",
         1000 * v["audioclf_request_sum"] / v["audioclf_request_count"], 1000 * v["audioclf_decode_sum"] / v["audioclf_decode_count"],
         1000 * v["audioclf_features_sum"] / v["audioclf_features_count"], 1000 * v["audioclf_inference_sum"] / v["audioclf_inference_count"] }'

@@ -22,7 +22,7 @@ for cfg in "$@"; do
   echo "### $cfg (other settings at their defaults)"
   load_test "$port" --concurrency "$concurrency" --seconds "$seconds" --label sweep | tail -n +3
   # Runs per batch shape and padding windows over the whole row (the load generator's warm-up included).
-  echo "runs by shape: $(curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^audioclf_batch_runs_total{shape="\([0-9]*\)"} \([0-9]*\)$/\1:\2/p' | tr '\n' ' ')" \
-    "padding windows: $(curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^audioclf_batch_padding_windows_total //p')"
+  echo "runs by shape: $(curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^audioclf_batch_runs_total{.*shape="\([0-9]*\)"} \([0-9]*\)$/\1:\2/p' | tr '\n' ' ')" \
+    "padding windows: $(curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^audioclf_batch_padding_windows_total{[^}]*} //p')"
   stop_service
 done

@@ -16,7 +16,8 @@ load_test "$port" --concurrency 16 --seconds 30 --label warm-up
   echo "|---:|---:|---:|---:|---:|"
   for ((m = 0; m * 60 <= seconds; m++)); do
     curl -sf "http://127.0.0.1:$port/metrics" | awk -v m="$m" '
-      /^process_resident_memory_bytes/ {rss = $2} /^dotnet_gc_heap_size_bytes/ {heap = $2} /^dotnet_gc_committed_bytes/ {committed = $2}
+      /^dotnet_process_memory_working_set_bytes/ {rss = $2} /^dotnet_gc_last_collection_heap_size_bytes/ {heap += $2}
+      /^dotnet_gc_last_collection_memory_committed_size_bytes/ {committed = $2}
       END {printf "| %d | %.0f | %.0f | %.0f | %.0f |\n", m, rss / 1048576, heap / 1048576, committed / 1048576, (rss - committed) / 1048576}'
     sleep 60
   done

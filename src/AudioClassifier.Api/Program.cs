@@ -11,7 +11,7 @@ app.MapClassifyEndpoints();
 app.MapSpectrogramEndpoints();
 app.MapHealthEndpoints();
 app.MapInferenceProtocolEndpoints();
-app.MapMetricsEndpoint();
+app.MapClassifierMetrics();
 app.Run();
 
 /// <summary>Entry point; public so test hosts can reference the assembly.</summary>

@@ -54,13 +54,13 @@ public sealed partial class BatchShapeServiceTests
         int windowsPerClip = answer.GetProperty("windows").GetArrayLength();
         metrics = await service.Client.GetStringAsync("/metrics");
         runs = RunsByShape(metrics);
-        long padding = long.Parse(PaddingPattern().Match(metrics).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        long padding = (long)PrometheusText.Value(metrics, "audioclf_batch_padding_windows_total");
         Assert.Equal((statuses.Count + 1) * windowsPerClip + padding, runs.Sum(r => (long)r.Key * r.Value));
     }
 
     private static Dictionary<int, long> RunsByShape(string metrics) =>
-        RunsPattern().Matches(metrics).ToDictionary(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
-            m => long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        PrometheusText.Samples(metrics, "audioclf_batch_runs_total").ToDictionary(
+            s => int.Parse(s.Labels["shape"], System.Globalization.CultureInfo.InvariantCulture), s => (long)s.Value);
 
     // The Classifier__* environment of k8s/overlays/gpu, as the GPU deployment sets it.
     private static Dictionary<string, string?> GpuOverlayClassifierSettings()
@@ -69,12 +69,6 @@ public sealed partial class BatchShapeServiceTests
         return EnvPattern().Matches(patch).Where(m => m.Groups[1].Value.StartsWith("Classifier__", StringComparison.Ordinal))
             .ToDictionary(m => m.Groups[1].Value, m => (string?)m.Groups[2].Value);
     }
-
-    [GeneratedRegex(@"^audioclf_batch_runs_total\{shape=""(\d+)""\} (\d+)$", RegexOptions.Multiline)]
-    private static partial Regex RunsPattern();
-
-    [GeneratedRegex(@"^audioclf_batch_padding_windows_total (\d+)$", RegexOptions.Multiline)]
-    private static partial Regex PaddingPattern();
 
     [GeneratedRegex(@"- name: (\w+)\s+value: ""?([^""\n]*)""?")]
     private static partial Regex EnvPattern();

@@ -46,8 +46,8 @@ public sealed class NonFiniteAudioTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await Post(service, FloatWav(1.5f))).StatusCode); // a little over full scale is fine
 
         var metrics = await service.Client.GetStringAsync("/metrics");
-        Assert.Contains("audioclf_requests_total{status=\"400\"} 4", metrics);
-        Assert.Contains("audioclf_requests_total{status=\"200\"} 1", metrics);
+        Assert.Equal(4, PrometheusText.Value(metrics, "audioclf_requests_total", ("status", "400")));
+        Assert.Equal(1, PrometheusText.Value(metrics, "audioclf_requests_total", ("status", "200")));
     }
 
     [Fact]
@@ -67,8 +67,49 @@ public sealed class NonFiniteAudioTests : IDisposable
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("audioclf_requests_total{status=\"500\"} 1", await service.Client.GetStringAsync("/metrics"));
+        Assert.Equal(1, PrometheusText.Value(await service.Client.GetStringAsync("/metrics"), "audioclf_requests_total", ("status", "500")));
         Assert.Contains("non-finite probability", service.Log); // logged with the reason
+    }
+
+    [Fact]
+    public async Task EveryStatusIsCountedUnderTheStandardHttpMetricsAndTheModelMetrics()
+    {
+        // A 200 and a 400 from a good model, then the file is replaced by one that overflows to NaN on real input:
+        // an injected defect, a 500. One scrape holds all three under OpenTelemetry's HTTP semantic conventions.
+        var path = Path.Combine(_dir, "live.onnx");
+        File.Move(TestModels.Write(_dir), path);
+        using var service = new ServiceProcess(new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = path,
+            ["Classifier__ExecutionProvider"] = "Cpu",
+            ["Service__WatchModelFile"] = "true",
+            ["Service__ModelPollSeconds"] = "0.5",
+        });
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        var tone = WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1);
+        Assert.Equal(HttpStatusCode.OK, (await Post(service, tone)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Post(service, FloatWav(float.NaN))).StatusCode);
+
+        var weights = TestModels.RandomWeights(TestModels.Labels.Length, seed: 3);
+        weights["input_mean"] = new WeightTensor([0f], [1]);
+        weights["input_std"] = new WeightTensor([1e-37f], [1]);
+        var staged = Path.Combine(_dir, "staged.onnx");
+        ResNet18OnnxExporter.Export(weights, TestModels.Contract() with { ModelVersion = "0.0.9" }, staged);
+        File.Move(staged, path, overwrite: true);
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetStringAsync("/healthz/ready")).Contains("\"version\":\"0.0.9\""), TimeSpan.FromSeconds(20)), service.Log);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await Post(service, tone)).StatusCode);
+
+        var metrics = await service.Client.GetStringAsync("/metrics");
+        foreach (var status in new[] { "200", "400", "500" })
+        {
+            Assert.Equal(1, PrometheusText.Value(metrics, "http_server_request_duration_seconds_count",
+                ("http_route", "/classify"), ("http_request_method", "POST"), ("http_response_status_code", status)));
+            Assert.Equal(1, PrometheusText.Value(metrics, "audioclf_requests_total", ("status", status)));
+        }
+        Assert.True(PrometheusText.Has(metrics, "http_server_request_duration_seconds_bucket", ("http_route", "/classify"), ("le", "+Inf")));
+        Assert.Equal(2, PrometheusText.Value(metrics, "audioclf_inference_duration_seconds_count") + PrometheusText.Value(metrics, "audioclf_model_ready"));
+        Assert.True(PrometheusText.Value(metrics, "dotnet_process_cpu_time_seconds_total") > 0);
+        Assert.True(PrometheusText.Value(metrics, "dotnet_process_memory_working_set_bytes") > 1e7);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

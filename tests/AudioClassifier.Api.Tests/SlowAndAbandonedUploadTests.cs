@@ -64,8 +64,7 @@ public sealed class SlowAndAbandonedUploadTests(ServiceFixture fixture) : IClass
 
     private async Task<long> Disconnects()
     {
-        var metrics = await fixture.Client.GetStringAsync("/metrics");
-        var line = metrics.Split('\n').Single(l => l.StartsWith("audioclf_client_disconnects_total ", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        // A counter appears once it has counted something; before that it reads 0.
+        return (long)PrometheusText.Value(await fixture.Client.GetStringAsync("/metrics"), "audioclf_client_disconnects_total");
     }
 }

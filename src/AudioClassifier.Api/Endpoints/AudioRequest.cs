@@ -13,6 +13,8 @@ namespace AudioClassifier.Api.Endpoints;
 /// </summary>
 public static class AudioRequest
 {
+    private static readonly ActivitySource Activities = new(Hosting.TelemetryServiceExtensions.ActivitySourceName);
+
     public static readonly string[] RawContentTypes = ["audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/mp3", "audio/ogg", "application/ogg", "application/octet-stream"];
 
     /// <param name="deadline">Started (Service:InferenceTimeoutSeconds) once the body has arrived: the request's
@@ -26,14 +28,23 @@ public static class AudioRequest
         try
         {
             var watch = Stopwatch.StartNew();
-            var (body, problem) = await ReadAsync(context, settings, buffer => pooled = buffer, context.RequestAborted);
+            Stream? body;
+            ProblemHttpResult? problem;
+            using (Activities.StartActivity("read"))
+                (body, problem) = await ReadAsync(context, settings, buffer => pooled = buffer, context.RequestAborted);
             timing.Add("read", watch.Elapsed);
             if (problem is not null)
                 return (null, problem);
             deadline?.CancelAfter(TimeSpan.FromSeconds(settings.InferenceTimeoutSeconds));
             context.RequestAborted.ThrowIfCancellationRequested();
             watch.Restart();
-            var clip = engine.Decode(body!);
+            AudioClip clip;
+            using (var span = Activities.StartActivity("decode"))
+            {
+                clip = engine.Decode(body!);
+                span?.SetTag("audioclf.audio_seconds", clip.Duration.TotalSeconds);
+                span?.SetTag("audioclf.sample_rate", clip.SampleRate);
+            }
             // Now that its length is known, the budget grows with the audio (CancelAfter restarts the timer).
             if (deadline is not null && !deadline.IsCancellationRequested)
             {

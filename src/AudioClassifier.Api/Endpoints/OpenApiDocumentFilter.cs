@@ -26,6 +26,37 @@ public sealed class OpenApiDocumentFilter : IDocumentFilter, IOperationFilter
         // --urls port, behind a proxy or ingress), and the committed openapi.yaml names no machine.
         document.Servers = [new OpenApiServer { Url = "/", Description = "This service (relative to the document's address)" }];
         document.Tags = TagDescriptions.Select(t => new OpenApiTag { Name = t.Key, Description = t.Value }).ToHashSet();
+        // Health checks and the Prometheus scrape are middleware endpoints (MapHealthChecks, OpenTelemetry's exporter)
+        // that API discovery does not see: described here as the service answers them.
+        var live = context.SchemaGenerator.GenerateSchema(typeof(HealthEndpoints.LiveResponse), context.SchemaRepository);
+        var ready = context.SchemaGenerator.GenerateSchema(typeof(HealthEndpoints.ReadyResponse), context.SchemaRepository);
+        document.Paths["/healthz/live"] = Get(document, "Health", "Live", "The process is up.", ("200", "OK", "application/json", live));
+        document.Paths["/healthz/ready"] = Get(document, "Health", "Ready", "A model is loaded and warmed up, and the service is not shutting down.",
+            ("200", "OK", "application/json", ready), ("503", "Service Unavailable", "application/json", ready));
+        document.Paths["/metrics"] = Get(document, "Observability", "Metrics",
+            "Prometheus metrics: the service's (audioclf_*), ASP.NET Core's HTTP server metrics and the runtime's process metrics.",
+            ("200", "OK", "text/plain", new OpenApiSchema { Type = JsonSchemaType.String }));
+    }
+
+    private static OpenApiPathItem Get(OpenApiDocument document, string tag, string id, string summary, params (string Status, string Description, string MediaType, IOpenApiSchema Schema)[] responses)
+    {
+        var operation = new OpenApiOperation
+        {
+            Tags = new HashSet<OpenApiTagReference> { new(tag, document) },
+            Summary = summary,
+            OperationId = id,
+            Responses = new OpenApiResponses(),
+            Security = [new OpenApiSecurityRequirement()],
+        };
+        foreach (var r in responses)
+        {
+            operation.Responses[r.Status] = new OpenApiResponse
+            {
+                Description = r.Description,
+                Content = new Dictionary<string, IOpenApiMediaType> { [r.MediaType] = new OpenApiMediaType { Schema = r.Schema } },
+            };
+        }
+        return new OpenApiPathItem { Operations = new Dictionary<HttpMethod, OpenApiOperation> { [HttpMethod.Get] = operation } };
     }
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)

@@ -59,11 +59,12 @@ public static class ClassifierServiceExtensions
 
         builder.Services.AddSingleton(Options.Create(service));
         builder.Services.AddSingleton(classifier);
-        builder.Services.AddSingleton<ServiceMetrics>();
+        builder.AddClassifierTelemetry();
         builder.Services.AddSingleton<ShutdownState>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        builder.Services.AddClassifierHealthChecks();
 
         builder.Services.AddRateLimiter(limiter =>
         {

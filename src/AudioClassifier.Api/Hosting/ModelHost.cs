@@ -100,6 +100,7 @@ public sealed class ModelHost(AudioClassifierOptions classifierOptions, IOptions
                 var engine = new AudioClassifierEngine(classifierOptions, engineLogger);
                 _loaded = fingerprint;
                 engine.BatchRun += metrics.BatchRun;
+                metrics.ShapesLoaded(engine.BatchShapes.Sizes);
                 Swap(new Slot(engine));
                 return ValueTask.CompletedTask;
             }, stoppingToken).ConfigureAwait(false);

@@ -16,6 +16,11 @@ namespace AudioClassifier.Onnx.Inference;
 /// </summary>
 public sealed class AudioClassifierEngine : IDisposable
 {
+    /// <summary>The engine's spans (features, inference per batch of windows) for OpenTelemetry or any ActivityListener.</summary>
+    public const string ActivitySourceName = "AudioClassifier.Engine";
+
+    private static readonly ActivitySource Activities = new(ActivitySourceName);
+
     private readonly OnnxModel _model;
     private readonly ShapedRunner _runner;
     private readonly InferenceBatcher? _batcher;
@@ -75,11 +80,20 @@ public sealed class AudioClassifierEngine : IDisposable
             {
                 int count = Math.Min(chunk, total - first);
                 long start = Stopwatch.GetTimestamp();
-                WriteFeatures(audio, first, count, inputs.AsSpan(0, count * size), cancellationToken);
+                using (var span = Activities.StartActivity("features"))
+                {
+                    span?.SetTag("audioclf.windows", count);
+                    WriteFeatures(audio, first, count, inputs.AsSpan(0, count * size), cancellationToken);
+                }
                 if (first + count == total)
                     audio.Release(); // the last batch's features are written: the samples are no longer needed
                 long prepared = Stopwatch.GetTimestamp();
-                var scores = await ScoreAsync(inputs, count, cancellationToken).ConfigureAwait(false);
+                float[] scores;
+                using (var span = Activities.StartActivity("inference"))
+                {
+                    span?.SetTag("audioclf.windows", count);
+                    scores = await ScoreAsync(inputs, count, cancellationToken).ConfigureAwait(false);
+                }
                 featureTime += Stopwatch.GetElapsedTime(start, prepared);
                 inferenceTime += Stopwatch.GetElapsedTime(prepared);
                 if (probabilities is null)
