@@ -1,5 +1,6 @@
 using AudioClassifier.Api.Endpoints;
 using AudioClassifier.Api.Hosting;
+using AudioClassifier.Api.InferenceProtocol;
 
 // Content (appsettings.json, wwwroot) lives beside the assembly, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

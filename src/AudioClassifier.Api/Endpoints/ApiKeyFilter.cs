@@ -14,10 +14,13 @@ public sealed class ApiKeyFilter(IOptions<ServiceOptions> options) : IEndpointFi
         if (_expected is null)
             return await next(context);
         var header = options.Value.ApiKeyHeader;
-        string? given = context.HttpContext.Request.Headers[header];
-        // Hashing first makes the comparison constant-time whatever the lengths.
-        if (given is null || !CryptographicOperations.FixedTimeEquals(_expected, SHA256.HashData(Encoding.UTF8.GetBytes(given))))
+        if (!Accepts(context.HttpContext.Request.Headers[header]))
             return Problems.Create(StatusCodes.Status401Unauthorized, "Missing or invalid API key", $"Send the API key in the '{header}' header.");
         return await next(context);
     }
+
+    /// <summary>True when no key is configured, or <paramref name="given"/> is it (compared in constant time: hashing
+    /// first makes the comparison's time independent of the lengths). Shared by every protocol (REST, gRPC metadata).</summary>
+    public bool Accepts(string? given) =>
+        _expected is null || (given is not null && CryptographicOperations.FixedTimeEquals(_expected, SHA256.HashData(Encoding.UTF8.GetBytes(given))));
 }

@@ -61,6 +61,21 @@ public sealed class OpenApiDocumentFilter : IDocumentFilter, IOperationFilter
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
+        if (operation.OperationId?.StartsWith("V2ModelInfer", StringComparison.Ordinal) == true)
+        {
+            // The endpoint reads the raw body (JSON, or JSON followed by binary tensor data), so it is described here.
+            var schema = context.SchemaGenerator.GenerateSchema(typeof(InferenceProtocol.InferenceProtocolEndpoints.InferRequestDocument), context.SchemaRepository);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = "The infer request as JSON; with the binary tensor data extension, the JSON (its length in the Inference-Header-Content-Length header) followed by the inputs' binary data.",
+                Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    ["application/json"] = new OpenApiMediaType { Schema = schema },
+                    ["application/octet-stream"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
+                },
+            };
+        }
         operation.Security = operation.OperationId is "Classify" or "Spectrogram"
             ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }]
             : [new OpenApiSecurityRequirement()];

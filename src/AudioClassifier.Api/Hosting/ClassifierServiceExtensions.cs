@@ -114,7 +114,7 @@ public static class ClassifierServiceExtensions
         var metrics = app.Services.GetRequiredService<ServiceMetrics>();
         app.Use(async (context, next) =>
         {
-            if (!context.Request.Path.StartsWithSegments("/classify"))
+            if (!IsClassification(context.Request.Path))
             {
                 await next(context);
                 return;
@@ -143,6 +143,12 @@ public static class ClassifierServiceExtensions
         app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "AudioClassifier API v1"));
         return app;
     }
+
+    // The requests audioclf_requests_total counts: /classify and Open Inference Protocol inference (REST and gRPC).
+    private static bool IsClassification(PathString path) =>
+        path.StartsWithSegments("/classify")
+        || (path.StartsWithSegments("/v2/models") && path.Value!.EndsWith("/infer", StringComparison.Ordinal))
+        || path.StartsWithSegments("/inference.GRPCInferenceService/ModelInfer");
 
     /// <summary>Headers that lock the demo page down: same-origin scripts, styles and media only, no framing, no sniffing.</summary>
     private static void UseWebPageSecurityHeaders(this WebApplication app) => app.Use(async (context, next) =>

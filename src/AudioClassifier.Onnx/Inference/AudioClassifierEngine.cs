@@ -110,6 +110,58 @@ public sealed class AudioClassifierEngine : IDisposable
         }
     }
 
+    /// <summary>Floats in one window of model input (n_mels × frames).</summary>
+    public int InputSize => _model.InputSize;
+
+    /// <summary>
+    /// Scores windows given as the model's own input (<paramref name="count"/> log-mel matrices of
+    /// <see cref="InputSize"/> floats, row-major, e.g. from the Open Inference Protocol's FP32 tensor) and returns
+    /// count × classes probabilities. Goes to the model a batch at a time, like a long clip's windows.
+    /// </summary>
+    /// <exception cref="ArgumentException">The length is not count × <see cref="InputSize"/>, or a value is not finite.</exception>
+    public async Task<float[]> ScoreFeaturesAsync(ReadOnlyMemory<float> features, int count, CancellationToken cancellationToken = default)
+    {
+        int size = _model.InputSize, classes = _model.Classes;
+        if (count < 0 || features.Length != (long)count * size)
+            throw new ArgumentException($"Expected {count} × {size} = {(long)count * size} values, got {features.Length}.", nameof(features));
+        int bad = IndexOfNonFinite(features.Span);
+        if (bad >= 0)
+            throw new ArgumentException($"Value {bad} (window {bad / size}) is {features.Span[bad]}: features must be finite.", nameof(features));
+        var probabilities = new float[count * classes];
+        int chunk = Math.Max(1, _model.Shapes.Max);
+        var inputs = RequestBuffers.Rent<float>(Math.Min(count, chunk) * size);
+        try
+        {
+            for (int first = 0; first < count; first += chunk)
+            {
+                int n = Math.Min(chunk, count - first);
+                features.Span.Slice(first * size, n * size).CopyTo(inputs);
+                float[] scores;
+                using (var span = Activities.StartActivity("inference"))
+                {
+                    span?.SetTag("audioclf.windows", n);
+                    scores = await ScoreAsync(inputs, n, cancellationToken).ConfigureAwait(false);
+                }
+                scores.AsSpan(0, n * classes).CopyTo(probabilities.AsSpan(first * classes));
+            }
+            return probabilities;
+        }
+        finally
+        {
+            RequestBuffers.Return(inputs);
+        }
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                return i;
+        }
+        return -1;
+    }
+
     /// <summary>Classifies several clips with all their windows in shared runs (the batched path).</summary>
     public async Task<IReadOnlyList<ClassificationResult>> ClassifyBatchAsync(IReadOnlyList<AudioClip> clips, int? topK = null, CancellationToken cancellationToken = default)
     {
@@ -238,7 +290,10 @@ public sealed class AudioClassifierEngine : IDisposable
                 mean[c] += p[c] / windows.Count;
             timeline.Add(new WindowResult(windows[w].Start / rate, Math.Min(windows[w].Start + windows[w].Length, samples) / rate, ClassificationResult.Rank(Contract.Labels, p, topK)));
         }
-        return new ClassificationResult(ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider);
+        return new ClassificationResult(ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider)
+        {
+            Probabilities = mean,
+        };
     }
 
     public void Dispose()

@@ -20,6 +20,9 @@ public sealed record ClassificationResult(
 {
     public LabelScore Top => TopK[0];
 
+    /// <summary>Every class's probability (mean over windows), in the order of the model's labels.</summary>
+    public IReadOnlyList<float> Probabilities { get; init; } = [];
+
     /// <summary>Time spent resampling and computing log-mel features for this clip.</summary>
     public TimeSpan FeatureTime { get; init; }
 
