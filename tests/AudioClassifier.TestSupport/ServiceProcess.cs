@@ -11,6 +11,7 @@ public sealed partial class ServiceProcess : IDisposable
 {
     private readonly Process _process;
     private readonly List<string> _log = [];
+    private readonly TaskCompletionSource<Uri> _grpc = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="dll">Service assembly to run (default: the API project's build output).</param>
     /// <param name="urls">Value for --urls; null runs with the service's own default (port 8080).</param>
@@ -27,6 +28,8 @@ public sealed partial class ServiceProcess : IDisposable
         psi.Environment.Remove("ASPNETCORE_URLS");
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Logging__LogLevel__Default"] = "Information";
+        // The gRPC listener on a free loopback port unless a test says otherwise (its default, 8081, would collide).
+        psi.Environment["Service__GrpcUrl"] = "http://127.0.0.1:0";
         foreach (var (k, v) in environment)
             psi.Environment[k] = v;
         _process = Process.Start(psi)!;
@@ -37,6 +40,9 @@ public sealed partial class ServiceProcess : IDisposable
                 return;
             lock (_log)
                 _log.Add(e.Data);
+            var grpc = GrpcPattern().Match(e.Data);
+            if (grpc.Success)
+                _grpc.TrySetResult(new Uri(grpc.Groups[1].Value));
             var m = ListeningPattern().Match(e.Data);
             if (m.Success)
                 listening.TrySetResult(new Uri($"http://127.0.0.1:{m.Groups[2].Value}")); // traffic stays on loopback
@@ -56,6 +62,9 @@ public sealed partial class ServiceProcess : IDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The Open Inference Protocol gRPC address (cleartext HTTP/2), once the service has logged it.</summary>
+    public Uri GrpcAddress => _grpc.Task.Wait(TimeSpan.FromSeconds(30)) ? _grpc.Task.Result : throw new TimeoutException($"No gRPC address was logged:{Environment.NewLine}{Log}");
 
     public HttpClient Client { get; }
 
@@ -111,6 +120,9 @@ public sealed partial class ServiceProcess : IDisposable
         }
         throw new DirectoryNotFoundException("AudioClassifier.Api build output not found; build the solution first.");
     }
+
+    [GeneratedRegex(@"Open Inference Protocol gRPC listening on (http://\S+)")]
+    private static partial Regex GrpcPattern();
 
     [GeneratedRegex(@"Now listening on: http://(127\.0\.0\.1|0\.0\.0\.0|\[::\]):(\d+)")]
     private static partial Regex ListeningPattern();

@@ -29,18 +29,30 @@ public static class ClassifierServiceExtensions
         // Settings that cannot work, alone or together, stop the service now, with every reason, instead of a model
         // load retried forever or valid requests refused later.
         service = CoherentLimits.Resolve(service, classifier);
-        var problems = service.Problems().Concat(classifier.Problems()).ToList();
+        var urls = ServiceEndpoints.HttpUrls(builder.Configuration[WebHostDefaults.ServerUrlsKey], builder.Configuration[WebHostDefaults.HttpPortsKey]);
+        var problems = service.Problems().Concat(classifier.Problems()).Concat(ServiceEndpoints.Problems(urls, service.GrpcUrl)).ToList();
         if (problems.Count == 0)
             problems.AddRange(CoherentLimits.Problems(service, classifier));
         if (problems.Count > 0)
             throw new OptionsValidationException("configuration", typeof(ServiceOptions), problems);
 
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-            builder.WebHost.UseUrls("http://0.0.0.0:8080");
+        var endpoints = new ServiceEndpoints();
+        builder.Services.AddSingleton(endpoints);
+        // Every listener is configured below; the host's own address list is emptied (";" holds no address, where ""
+        // would fall back to the default) so that Kestrel does not report --urls as addresses it overrides.
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, ";");
+        builder.WebHost.UseSetting(WebHostDefaults.HttpPortsKey, "");  // the aspnet base image sets ASPNETCORE_HTTP_PORTS
+        builder.WebHost.UseSetting(WebHostDefaults.HttpsPortsKey, "");
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = service.MaxBodyBytes;
             k.AddServerHeader = false;
+            endpoints.Configure(k, urls, service.GrpcUrl);
+        });
+        builder.Services.AddGrpc(g =>
+        {
+            g.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, service.MaxBodyBytes);
+            g.EnableDetailedErrors = false;
         });
         builder.Services.Configure<FormOptions>(f =>
         {

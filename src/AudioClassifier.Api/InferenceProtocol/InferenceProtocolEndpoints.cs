@@ -48,10 +48,11 @@ public static class InferenceProtocolEndpoints
                 .DisableAntiforgery()
                 .RequireRateLimiting(ClassifierServiceExtensions.ConcurrencyPolicy);
         }
+        app.MapGrpcService<GrpcInferenceService>();
         return app;
     }
 
-    private static string ServerVersion =>
+    internal static string ServerVersion =>
         typeof(InferenceProtocolEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
 
     /// <summary>The served model when <paramref name="name"/> and <paramref name="version"/> name it, else the

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -84,7 +83,7 @@ public static class RestInferCodec
                 throw Bad($"Input '{name}': binary_data_size {n} runs past the {binary.Length - offset} binary bytes left.");
             var slice = binary.Slice(offset, n);
             offset += n;
-            return datatype == "FP32" ? new InferInput(name, datatype, shape, Floats(name, slice), null) : new InferInput(name, datatype, shape, null, Elements(name, slice));
+            return datatype == "FP32" ? new InferInput(name, datatype, shape, TensorBytes.ReadFp32(name, slice), null) : new InferInput(name, datatype, shape, null, TensorBytes.ReadBytes(name, slice));
         }
         if (o["data"] is not JsonArray data)
             throw Bad($"Input '{name}' has neither 'data' nor binary_data_size.");
@@ -126,65 +125,19 @@ public static class RestInferCodec
         }
     }
 
-    private static float[] Floats(string name, ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length % 4 != 0)
-            throw Bad($"Input '{name}': {bytes.Length} bytes of FP32 binary data is not a whole number of floats.");
-        var values = new float[bytes.Length / 4];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(4 * i, 4));
-        return values;
-    }
-
-    private static byte[][] Elements(string name, ReadOnlySpan<byte> bytes)
-    {
-        var elements = new List<byte[]>();
-        int at = 0;
-        while (at < bytes.Length)
-        {
-            if (bytes.Length - at < 4)
-                throw Bad($"Input '{name}': BYTES binary data ends inside the length of element {elements.Count}.");
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(at, 4));
-            at += 4;
-            if (length > bytes.Length - at)
-                throw Bad($"Input '{name}': BYTES element {elements.Count} declares {length} bytes but {bytes.Length - at} are left.");
-            elements.Add(bytes.Slice(at, (int)length).ToArray());
-            at += (int)length;
-        }
-        return elements.ToArray();
-    }
-
     /// <summary>The answer: JSON alone, or JSON followed by the outputs asked for as binary (then
     /// <paramref name="headerLength"/> is the JSON's length, for the Inference-Header-Content-Length header).</summary>
     public static byte[] Write(string modelName, string modelVersion, string? id, IReadOnlyList<InferOutput> outputs, out int? headerLength)
     {
         var binary = new MemoryStream();
         var list = new JsonArray();
-        Span<byte> four = stackalloc byte[4];
         foreach (var o in outputs)
         {
             var item = new JsonObject { ["name"] = o.Name, ["datatype"] = o.Datatype, ["shape"] = new JsonArray(o.Shape.Select(d => (JsonNode)d).ToArray()) };
             if (o.Binary)
             {
                 long before = binary.Length;
-                if (o.Fp32 is { } floats)
-                {
-                    foreach (float f in floats)
-                    {
-                        BinaryPrimitives.WriteSingleLittleEndian(four, f);
-                        binary.Write(four);
-                    }
-                }
-                else
-                {
-                    foreach (var str in o.Strings!)
-                    {
-                        var bytes = Encoding.UTF8.GetBytes(str);
-                        BinaryPrimitives.WriteUInt32LittleEndian(four, (uint)bytes.Length);
-                        binary.Write(four);
-                        binary.Write(bytes);
-                    }
-                }
+                binary.Write(TensorBytes.Write(o));
                 item["parameters"] = new JsonObject { ["binary_data_size"] = binary.Length - before };
             }
             else
