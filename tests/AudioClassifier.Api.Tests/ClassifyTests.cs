@@ -139,10 +139,13 @@ public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<Servic
         Assert.True((await Client.GetFromJsonAsync<JsonElement>("/v2/health/ready")).GetProperty("ready").GetBoolean());
 
         var meta = await Client.GetFromJsonAsync<JsonElement>("/v2/models/test-resnet18");
-        Assert.Equal("log_mel", meta.GetProperty("inputs")[0].GetProperty("name").GetString());
-        Assert.Equal([-1, 1, 32, 44], meta.GetProperty("inputs")[0].GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal("audio", meta.GetProperty("inputs")[0].GetProperty("name").GetString());
+        Assert.Equal("log_mel", meta.GetProperty("inputs")[1].GetProperty("name").GetString());
+        Assert.Equal([-1, 1, 32, 44], meta.GetProperty("inputs")[1].GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()));
         Assert.Equal(["dog", "rain", "siren"], meta.GetProperty("labels").EnumerateArray().Select(e => e.GetString()));
-        await AssertProblem(await Client.GetAsync("/v2/models/other"), HttpStatusCode.NotFound, "test-resnet18");
+        var unknown = await Client.GetAsync("/v2/models/other"); // the protocol's own error shape
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("test-resnet18", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
 
         await Client.PostAsync("/classify", Raw(Clips.Wav));
         var metrics = await Client.GetStringAsync("/metrics");
