@@ -37,11 +37,13 @@ if ! command -v kubectl >/dev/null 2>&1; then
   $sudo_cmd apt-get install -y -qq kubectl >/dev/null 2>&1 || $sudo_cmd apt-get install -y -qq kubernetes-client >/dev/null
 fi
 (cd tools/k8s-validate && npm ci --silent --no-audit --no-fund)
-node tools/k8s-validate/validate.mjs k8s/overlays/cpu k8s/overlays/gpu k8s/overlays/cpu-model-volume
-if node tools/k8s-validate/validate.mjs tools/k8s-validate/fixtures/invalid-deployment.yaml >/dev/null; then
-  echo "the manifest validator accepted a known-invalid manifest" >&2
-  exit 1
-fi
+node tools/k8s-validate/validate.mjs k8s/overlays/cpu k8s/overlays/gpu k8s/overlays/cpu-model-volume k8s/kserve/inferenceservice.yaml
+for invalid in tools/k8s-validate/fixtures/invalid-*.yaml; do
+  if node tools/k8s-validate/validate.mjs "$invalid" >/dev/null; then
+    echo "the manifest validator accepted a known-invalid manifest: $invalid" >&2
+    exit 1
+  fi
+done
 
 echo "==> installing the browser test's playwright-core"
 (cd tests/browser && npm ci --silent --no-audit --no-fund)

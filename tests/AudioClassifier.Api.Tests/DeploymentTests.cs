@@ -17,10 +17,12 @@ public sealed partial class DeploymentTests : IDisposable
     {
         var published = Path.Combine(Repo, "artifacts", "publish", "AudioClassifier.Api.dll");
         Assert.True(File.Exists(published), "run scripts/publish.sh first (scripts/test.sh does)");
-        var manifest = File.ReadAllText(Path.Combine(Repo, "k8s", "base", "deployment.yaml"));
+        // The plain Deployment and the KServe InferenceService probe the same service.
+        var manifest = File.ReadAllText(Path.Combine(Repo, "k8s", "base", "deployment.yaml")) + File.ReadAllText(Path.Combine(Repo, "k8s", "kserve", "inferenceservice.yaml"));
         var dockerfile = File.ReadAllText(Path.Combine(Repo, "Dockerfile"));
 
         int containerPort = int.Parse(ContainerPort().Match(manifest).Groups[1].Value);
+        Assert.All(ContainerPort().Matches(manifest), m => Assert.Equal(containerPort, int.Parse(m.Groups[1].Value)));
         Assert.All(ExposedPorts().Matches(dockerfile), m => Assert.Equal(containerPort, int.Parse(m.Groups[1].Value)));
         Assert.All(UrlPorts().Matches(dockerfile), m => Assert.Equal(containerPort, int.Parse(m.Groups[1].Value)));
 
@@ -36,6 +38,7 @@ public sealed partial class DeploymentTests : IDisposable
         var probePaths = ProbePaths().Matches(manifest).Select(m => m.Groups[1].Value).ToList();
         Assert.Contains("/healthz/live", probePaths);
         Assert.Contains("/healthz/ready", probePaths);
+        Assert.Contains("/v2/health/ready", probePaths);
         foreach (var path in probePaths.Concat(HealthcheckPaths().Matches(dockerfile).Select(m => m.Groups[1].Value)))
         {
             var response = await service.Client.GetAsync(path);
