@@ -48,7 +48,7 @@ ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Classifier__ModelPath=/app/models/esc10-resnet18.onnx \
     Classifier__ExecutionProvider=Cpu \
     DOTNET_gcServer=0
-EXPOSE 8080
+EXPOSE 8080 8081
 USER $APP_UID
 # No curl in the image: bash's /dev/tcp asks /healthz/live and checks for a 200.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
@@ -69,7 +69,7 @@ ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Classifier__ExecutionProvider=Cuda \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
-EXPOSE 8080
+EXPOSE 8080 8081
 USER 1654
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz/live HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
