@@ -11,5 +11,6 @@ public static class AudioClfCommand
         {
             FeaturesCommand.Create(),
             ClassifyCommand.Create(),
+            ContractCommand.Create(),
         };
 }

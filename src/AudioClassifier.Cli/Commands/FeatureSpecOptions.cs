@@ -16,10 +16,12 @@ internal sealed class FeatureSpecOptions
     public Option<double?> FMin { get; } = new("--fmin") { Description = "Lowest mel edge in Hz." };
     public Option<double?> FMax { get; } = new("--fmax") { Description = "Highest mel edge in Hz." };
     public Option<double?> TopDb { get; } = new("--top-db") { Description = "Floor at clip max minus this many dB (0 disables)." };
+    public Option<double?> WindowSeconds { get; } = new("--window-seconds") { Description = "Length of one model window; longer clips are cut into windows." };
+    public Option<double?> WindowHopSeconds { get; } = new("--window-hop-seconds") { Description = "Step between windows of a long clip." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Preset, SampleRate, NFft, WinLength, Hop, NMels, Frames, FMin, FMax, TopDb })
+        foreach (var option in new Option[] { Preset, SampleRate, NFft, WinLength, Hop, NMels, Frames, FMin, FMax, TopDb, WindowSeconds, WindowHopSeconds })
             command.Options.Add(option);
     }
 
@@ -40,6 +42,8 @@ internal sealed class FeatureSpecOptions
             FMin = result.GetValue(FMin) ?? spec.FMin,
             FMax = result.GetValue(FMax) ?? (result.GetValue(SampleRate) is { } sr ? Math.Min(spec.FMax, sr / 2.0) : spec.FMax),
             TopDb = topDb is null ? spec.TopDb : topDb > 0 ? topDb : null,
+            WindowSeconds = result.GetValue(WindowSeconds) ?? spec.WindowSeconds,
+            WindowHopSeconds = result.GetValue(WindowHopSeconds) ?? spec.WindowHopSeconds,
         };
         return spec.Validate();
     }
