@@ -33,10 +33,10 @@ public static class InferenceProtocolEndpoints
         {
             v2.MapGet(prefix, (string name, string? version, ModelHost host) => Metadata(name, version, host))
                 .WithName("V2ModelMetadata" + suffix).WithSummary("Model metadata: inputs, outputs and labels.")
-                .Produces<ProtocolError>(StatusCodes.Status404NotFound).Produces<ProtocolError>(StatusCodes.Status503ServiceUnavailable);
+                .Produces<ModelMetadata>().Produces<ProtocolError>(StatusCodes.Status404NotFound).Produces<ProtocolError>(StatusCodes.Status503ServiceUnavailable);
             v2.MapGet(prefix + "/ready", (string name, string? version, ModelHost host, ShutdownState shutdown) => ModelReady(name, version, host, shutdown))
                 .WithName("V2ModelReady" + suffix).WithSummary("Whether the model is ready for inference.")
-                .Produces<ProtocolError>(StatusCodes.Status404NotFound);
+                .Produces<ModelReadyStatus>().Produces<ModelReadyStatus>(StatusCodes.Status503ServiceUnavailable).Produces<ProtocolError>(StatusCodes.Status404NotFound);
             v2.MapPost(prefix + "/infer", (HttpContext context, string name, string? version, ModelHost host, ServiceMetrics metrics, ApiKeyFilter apiKey, IOptions<ServiceOptions> options) =>
                     InferAsync(context, name, version, host, metrics, apiKey, options.Value))
                 .WithName("V2ModelInfer" + suffix)
