@@ -9,20 +9,44 @@ public sealed record LabelScore([property: JsonPropertyName("label")] string Lab
 public sealed record WindowScore(
     [property: JsonPropertyName("start_seconds")] double StartSeconds,
     [property: JsonPropertyName("end_seconds")] double EndSeconds,
-    [property: JsonPropertyName("top_k")] IReadOnlyList<LabelScore> TopK);
+    [property: JsonPropertyName("top_k")] IReadOnlyList<LabelScore> TopK)
+{
+    /// <summary>The window is too quiet to classify (no labels).</summary>
+    [JsonPropertyName("silent")] public bool Silent { get; init; }
+}
+
+/// <summary>A stretch of the clip where one label wins.</summary>
+public sealed record SoundEvent(
+    [property: JsonPropertyName("start_seconds")] double StartSeconds,
+    [property: JsonPropertyName("end_seconds")] double EndSeconds,
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("score")] float Score);
+
+/// <summary>A label's presence over the clip: seconds it wins and its highest window probability.</summary>
+public sealed record LabelPresence(
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("max_score")] float MaxScore);
 
 /// <summary>Name and version of the model that answered.</summary>
 public sealed record ModelIdentity([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("version")] string Version);
 
-/// <summary>The service's answer for one clip.</summary>
+/// <summary>The service's answer for one clip (Label is null and Silent true when the clip is silent).</summary>
 public sealed record Classification(
-    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("label")] string? Label,
     [property: JsonPropertyName("score")] float Score,
     [property: JsonPropertyName("top_k")] IReadOnlyList<LabelScore> TopK,
     [property: JsonPropertyName("duration_seconds")] double DurationSeconds,
     [property: JsonPropertyName("model")] ModelIdentity Model,
     [property: JsonPropertyName("execution_provider")] string ExecutionProvider,
-    [property: JsonPropertyName("windows")] IReadOnlyList<WindowScore>? Windows);
+    [property: JsonPropertyName("windows")] IReadOnlyList<WindowScore>? Windows)
+{
+    [JsonPropertyName("silent")] public bool Silent { get; init; }
+
+    [JsonPropertyName("events")] public IReadOnlyList<SoundEvent> Events { get; init; } = [];
+
+    [JsonPropertyName("summary")] public IReadOnlyList<LabelPresence> Summary { get; init; } = [];
+}
 
 /// <summary>The service's readiness.</summary>
 public sealed record ServiceHealth(bool Ready, string? Model, string? Version, string? ExecutionProvider, string? Reason);

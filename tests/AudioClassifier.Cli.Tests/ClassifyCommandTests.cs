@@ -40,6 +40,28 @@ public sealed class ClassifyCommandTests : IDisposable
     }
 
     [Fact]
+    public void SilentClipsAndEventsAreInBothFormats()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "quiet")).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "a-silence.wav"), WavBuilder.Pcm16(new short[16000 * 2], 16000, 1));
+        File.WriteAllBytes(Path.Combine(folder, "b-tone.wav"), WavBuilder.Pcm16(WavBuilder.Sine(16000, 4, 440), 16000, 1));
+        var (code, output, error) = CliRunner.Run("classify", folder, "--model", _model, "--provider", "cpu", "--format", "json");
+        Assert.True(code == 0, error);
+        var rows = System.Text.Json.JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        Assert.True(rows[0].GetProperty("silent").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, rows[0].GetProperty("label").ValueKind);
+        Assert.False(rows[1].GetProperty("silent").GetBoolean());
+        Assert.NotEmpty(rows[1].GetProperty("events").EnumerateArray());
+
+        (code, output, error) = CliRunner.Run("classify", folder, "--model", _model, "--provider", "cpu", "-k", "1");
+        Assert.True(code == 0, error);
+        var lines = output.Trim().Split('\n').Select(l => l.Trim()).ToArray();
+        Assert.Equal("path,label,score,silent", lines[0]);
+        Assert.EndsWith(",,true", lines[1]);
+        Assert.EndsWith(",false", lines[2]);
+    }
+
+    [Fact]
     public void BadFilesAreReportedAndTheRestClassified()
     {
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "mixed")).FullName;

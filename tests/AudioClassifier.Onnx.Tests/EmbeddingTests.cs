@@ -25,7 +25,7 @@ public sealed class EmbeddingTests : IDisposable
         builder.Services.AddAudioClassifier(new AudioClassifierOptions { ModelPath = TestModels.Write(_dir), ExecutionProvider = ExecutionProviderPreference.Cpu });
         await using var app = builder.Build();
         app.MapPost("/label", async (HttpRequest request, AudioClassifierEngine engine, CancellationToken ct) =>
-            (await engine.ClassifyAsync(request.Body, topK: 1, ct)).Top.Label);
+            (await engine.ClassifyAsync(request.Body, topK: 1, ct)).Top!.Label);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 

@@ -42,7 +42,7 @@ public sealed class EngineTests : IDisposable
         var result = await engine.ClassifyAsync(Noise(4.6, 1), topK: 2);
         Assert.Equal(2, result.TopK.Count);
         Assert.True(result.TopK[0].Score >= result.TopK[1].Score);
-        Assert.Contains(result.Top.Label, TestModels.Labels);
+        Assert.Contains(result.Top!.Label, TestModels.Labels);
         // 2 s windows every 1 s over 4.6 s: starts 0, 1, 2, then one aligned to the end (0.6 s > half a hop left).
         Assert.Equal([0.0, 1.0, 2.0, 2.6], result.Timeline.Select(w => Math.Round(w.StartSeconds, 3)));
         Assert.Equal(4.6, result.Timeline[^1].EndSeconds, 3);

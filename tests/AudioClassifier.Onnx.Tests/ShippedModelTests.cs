@@ -47,7 +47,7 @@ public sealed class ShippedModelTests
         foreach (var (path, label) in clips)
         {
             await using var stream = File.OpenRead(path);
-            if ((await engine.ClassifyAsync(stream)).Top.Label == label)
+            if ((await engine.ClassifyAsync(stream)).Top!.Label == label)
                 correct++;
         }
         Assert.True(correct >= 76, $"{correct}/80 training clips classified correctly (expected ≥ 76)");

@@ -53,8 +53,9 @@ public static class ClassifyEndpoints
             var timing = ServerTiming.For(context);
             timing.Add("features", result.FeatureTime);
             timing.Add("inference", result.InferenceTime);
-            return TypedResults.Ok(new ClassifyResponse(result.Top.Label, result.Top.Score, result.TopK, result.DurationSeconds,
-                new ModelIdentity(result.ModelName, result.ModelVersion), result.ExecutionProvider, windows ? result.Timeline : null));
+            return TypedResults.Ok(new ClassifyResponse(result.Top?.Label, result.Top?.Score ?? 0, result.TopK, result.DurationSeconds,
+                new ModelIdentity(result.ModelName, result.ModelVersion), result.ExecutionProvider, windows ? result.Timeline : null,
+                result.Silent, result.Events, result.Summary));
         }
         catch (QueueFullException e)
         {

@@ -3,21 +3,27 @@ using AudioClassifier.Onnx.Inference;
 namespace AudioClassifier.Api.Endpoints;
 
 /// <summary>The /classify answer (JSON in snake_case).</summary>
-/// <param name="Label">Most likely label.</param>
-/// <param name="Score">Its probability (mean over windows).</param>
+/// <param name="Label">Most likely label (null when the clip is silent).</param>
+/// <param name="Score">Its probability (mean over the windows that hold sound; 0 when silent).</param>
 /// <param name="TopK">The top_k labels with probabilities, best first.</param>
 /// <param name="DurationSeconds">Length of the decoded clip.</param>
 /// <param name="Model">Model that answered.</param>
 /// <param name="ExecutionProvider">ONNX Runtime provider that ran it.</param>
 /// <param name="Windows">Per-window timeline, when <c>windows=true</c>.</param>
+/// <param name="Silent">Every window is below Classifier:SilenceThresholdDb: digital silence or near-silence, not classified.</param>
+/// <param name="Events">What sounds when: consecutive windows with the same best label merged into segments.</param>
+/// <param name="Summary">Per label, most present first: seconds it is the best label and its highest window probability.</param>
 public sealed record ClassifyResponse(
-    string Label,
+    string? Label,
     float Score,
     IReadOnlyList<LabelScore> TopK,
     double DurationSeconds,
     ModelIdentity Model,
     string ExecutionProvider,
-    IReadOnlyList<WindowResult>? Windows);
+    IReadOnlyList<WindowResult>? Windows,
+    bool Silent,
+    IReadOnlyList<SoundEvent> Events,
+    IReadOnlyList<LabelPresence> Summary);
 
 /// <summary>Name and version of a model.</summary>
 public sealed record ModelIdentity(string Name, string Version);

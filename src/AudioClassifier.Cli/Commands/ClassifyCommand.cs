@@ -70,7 +70,8 @@ public static class ClassifyCommand
                 {
                     try
                     {
-                        rows.Add(new PredictionRow(files[i], await classifier.ClassifyAsync(files[i], k, ct)));
+                        var prediction = await classifier.ClassifyAsync(files[i], k, ct);
+                        rows.Add(new PredictionRow(files[i], prediction.TopK) { Silent = prediction.Silent, Events = prediction.Events });
                     }
                     catch (ClipFailedException e)
                     {

@@ -10,8 +10,19 @@ namespace AudioClassifier.Cli.Commands;
 /// <summary>A label and score for one clip, whichever classifier produced it.</summary>
 public sealed record PredictedLabel(string Label, float Score);
 
+/// <summary>A stretch of a clip where one label wins (from the model's windows).</summary>
+public sealed record PredictedEvent(double StartSeconds, double EndSeconds, string Label, float Score);
+
+/// <summary>What a classifier says of one clip: top-k (empty when silent), whether it is silent, and its events.</summary>
+public sealed record ClipPrediction(IReadOnlyList<PredictedLabel> TopK, bool Silent, IReadOnlyList<PredictedEvent> Events);
+
 /// <summary>One row of <c>audioclf classify</c> output.</summary>
-public sealed record PredictionRow(string Path, IReadOnlyList<PredictedLabel> TopK, string? Error = null);
+public sealed record PredictionRow(string Path, IReadOnlyList<PredictedLabel> TopK, string? Error = null)
+{
+    public bool Silent { get; init; }
+
+    public IReadOnlyList<PredictedEvent> Events { get; init; } = [];
+}
 
 /// <summary>One clip could not be classified (bad audio, or the service refused it); the batch goes on.</summary>
 public sealed class ClipFailedException(string message, Exception inner) : Exception(message, inner);
@@ -21,7 +32,7 @@ internal interface IClipClassifier : IDisposable
 {
     string Description { get; }
 
-    Task<IReadOnlyList<PredictedLabel>> ClassifyAsync(string path, int topK, CancellationToken ct);
+    Task<ClipPrediction> ClassifyAsync(string path, int topK, CancellationToken ct);
 }
 
 /// <summary>In-process: the ONNX engine on a local model file.</summary>
@@ -34,13 +45,14 @@ internal sealed class LocalClipClassifier(AudioClassifierEngine engine) : IClipC
 
     public string Description => $"{engine.Contract.ModelName} {engine.Contract.ModelVersion} on {engine.ExecutionProvider}";
 
-    public async Task<IReadOnlyList<PredictedLabel>> ClassifyAsync(string path, int topK, CancellationToken ct)
+    public async Task<ClipPrediction> ClassifyAsync(string path, int topK, CancellationToken ct)
     {
         try
         {
             await using var stream = File.OpenRead(path);
             var result = await engine.ClassifyAsync(stream, Math.Min(topK, engine.Contract.Labels.Count), ct);
-            return result.TopK.Select(s => new PredictedLabel(s.Label, s.Score)).ToList();
+            return new ClipPrediction(result.TopK.Select(s => new PredictedLabel(s.Label, s.Score)).ToList(), result.Silent,
+                result.Events.Select(e => new PredictedEvent(e.StartSeconds, e.EndSeconds, e.Label, e.Score)).ToList());
         }
         catch (AudioDecodeException e)
         {
@@ -69,13 +81,14 @@ internal sealed class RemoteClipClassifier : IClipClassifier
 
     public string Description => $"the service at {service}";
 
-    public async Task<IReadOnlyList<PredictedLabel>> ClassifyAsync(string path, int topK, CancellationToken ct)
+    public async Task<ClipPrediction> ClassifyAsync(string path, int topK, CancellationToken ct)
     {
         try
         {
             await using var stream = File.OpenRead(path);
             var result = await _client.ClassifyAsync(stream, Path.GetFileName(path), topK, cancellationToken: ct);
-            return result.TopK.Select(s => new PredictedLabel(s.Label, s.Score)).ToList();
+            return new ClipPrediction(result.TopK.Select(s => new PredictedLabel(s.Label, s.Score)).ToList(), result.Silent,
+                result.Events.Select(e => new PredictedEvent(e.StartSeconds, e.EndSeconds, e.Label, e.Score)).ToList());
         }
         catch (InvalidAudioException e)
         {
@@ -93,13 +106,20 @@ internal sealed class RemoteClipClassifier : IClipClassifier
 /// <summary>CSV (path,label,score + label_N,score_N) and JSON renderings of the predictions.</summary>
 internal static class PredictionWriter
 {
-    /// <summary>One line per clip; when any clip failed, an <c>error</c> column says why (its label cells empty).</summary>
+    /// <summary>One line per clip. Columns added only when some clip needs them: <c>silent</c> (a silent clip's label
+    /// cells are empty), <c>events</c> ("label@start-end" joined by ';' when a clip holds more than one), and
+    /// <c>error</c> (a failed clip's label cells empty).</summary>
     public static string Csv(IReadOnlyList<PredictionRow> rows, int k)
     {
-        bool errors = rows.Any(r => r.Error is not null);
+        bool errors = rows.Any(r => r.Error is not null), silence = rows.Any(r => r.Silent), events = rows.Any(r => r.Events.Count > 1);
+        bool padded = errors || silence || events;
         var s = new StringBuilder("path,label,score");
         for (int i = 2; i <= k; i++)
             s.Append(CultureInfo.InvariantCulture, $",label_{i},score_{i}");
+        if (silence)
+            s.Append(",silent");
+        if (events)
+            s.Append(",events");
         if (errors)
             s.Append(",error");
         s.AppendLine();
@@ -108,8 +128,12 @@ internal static class PredictionWriter
             s.Append(Escape(row.Path));
             foreach (var p in row.TopK)
                 s.Append(CultureInfo.InvariantCulture, $",{Escape(p.Label)},{p.Score:0.000000}");
-            for (int i = row.TopK.Count; i < k && errors; i++)
+            for (int i = row.TopK.Count; i < k && padded; i++)
                 s.Append(",,");
+            if (silence)
+                s.Append(row.Silent ? ",true" : ",false");
+            if (events)
+                s.Append(',').Append(Escape(string.Join(';', row.Events.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label}@{e.StartSeconds:0.##}-{e.EndSeconds:0.##}")))));
             if (errors)
                 s.Append(',').Append(Escape(row.Error ?? ""));
             s.AppendLine();
@@ -117,11 +141,20 @@ internal static class PredictionWriter
         return s.ToString();
     }
 
-    /// <summary>An array of {path, label, score, top_k}, or {path, error} for a clip that failed.</summary>
+    /// <summary>An array of {path, label, score, top_k, silent, events} (label null when silent), or {path, error} for
+    /// a clip that failed.</summary>
     public static string Json(IReadOnlyList<PredictionRow> rows) =>
         JsonSerializer.Serialize(rows.Select(r => r.Error is not null
                 ? (object)new { path = r.Path, error = r.Error }
-                : new { path = r.Path, label = r.TopK[0].Label, score = r.TopK[0].Score, top_k = r.TopK.Select(p => new { label = p.Label, score = p.Score }) }),
+                : new
+                {
+                    path = r.Path,
+                    label = r.TopK.Count > 0 ? r.TopK[0].Label : null,
+                    score = r.TopK.Count > 0 ? r.TopK[0].Score : 0,
+                    top_k = r.TopK.Select(p => new { label = p.Label, score = p.Score }),
+                    silent = r.Silent,
+                    events = r.Events.Select(e => new { start_seconds = e.StartSeconds, end_seconds = e.EndSeconds, label = e.Label, score = e.Score }),
+                }),
             new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
 
     private static string Escape(string value) => value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;

@@ -69,6 +69,13 @@ public sealed class AudioClassifierEngine : IDisposable
     public async Task<ClassificationResult> ClassifyAsync(AudioClip clip, int? topK = null, CancellationToken cancellationToken = default)
     {
         var audio = Prepare(clip);
+        var silent = SilentWindows(audio);
+        if (silent.All(s => s))
+        {
+            // Nothing to classify: answered as silence without running the model.
+            audio.Release();
+            return Summarise(new float[audio.Windows.Count * _model.Classes], audio.Windows, silent, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds);
+        }
         int total = audio.Windows.Count, chunk = Math.Min(total, _model.Shapes.Max), size = _model.InputSize;
         var inputs = RequestBuffers.Rent<float>(chunk * size);
         var featureTime = TimeSpan.Zero;
@@ -101,7 +108,7 @@ public sealed class AudioClassifierEngine : IDisposable
                 else
                     scores.CopyTo(probabilities, first * _model.Classes);
             }
-            return Summarise(probabilities ?? [], audio.Windows, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
+            return Summarise(probabilities ?? [], audio.Windows, silent, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
         }
         finally
         {
@@ -174,11 +181,13 @@ public sealed class AudioClassifierEngine : IDisposable
         try
         {
             int at = 0;
+            var silences = new List<bool[]>(clips.Count);
             foreach (var clip in clips)
             {
                 var audio = Prepare(clip);
                 try
                 {
+                    silences.Add(SilentWindows(audio));
                     WriteFeatures(audio, inputs.AsSpan(at * size, audio.Windows.Count * size), cancellationToken);
                     at += audio.Windows.Count;
                 }
@@ -192,7 +201,7 @@ public sealed class AudioClassifierEngine : IDisposable
             int offset = 0;
             for (int i = 0; i < clips.Count; i++)
             {
-                results.Add(Summarise(probabilities.AsSpan(offset * classes, windows[i].Count * classes).ToArray(), windows[i], lengths[i], topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
+                results.Add(Summarise(probabilities.AsSpan(offset * classes, windows[i].Count * classes).ToArray(), windows[i], silences[i], lengths[i], topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
                 offset += windows[i].Count;
             }
             return results;
@@ -277,23 +286,51 @@ public sealed class AudioClassifierEngine : IDisposable
         : _batcher is null ? Task.FromResult(_runner.RunAll(inputs, count, BatchRun, cancellationToken))
         : _batcher.RunAsync(inputs, count, cancellationToken);
 
-    private ClassificationResult Summarise(float[] probabilities, IReadOnlyList<ClipWindow> windows, int samples, int topK, double duration)
+    private ClassificationResult Summarise(float[] probabilities, IReadOnlyList<ClipWindow> windows, bool[] silent, int samples, int topK, double duration)
     {
         int classes = _model.Classes;
         double rate = Contract.Features.SampleRate;
         var mean = new float[classes];
         var timeline = new List<WindowResult>(windows.Count);
+        var spans = new List<(double, double)>(windows.Count);
+        int heard = silent.Count(s => !s);
         for (int w = 0; w < windows.Count; w++)
         {
             var p = probabilities.AsSpan(w * classes, classes);
-            for (int c = 0; c < classes; c++)
-                mean[c] += p[c] / windows.Count;
-            timeline.Add(new WindowResult(windows[w].Start / rate, Math.Min(windows[w].Start + windows[w].Length, samples) / rate, ClassificationResult.Rank(Contract.Labels, p, topK)));
+            // The clip's mean is over the windows that hold sound (all of them if none does).
+            if (!silent[w] || heard == 0)
+            {
+                for (int c = 0; c < classes; c++)
+                    mean[c] += p[c] / (heard == 0 ? windows.Count : heard);
+            }
+            double start = windows[w].Start / rate, end = Math.Min(windows[w].Start + windows[w].Length, samples) / rate;
+            spans.Add((start, end));
+            timeline.Add(new WindowResult(start, end, silent[w] ? [] : ClassificationResult.Rank(Contract.Labels, p, topK)) { Silent = silent[w] });
         }
-        return new ClassificationResult(ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider)
+        var (events, summary) = SoundEvents.Find(probabilities, spans, silent, Contract.Labels, duration);
+        bool allSilent = heard == 0;
+        return new ClassificationResult(allSilent ? [] : ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider)
         {
-            Probabilities = mean,
+            Probabilities = allSilent ? new float[classes] : mean,
+            Silent = allSilent,
+            Events = events,
+            Summary = allSilent ? [] : summary,
         };
+    }
+
+    // Windows whose peak is below Classifier:SilenceThresholdDb (dBFS): digital silence or near-silence, nothing the
+    // model can name.
+    private bool[] SilentWindows(ModelRateAudio audio)
+    {
+        float threshold = (float)Math.Pow(10, Options.SilenceThresholdDb / 20);
+        var silent = new bool[audio.Windows.Count];
+        for (int w = 0; w < silent.Length; w++)
+        {
+            var window = audio.Windows[w];
+            var samples = audio.Samples.AsSpan(window.Start, Math.Min(window.Length, audio.Length - window.Start));
+            silent[w] = samples.IsEmpty || System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(samples) is var peak && Math.Abs(peak) < threshold;
+        }
+        return silent;
     }
 
     public void Dispose()

@@ -52,6 +52,10 @@ public sealed record AudioClassifierOptions
     /// nothing the model can classify.</summary>
     public double MinAudioSeconds { get; init; } = 0.1;
     public int DefaultTopK { get; init; } = 5;
+    /// <summary>A window whose peak is below this level (dBFS) is silent: not classified, left out of the clip's mean
+    /// and events; a clip of only silent windows is answered as silence. -60 dBFS is far below any recording's content
+    /// and above 16-bit dither.</summary>
+    public double SilenceThresholdDb { get; init; } = -60;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     public void Validate()
@@ -78,6 +82,7 @@ public sealed record AudioClassifierOptions
         Require(MinAudioSeconds >= 0 && MinAudioSeconds <= MaxAudioSeconds, $"Classifier:MinAudioSeconds must be between 0 and MaxAudioSeconds (got {MinAudioSeconds}).");
         Require(IntraOpThreads >= 0, $"Classifier:IntraOpThreads must be ≥ 0 (got {IntraOpThreads}).");
         Require(DefaultTopK >= 1, $"Classifier:DefaultTopK must be at least 1 (got {DefaultTopK}).");
+        Require(SilenceThresholdDb <= 0, $"Classifier:SilenceThresholdDb must be ≤ 0 dBFS (got {SilenceThresholdDb}).");
         Require(CudaDeviceId >= 0, $"Classifier:CudaDeviceId must be ≥ 0 (got {CudaDeviceId}).");
         Require(Cuda.MemoryLimitBytes >= 0, $"Classifier:Cuda:MemoryLimitBytes must be ≥ 0, 0 for no limit (got {Cuda.MemoryLimitBytes}).");
         if (!string.IsNullOrWhiteSpace(BatchShapes) && MaxBatchSize >= 1)

@@ -3,12 +3,17 @@ namespace AudioClassifier.Onnx.Inference;
 /// <summary>A label and its probability.</summary>
 public sealed record LabelScore(string Label, float Score);
 
-/// <summary>The model's view of one window of the clip.</summary>
-public sealed record WindowResult(double StartSeconds, double EndSeconds, IReadOnlyList<LabelScore> TopK);
+/// <summary>The model's view of one window of the clip (no labels when the window is silent).</summary>
+public sealed record WindowResult(double StartSeconds, double EndSeconds, IReadOnlyList<LabelScore> TopK)
+{
+    /// <summary>The window's peak is below Classifier:SilenceThresholdDb: not classified.</summary>
+    public bool Silent { get; init; }
+}
 
 /// <summary>
-/// The answer for one clip: top-k labels with probabilities (mean over windows), the clip duration, the per-window
-/// timeline, and which model and execution provider produced it.
+/// The answer for one clip: top-k labels with probabilities (mean over the windows that hold sound), the clip
+/// duration, the per-window timeline, the events and a per-label summary, and which model and execution provider
+/// produced it.
 /// </summary>
 public sealed record ClassificationResult(
     IReadOnlyList<LabelScore> TopK,
@@ -18,7 +23,18 @@ public sealed record ClassificationResult(
     string ModelVersion,
     string ExecutionProvider)
 {
-    public LabelScore Top => TopK[0];
+    /// <summary>The best label; null when the clip is silent (nothing was classified).</summary>
+    public LabelScore? Top => TopK.Count > 0 ? TopK[0] : null;
+
+    /// <summary>Every window is below Classifier:SilenceThresholdDb: digital silence or near-silence, not classified.</summary>
+    public bool Silent { get; init; }
+
+    /// <summary>What sounds when: consecutive windows with the same winner merged (<see cref="SoundEvents"/>).</summary>
+    public IReadOnlyList<SoundEvent> Events { get; init; } = [];
+
+    /// <summary>Per label: seconds it wins and its highest window probability, most present first (meaningful for
+    /// mixtures, where the mean over windows is not).</summary>
+    public IReadOnlyList<LabelPresence> Summary { get; init; } = [];
 
     /// <summary>Every class's probability (mean over windows), in the order of the model's labels.</summary>
     public IReadOnlyList<float> Probabilities { get; init; } = [];

@@ -1,0 +1,84 @@
+namespace AudioClassifier.Onnx.Inference;
+
+/// <summary>A stretch of the clip where one label wins: from, to (seconds), the label and its mean probability there.</summary>
+public sealed record SoundEvent(double StartSeconds, double EndSeconds, string Label, float Score);
+
+/// <summary>A label's presence over the whole clip: seconds it wins (in events) and its highest window probability.</summary>
+public sealed record LabelPresence(string Label, double Seconds, float MaxScore);
+
+/// <summary>
+/// Turns the per-window probabilities of a long clip into events — what sounds when — and a clip summary that holds
+/// for mixtures (which labels occur, for how long, how strongly), where the mean over windows names one label for
+/// the whole clip. Each window stands for the central part of its span (one hop long, the first and last reaching the
+/// clip's ends), so events tile the clip without overlap and their boundaries are within half a hop of where the
+/// winning label changes. Hysteresis: one window whose winner differs from the same label on both sides is noise and
+/// does not split the event. Silent windows end events and are left out.
+/// </summary>
+public static class SoundEvents
+{
+    /// <param name="probabilities">windows × labels, row-major.</param>
+    /// <param name="spans">Each window's start and end in seconds (windows step by a hop and may overlap).</param>
+    /// <param name="silent">Windows too quiet to classify.</param>
+    public static (IReadOnlyList<SoundEvent> Events, IReadOnlyList<LabelPresence> Summary) Find(
+        ReadOnlySpan<float> probabilities, IReadOnlyList<(double Start, double End)> spans, IReadOnlyList<bool> silent, IReadOnlyList<string> labels, double clipSeconds)
+    {
+        int windows = spans.Count, classes = labels.Count;
+        var winner = new int[windows];
+        for (int w = 0; w < windows; w++)
+            winner[w] = silent[w] ? -1 : ArgMax(probabilities.Slice(w * classes, classes));
+        // A single window that disagrees with equal neighbours is a blip, not an event.
+        for (int w = 1; w + 1 < windows; w++)
+        {
+            if (winner[w] >= 0 && winner[w - 1] >= 0 && winner[w - 1] == winner[w + 1] && winner[w] != winner[w - 1])
+                winner[w] = winner[w - 1];
+        }
+        var events = new List<SoundEvent>();
+        int first = 0;
+        for (int w = 1; w <= windows; w++)
+        {
+            if (w < windows && winner[w] == winner[first])
+                continue;
+            if (winner[first] >= 0)
+            {
+                int label = winner[first];
+                double sum = 0;
+                for (int i = first; i < w; i++)
+                    sum += probabilities[i * classes + label];
+                events.Add(new SoundEvent(Owned(spans, first, clipSeconds).Start, Owned(spans, w - 1, clipSeconds).End, labels[label], (float)(sum / (w - first))));
+            }
+            first = w;
+        }
+        var summary = new List<LabelPresence>();
+        for (int c = 0; c < classes; c++)
+        {
+            float max = 0;
+            for (int w = 0; w < windows; w++)
+            {
+                if (!silent[w])
+                    max = Math.Max(max, probabilities[w * classes + c]);
+            }
+            double seconds = events.Where(e => e.Label == labels[c]).Sum(e => e.EndSeconds - e.StartSeconds);
+            summary.Add(new LabelPresence(labels[c], seconds, max));
+        }
+        return (events, summary.OrderByDescending(p => p.Seconds).ThenByDescending(p => p.MaxScore).ToList());
+    }
+
+    // The part of the clip window w stands for: between the midpoints of its overlaps with its neighbours.
+    private static (double Start, double End) Owned(IReadOnlyList<(double Start, double End)> spans, int w, double clipSeconds)
+    {
+        double start = w == 0 ? 0 : (spans[w].Start + spans[w - 1].End) / 2;
+        double end = w == spans.Count - 1 ? clipSeconds : (spans[w + 1].Start + spans[w].End) / 2;
+        return (Math.Round(start, 3), Math.Round(Math.Min(end, clipSeconds), 3));
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int i = 1; i < row.Length; i++)
+        {
+            if (row[i] > row[best])
+                best = i;
+        }
+        return best;
+    }
+}
