@@ -12,5 +12,6 @@ public static class AudioClfCommand
             FeaturesCommand.Create(),
             ClassifyCommand.Create(),
             ContractCommand.Create(),
+            CalibrateCommand.Create(),
         };
 }

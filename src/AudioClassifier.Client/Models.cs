@@ -20,7 +20,10 @@ public sealed record SoundEvent(
     [property: JsonPropertyName("start_seconds")] double StartSeconds,
     [property: JsonPropertyName("end_seconds")] double EndSeconds,
     [property: JsonPropertyName("label")] string Label,
-    [property: JsonPropertyName("score")] float Score);
+    [property: JsonPropertyName("score")] float Score)
+{
+    [JsonPropertyName("recognised")] public bool Recognised { get; init; } = true;
+}
 
 /// <summary>A label's presence over the clip: seconds it wins and its highest window probability.</summary>
 public sealed record LabelPresence(
@@ -42,6 +45,11 @@ public sealed record Classification(
     [property: JsonPropertyName("windows")] IReadOnlyList<WindowScore>? Windows)
 {
     [JsonPropertyName("silent")] public bool Silent { get; init; }
+
+    /// <summary>A sound the model knows (its best calibrated probability reaches <see cref="Threshold"/>).</summary>
+    [JsonPropertyName("recognised")] public bool Recognised { get; init; } = true;
+
+    [JsonPropertyName("threshold")] public double? Threshold { get; init; }
 
     [JsonPropertyName("events")] public IReadOnlyList<SoundEvent> Events { get; init; } = [];
 

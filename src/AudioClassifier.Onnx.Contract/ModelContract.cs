@@ -25,6 +25,8 @@ public sealed record ModelContract
     public DateTimeOffset TrainedAt { get; init; } = DateTimeOffset.UtcNow;
     /// <summary>Validation metrics as a JSON object (free form: accuracy, per-class, cross-validation...).</summary>
     public string MetricsJson { get; init; } = "{}";
+    /// <summary>How to tell sounds the model knows from ones it does not (null: the model was not calibrated).</summary>
+    public OpenSetCalibration? OpenSet { get; init; }
 
     /// <summary>The metadata_props entries for this contract.</summary>
     public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
@@ -40,7 +42,7 @@ public sealed record ModelContract
         [Keys.Metrics] = MetricsJson,
         [Keys.Input] = InputName,
         [Keys.Outputs] = $"{LogitsOutput},{ProbabilitiesOutput}",
-    };
+    }.Concat(OpenSet is { } o ? [new KeyValuePair<string, string>(Keys.OpenSet, JsonSerializer.Serialize(o))] : []).ToDictionary();
 
     /// <summary>Reads and validates a contract; a missing or inconsistent one is refused with the reason.</summary>
     public static ModelContract FromMetadata(IReadOnlyDictionary<string, string> metadata)
@@ -85,13 +87,14 @@ public sealed record ModelContract
             DatasetLicense = metadata.GetValueOrDefault(Keys.DatasetLicense, ""),
             TrainedAt = trainedAt,
             MetricsJson = metadata.GetValueOrDefault(Keys.Metrics, "{}"),
+            OpenSet = metadata.TryGetValue(Keys.OpenSet, out var openSet) ? OpenSetCalibration.Parse(openSet) : null,
         };
     }
 
     public bool Equals(ModelContract? other) =>
         other is not null && Labels.SequenceEqual(other.Labels) && Features == other.Features && ModelName == other.ModelName &&
         ModelVersion == other.ModelVersion && Dataset == other.Dataset && DatasetLicense == other.DatasetLicense &&
-        TrainedAt == other.TrainedAt && MetricsJson == other.MetricsJson;
+        TrainedAt == other.TrainedAt && MetricsJson == other.MetricsJson && Equals(OpenSet, other.OpenSet);
 
     public override int GetHashCode() => HashCode.Combine(ModelName, ModelVersion, Features, Labels.Count);
 
@@ -109,8 +112,39 @@ public sealed record ModelContract
         public const string Metrics = "audioclf.metrics";
         public const string Input = "audioclf.input";
         public const string Outputs = "audioclf.outputs";
+        public const string OpenSet = "audioclf.open_set";
     }
 }
 
 /// <summary>Thrown when a model has no contract or an inconsistent one.</summary>
 public sealed class ModelContractException(string message) : Exception(message);
+
+/// <summary>
+/// Calibrated confidence and the "not recognised" decision, fitted at export: probabilities are softmax(logits / T),
+/// i.e. p^(1/T) renormalised, with the temperature T that minimises the validation clips' negative log-likelihood;
+/// a clip (or event) is recognised when its best calibrated probability reaches <see cref="Threshold"/>, chosen from
+/// in-domain validation clips and out-of-domain clips.
+/// </summary>
+public sealed record OpenSetCalibration
+{
+    [System.Text.Json.Serialization.JsonPropertyName("temperature")] public required double Temperature { get; init; }
+    [System.Text.Json.Serialization.JsonPropertyName("threshold")] public required double Threshold { get; init; }
+    /// <summary>The score the threshold applies to.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("score")] public string Score { get; init; } = "max_probability";
+
+    public static OpenSetCalibration Parse(string json)
+    {
+        OpenSetCalibration? value;
+        try
+        {
+            value = JsonSerializer.Deserialize<OpenSetCalibration>(json);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelContractException($"'{ModelContract.Keys.OpenSet}' is not valid: {e.Message}");
+        }
+        if (value is null || !(value.Temperature > 0) || double.IsInfinity(value.Temperature) || value.Threshold is < 0 or > 1 || value.Score != "max_probability")
+            throw new ModelContractException($"'{ModelContract.Keys.OpenSet}' needs a positive temperature, a threshold in [0, 1] and score max_probability (got {json}).");
+        return value;
+    }
+}

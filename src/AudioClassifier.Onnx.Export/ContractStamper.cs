@@ -55,6 +55,21 @@ public static class ContractStamper
         File.WriteAllBytes(destination, model.ToByteArray());
     }
 
+    /// <summary>Rewrites the contract of an audioclf model (e.g. adding its open-set calibration), graph untouched.</summary>
+    public static ModelContract Restamp(string source, Func<ModelContract, ModelContract> change, string destination)
+    {
+        var model = Read(source);
+        var contract = change(ModelContract.FromMetadata(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value)));
+        var kept = model.MetadataProps.Where(p => !p.Key.StartsWith("audioclf.", StringComparison.Ordinal)).ToList();
+        model.MetadataProps.Clear();
+        model.MetadataProps.AddRange(kept);
+        foreach (var (key, value) in contract.ToMetadata())
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+        File.WriteAllBytes(destination, model.ToByteArray());
+        return contract;
+    }
+
     /// <summary>What a file holds: producer, opset, inputs and outputs with their shapes, and its contract (null when
     /// it has none, or the reason it is unreadable).</summary>
     public static OnnxDescription Describe(string path)

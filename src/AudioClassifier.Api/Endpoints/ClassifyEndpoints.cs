@@ -27,13 +27,17 @@ public static class ClassifyEndpoints
         ServiceMetrics metrics,
         IOptions<ServiceOptions> options,
         [FromQuery(Name = "top_k")] string? topKText,
-        [FromQuery(Name = "windows")] string? windowsText)
+        [FromQuery(Name = "windows")] string? windowsText,
+        [FromQuery(Name = "min_score")] string? minScoreText)
     {
         var settings = options.Value;
         var ct = context.RequestAborted;
         var (topK, windows, invalid) = ClassifyQuery.Parse(topKText, windowsText);
         if (invalid is not null)
             return invalid;
+        var (minScore, badMinScore) = ClassifyQuery.ParseMinScore(minScoreText);
+        if (badMinScore is not null)
+            return badMinScore;
         using var lease = host.Acquire();
         if (lease is null)
             return Problems.Unavailable(context, "Model not ready", $"The model is not loaded yet: {host.NotReadyReason}", settings.RetryAfterSeconds);
@@ -49,13 +53,22 @@ public static class ClassifyEndpoints
             if (problem is not null)
                 return problem;
             var result = await engine.ClassifyAsync(clip!, topK ?? engine.Options.DefaultTopK, deadline.Token);
+            if (minScore is { } m) // the caller's threshold replaces the configured or calibrated one
+            {
+                result = result with
+                {
+                    Threshold = m,
+                    Recognised = !result.Silent && result.Probabilities.Max() >= m,
+                    Events = result.Events.Select(e => e with { Recognised = e.Score >= m }).ToList(),
+                };
+            }
             metrics.Classified(result.FeatureTime, result.InferenceTime);
             var timing = ServerTiming.For(context);
             timing.Add("features", result.FeatureTime);
             timing.Add("inference", result.InferenceTime);
             return TypedResults.Ok(new ClassifyResponse(result.Top?.Label, result.Top?.Score ?? 0, result.TopK, result.DurationSeconds,
                 new ModelIdentity(result.ModelName, result.ModelVersion), result.ExecutionProvider, windows ? result.Timeline : null,
-                result.Silent, result.Events, result.Summary));
+                result.Silent, result.Recognised, result.Threshold, result.Events, result.Summary));
         }
         catch (QueueFullException e)
         {

@@ -9,6 +9,16 @@ namespace AudioClassifier.Api.Endpoints;
 /// </summary>
 public static class ClassifyQuery
 {
+    /// <summary>min_score: the best calibrated probability a clip needs to count as recognised, in [0, 1].</summary>
+    public static (double? MinScore, ProblemHttpResult? Problem) ParseMinScore(string? minScore)
+    {
+        if (minScore is null)
+            return (null, null);
+        if (!double.TryParse(minScore, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+            return (null, Invalid("min_score", $"min_score must be a number between 0 and 1 (got '{Shorten(minScore)}')."));
+        return value is < 0 or > 1 ? (null, Invalid("min_score", $"min_score must be between 0 and 1 (got {value}).")) : (value, null);
+    }
+
     /// <summary>top_k (a whole number ≥ 1; larger than the model's label count returns every label, so a client
     /// keeps working when a reloaded model has fewer classes) and windows (true/false/1/0).</summary>
     public static (int? TopK, bool Windows, ProblemHttpResult? Problem) Parse(string? topK, string? windows)

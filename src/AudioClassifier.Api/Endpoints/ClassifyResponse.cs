@@ -11,6 +11,9 @@ namespace AudioClassifier.Api.Endpoints;
 /// <param name="ExecutionProvider">ONNX Runtime provider that ran it.</param>
 /// <param name="Windows">Per-window timeline, when <c>windows=true</c>.</param>
 /// <param name="Silent">Every window is below Classifier:SilenceThresholdDb: digital silence or near-silence, not classified.</param>
+/// <param name="Recognised">The best calibrated probability reaches the threshold: a sound the model knows (false for
+/// silence and for sounds outside its labels; true for every sound when there is no threshold).</param>
+/// <param name="Threshold">The threshold used: min_score, Classifier:MinScore or the model's calibrated one; null when none.</param>
 /// <param name="Events">What sounds when: consecutive windows with the same best label merged into segments.</param>
 /// <param name="Summary">Per label, most present first: seconds it is the best label and its highest window probability.</param>
 public sealed record ClassifyResponse(
@@ -22,6 +25,8 @@ public sealed record ClassifyResponse(
     string ExecutionProvider,
     IReadOnlyList<WindowResult>? Windows,
     bool Silent,
+    bool Recognised,
+    double? Threshold,
     IReadOnlyList<SoundEvent> Events,
     IReadOnlyList<LabelPresence> Summary);
 

@@ -281,10 +281,38 @@ public sealed class AudioClassifierEngine : IDisposable
 
     // Without the batcher, runs of at most the largest shape, so a long clip cannot grow ONNX Runtime's memory to the
     // size of all its windows at once.
-    private Task<float[]> ScoreAsync(float[] inputs, int count, CancellationToken cancellationToken) =>
-        count == 0 ? Task.FromResult(Array.Empty<float>())
-        : _batcher is null ? Task.FromResult(_runner.RunAll(inputs, count, BatchRun, cancellationToken))
-        : _batcher.RunAsync(inputs, count, cancellationToken);
+    // Probabilities come back calibrated when the contract carries a temperature.
+    private async Task<float[]> ScoreAsync(float[] inputs, int count, CancellationToken cancellationToken)
+    {
+        var scores = count == 0 ? []
+            : _batcher is null ? _runner.RunAll(inputs, count, BatchRun, cancellationToken)
+            : await _batcher.RunAsync(inputs, count, cancellationToken).ConfigureAwait(false);
+        if (Contract.OpenSet is { Temperature: var t } && t != 1)
+            Calibrate(scores.AsSpan(0, count * _model.Classes), _model.Classes, t);
+        return scores;
+    }
+
+    /// <summary>Temperature scaling on probabilities: softmax(logits / T) is p^(1/T) renormalised, since the logits'
+    /// log-sum-exp cancels.</summary>
+    public static void Calibrate(Span<float> probabilities, int classes, double temperature)
+    {
+        for (int row = 0; row < probabilities.Length / classes; row++)
+        {
+            var p = probabilities.Slice(row * classes, classes);
+            double max = double.NegativeInfinity;
+            for (int c = 0; c < classes; c++)
+                max = Math.Max(max, Math.Log(Math.Max(p[c], 1e-30f)) / temperature);
+            double sum = 0;
+            for (int c = 0; c < classes; c++)
+                sum += Math.Exp(Math.Log(Math.Max(p[c], 1e-30f)) / temperature - max);
+            for (int c = 0; c < classes; c++)
+                p[c] = (float)(Math.Exp(Math.Log(Math.Max(p[c], 1e-30f)) / temperature - max) / sum);
+        }
+    }
+
+    /// <summary>The score a clip or event needs to count as recognised: Classifier:MinScore, else the model's
+    /// calibrated threshold; null when neither exists (every sound counts as recognised).</summary>
+    public double? RecognitionThreshold => Options.MinScore ?? Contract.OpenSet?.Threshold;
 
     private ClassificationResult Summarise(float[] probabilities, IReadOnlyList<ClipWindow> windows, bool[] silent, int samples, int topK, double duration)
     {
@@ -307,12 +335,16 @@ public sealed class AudioClassifierEngine : IDisposable
             spans.Add((start, end));
             timeline.Add(new WindowResult(start, end, silent[w] ? [] : ClassificationResult.Rank(Contract.Labels, p, topK)) { Silent = silent[w] });
         }
-        var (events, summary) = SoundEvents.Find(probabilities, spans, silent, Contract.Labels, duration);
+        var (found, summary) = SoundEvents.Find(probabilities, spans, silent, Contract.Labels, duration);
+        var threshold = RecognitionThreshold;
+        var events = found.Select(e => e with { Recognised = threshold is not { } t || e.Score >= t }).ToList();
         bool allSilent = heard == 0;
         return new ClassificationResult(allSilent ? [] : ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider)
         {
             Probabilities = allSilent ? new float[classes] : mean,
             Silent = allSilent,
+            Recognised = !allSilent && (threshold is not { } t || mean.Max() >= t),
+            Threshold = threshold,
             Events = events,
             Summary = allSilent ? [] : summary,
         };

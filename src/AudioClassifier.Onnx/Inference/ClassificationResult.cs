@@ -29,6 +29,14 @@ public sealed record ClassificationResult(
     /// <summary>Every window is below Classifier:SilenceThresholdDb: digital silence or near-silence, not classified.</summary>
     public bool Silent { get; init; }
 
+    /// <summary>The best (calibrated) probability reaches <see cref="Threshold"/>: a sound the model knows. False for
+    /// silence and for sounds outside its labels; true for every sound when there is no threshold.</summary>
+    public bool Recognised { get; init; }
+
+    /// <summary>The threshold <see cref="Recognised"/> was decided on (Classifier:MinScore or the model's calibrated
+    /// one); null when the model is not calibrated and none is configured.</summary>
+    public double? Threshold { get; init; }
+
     /// <summary>What sounds when: consecutive windows with the same winner merged (<see cref="SoundEvents"/>).</summary>
     public IReadOnlyList<SoundEvent> Events { get; init; } = [];
 

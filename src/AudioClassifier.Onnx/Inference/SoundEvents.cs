@@ -1,7 +1,11 @@
 namespace AudioClassifier.Onnx.Inference;
 
 /// <summary>A stretch of the clip where one label wins: from, to (seconds), the label and its mean probability there.</summary>
-public sealed record SoundEvent(double StartSeconds, double EndSeconds, string Label, float Score);
+public sealed record SoundEvent(double StartSeconds, double EndSeconds, string Label, float Score)
+{
+    /// <summary>The score reaches the recognition threshold (true when there is none).</summary>
+    public bool Recognised { get; init; } = true;
+}
 
 /// <summary>A label's presence over the whole clip: seconds it wins (in events) and its highest window probability.</summary>
 public sealed record LabelPresence(string Label, double Seconds, float MaxScore);
