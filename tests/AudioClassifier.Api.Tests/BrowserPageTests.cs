@@ -24,15 +24,19 @@ public sealed class BrowserPageTests : IDisposable
         Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
 
         var screenshot = Path.Combine(AppContext.BaseDirectory, "browser-page.png");
+        var silence = Path.Combine(_dir, "silence.wav");
+        File.WriteAllBytes(silence, WavBuilder.Pcm16(new short[22050 * 3], 22050, 1));
         var output = ExternalTools.OutputWithEnvironment("node", new Dictionary<string, string>
         {
             ["BASE_URL"] = service.BaseAddress.ToString().TrimEnd('/'),
             ["CLIP"] = SharedData.Path("reference", "inputs", "long-12s.wav"),
             ["SCREENSHOT"] = screenshot,
+            ["SILENCE"] = silence,
         }, script);
         Assert.Contains("\"bars\":3", output); // the test model has three labels
         Assert.Contains(TestModels.Labels, l => output.Contains(l, StringComparison.Ordinal));
         Assert.True(new FileInfo(screenshot).Length > 10_000, "screenshot missing");
+        Assert.True(File.Exists(screenshot.Replace(".png", "-silence.png")), "silence screenshot missing");
     }
 
     [Fact]

@@ -2,8 +2,8 @@
 // the spectrogram image appear. Usage: BASE_URL=http://127.0.0.1:PORT CLIP=path SCREENSHOT=out.png node page.test.mjs
 import { chromium } from "playwright-core";
 
-const base = process.env.BASE_URL, clip = process.env.CLIP, screenshot = process.env.SCREENSHOT;
-if (!base || !clip || !screenshot) throw new Error("BASE_URL, CLIP and SCREENSHOT are required");
+const base = process.env.BASE_URL, clip = process.env.CLIP, screenshot = process.env.SCREENSHOT, silence = process.env.SILENCE;
+if (!base || !clip || !screenshot || !silence) throw new Error("BASE_URL, CLIP, SILENCE and SCREENSHOT are required");
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -15,6 +15,8 @@ try {
   const failures = [];
   page.on("pageerror", (e) => failures.push("page error: " + e.message));
   page.on("console", (m) => { if (m.type() === "error") failures.push("console error: " + m.text()); });
+  const uploads = [];
+  page.on("request", (r) => { if (r.method() === "POST") uploads.push(r.url()); });
 
   await page.goto(base + "/");
   if ((await page.title()) !== "AudioClassifier") throw new Error("unexpected page title " + (await page.title()));
@@ -27,10 +29,24 @@ try {
   const label = await page.textContent("#top-label");
   const bars = await page.locator("#bars li").count();
   const width = await page.evaluate(() => document.querySelector("#spectrogram").naturalWidth);
+  const segments = await page.locator("#events .segment").count();
+  if (await page.isVisible("#progress-row")) failures.push("the progress indicator is still shown after the answer");
   await page.screenshot({ path: screenshot, fullPage: true });
   if (bars < 3) failures.push(`expected at least 3 probability bars, got ${bars}`);
+  if (segments < 1) failures.push("no event segments under the result");
+  if (uploads.length !== 1) failures.push(`expected one upload per classification, saw ${uploads.length}: ${uploads.join(", ")}`);
+
+  // Silence: the previous result is cleared and the page says what it is instead of naming a label.
+  await page.setInputFiles("#file-input", silence);
+  if (await page.locator("#bars li").count() !== 0) failures.push("the previous result stayed after choosing a new clip");
+  await page.getByRole("button", { name: "Classify", exact: true }).click();
+  await page.waitForFunction(() => document.querySelector("#top-label")?.textContent.length > 0 || !document.querySelector("#error").hidden, null, { timeout: 30000 });
+  const silentLabel = (await page.textContent("#top-label")).trim();
+  if (!silentLabel.startsWith("Silence")) failures.push("a silent clip showed: " + silentLabel);
+  if (await page.locator("#bars li").count() !== 0) failures.push("a silent clip showed probability bars");
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-silence.png"), fullPage: true });
   if (failures.length) throw new Error(failures.join("\n"));
-  console.log(JSON.stringify({ label: label.trim(), bars, spectrogramWidth: width, screenshot }));
+  console.log(JSON.stringify({ label: label.trim(), bars, segments, uploads: uploads.length, silentLabel, spectrogramWidth: width, screenshot }));
 } finally {
   await browser.close();
 }

@@ -28,7 +28,8 @@ public static class ClassifyEndpoints
         IOptions<ServiceOptions> options,
         [FromQuery(Name = "top_k")] string? topKText,
         [FromQuery(Name = "windows")] string? windowsText,
-        [FromQuery(Name = "min_score")] string? minScoreText)
+        [FromQuery(Name = "min_score")] string? minScoreText,
+        [FromQuery(Name = "spectrogram")] string? spectrogramText)
     {
         var settings = options.Value;
         var ct = context.RequestAborted;
@@ -38,6 +39,9 @@ public static class ClassifyEndpoints
         var (minScore, badMinScore) = ClassifyQuery.ParseMinScore(minScoreText);
         if (badMinScore is not null)
             return badMinScore;
+        var (spectrogram, badSpectrogram) = ClassifyQuery.ParseFlag("spectrogram", spectrogramText);
+        if (badSpectrogram is not null)
+            return badSpectrogram;
         using var lease = host.Acquire();
         if (lease is null)
             return Problems.Unavailable(context, "Model not ready", $"The model is not loaded yet: {host.NotReadyReason}", settings.RetryAfterSeconds);
@@ -68,7 +72,8 @@ public static class ClassifyEndpoints
             timing.Add("inference", result.InferenceTime);
             return TypedResults.Ok(new ClassifyResponse(result.Top?.Label, result.Top?.Score ?? 0, result.TopK, result.DurationSeconds,
                 new ModelIdentity(result.ModelName, result.ModelVersion), result.ExecutionProvider, windows ? result.Timeline : null,
-                result.Silent, result.Recognised, result.Threshold, result.Events, result.Summary));
+                result.Silent, result.Recognised, result.Threshold, result.Events, result.Summary,
+                spectrogram ? SpectrogramEndpoints.DataUrl(engine, clip!) : null));
         }
         catch (QueueFullException e)
         {

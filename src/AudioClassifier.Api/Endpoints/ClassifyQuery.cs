@@ -9,6 +9,15 @@ namespace AudioClassifier.Api.Endpoints;
 /// </summary>
 public static class ClassifyQuery
 {
+    /// <summary>A true/false flag (true, false, 1, 0; present without a value: true).</summary>
+    public static (bool Value, ProblemHttpResult? Problem) ParseFlag(string name, string? text) =>
+        text?.Trim().ToLowerInvariant() switch
+        {
+            null or "false" or "0" => (false, null),
+            "true" or "1" or "" => (true, null),
+            _ => (false, Invalid(name, $"{name} must be true or false (got '{Shorten(text)}')."))
+        };
+
     /// <summary>min_score: the best calibrated probability a clip needs to count as recognised, in [0, 1].</summary>
     public static (double? MinScore, ProblemHttpResult? Problem) ParseMinScore(string? minScore)
     {

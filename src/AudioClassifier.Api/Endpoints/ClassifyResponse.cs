@@ -15,6 +15,7 @@ namespace AudioClassifier.Api.Endpoints;
 /// silence and for sounds outside its labels; true for every sound when there is no threshold).</param>
 /// <param name="Threshold">The threshold used: min_score, Classifier:MinScore or the model's calibrated one; null when none.</param>
 /// <param name="Events">What sounds when: consecutive windows with the same best label merged into segments.</param>
+/// <param name="Spectrogram">With spectrogram=true: the model input's picture (first window) as a data: URL.</param>
 /// <param name="Summary">Per label, most present first: seconds it is the best label and its highest window probability.</param>
 public sealed record ClassifyResponse(
     string? Label,
@@ -28,7 +29,8 @@ public sealed record ClassifyResponse(
     bool Recognised,
     double? Threshold,
     IReadOnlyList<SoundEvent> Events,
-    IReadOnlyList<LabelPresence> Summary);
+    IReadOnlyList<LabelPresence> Summary,
+    string? Spectrogram = null);
 
 /// <summary>Name and version of a model.</summary>
 public sealed record ModelIdentity(string Name, string Version);

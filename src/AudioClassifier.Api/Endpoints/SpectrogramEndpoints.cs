@@ -28,8 +28,17 @@ public static class SpectrogramEndpoints
         var (clip, problem) = await AudioRequest.DecodeAsync(context, lease.Engine, options.Value, metrics);
         if (problem is not null)
             return problem;
-        var spec = lease.Engine.Contract.Features;
-        var image = SpectrogramRenderer.Render(lease.Engine.Features(clip!), spec, $"Model input: {spec.NMels} mels x {spec.Frames} frames");
-        return TypedResults.File(PngEncoder.Encode(image), "image/png");
+        return TypedResults.File(Png(lease.Engine, clip!), "image/png");
+    }
+
+    /// <summary>The picture as a data: URL, for /classify?spectrogram=true (one upload gives the answer and the picture).</summary>
+    public static string DataUrl(Onnx.Inference.AudioClassifierEngine engine, Audio.Decoding.AudioClip clip) =>
+        "data:image/png;base64," + Convert.ToBase64String(Png(engine, clip));
+
+    private static byte[] Png(Onnx.Inference.AudioClassifierEngine engine, Audio.Decoding.AudioClip clip)
+    {
+        var spec = engine.Contract.Features;
+        var image = SpectrogramRenderer.Render(engine.Features(clip), spec, $"Model input: {spec.NMels} mels x {spec.Frames} frames");
+        return PngEncoder.Encode(image);
     }
 }

@@ -28,6 +28,7 @@
     player.hidden = false;
     classifyButton.disabled = false;
     showError("");
+    clearResult();
   }
 
   fileInput.addEventListener("change", () => { if (fileInput.files.length) select(fileInput.files[0], fileInput.files[0].name); });
@@ -89,22 +90,76 @@
     return new Blob([buffer], { type: "audio/wav" });
   }
 
+  // One upload per classification: the answer carries the spectrogram (spectrogram=true).
   classifyButton.addEventListener("click", async () => {
     if (!clip) return;
     classifyButton.disabled = true;
+    clearResult();
     showError("");
+    $("progress-row").hidden = false;
     try {
-      const [result, image] = await Promise.all([post("/classify?windows=true&top_k=" + topK.value), post("/spectrogram")]);
-      renderResult(await result.json());
-      const figure = $("spectrogram-figure");
-      $("spectrogram").src = URL.createObjectURL(await image.blob());
-      figure.hidden = false;
+      const result = await (await post("/classify?windows=true&spectrogram=true&top_k=" + topK.value)).json();
+      renderResult(result);
+      if (result.spectrogram) {
+        $("spectrogram").src = result.spectrogram;
+        $("spectrogram-figure").hidden = false;
+      }
     } catch (err) {
       showError(err.message);
     } finally {
+      $("progress-row").hidden = true;
       classifyButton.disabled = false;
     }
   });
+
+  function clearResult() {
+    $("top-label").textContent = "";
+    $("top-label").className = "top-label";
+    $("bars").replaceChildren();
+    $("meta").textContent = "";
+    $("spectrogram-figure").hidden = true;
+    $("events-section").hidden = true;
+    $("timeline-section").hidden = true;
+  }
+
+  // A stable colour per label.
+  function colour(label) {
+    let h = 0;
+    for (const ch of label) h = (h * 31 + ch.charCodeAt(0)) % 360;
+    return "hsl(" + h + ", 60%, 42%)";
+  }
+
+  // Playing one segment: stop at its end.
+  let stopAt = null;
+  player.addEventListener("timeupdate", () => {
+    const total = player.duration || 1;
+    $("cursor").style.left = (100 * player.currentTime / total).toFixed(2) + "%";
+    if (stopAt !== null && player.currentTime >= stopAt) { player.pause(); stopAt = null; }
+  });
+
+  function renderEvents(r) {
+    const strip = $("events"), list = $("event-list"), total = r.duration_seconds || 1;
+    strip.querySelectorAll(".segment").forEach((el) => el.remove());
+    list.replaceChildren();
+    for (const e of r.events || []) {
+      const seg = document.createElement("button");
+      seg.type = "button";
+      seg.className = "segment" + (e.recognised === false ? " unrecognised" : "");
+      seg.style.left = (100 * e.start_seconds / total) + "%";
+      seg.style.width = (100 * (e.end_seconds - e.start_seconds) / total) + "%";
+      seg.style.background = colour(e.label);
+      seg.textContent = e.label;
+      const what = e.label + (e.recognised === false ? " (not recognised)" : "") + ", " + e.start_seconds.toFixed(1) + "-" + e.end_seconds.toFixed(1) + " s";
+      seg.title = what;
+      seg.setAttribute("aria-label", "Play " + what);
+      seg.addEventListener("click", () => { player.currentTime = e.start_seconds; stopAt = e.end_seconds; player.play(); });
+      strip.append(seg);
+      const li = document.createElement("li");
+      li.textContent = what + " · " + (e.score * 100).toFixed(1) + " %";
+      list.append(li);
+    }
+    $("events-section").hidden = !(r.events && r.events.length);
+  }
 
   async function post(url) {
     const body = new FormData();
@@ -120,7 +175,18 @@
   }
 
   function renderResult(r) {
-    $("top-label").textContent = r.label + " (" + (r.score * 100).toFixed(1) + " %)";
+    const top = $("top-label");
+    if (r.silent) {
+      top.textContent = "Silence: nothing to classify";
+      top.className = "top-label silent";
+    } else if (r.recognised === false) {
+      top.textContent = "Not recognised (closest: " + r.label + ", " + (r.score * 100).toFixed(1) + " %)";
+      top.className = "top-label unrecognised";
+    } else {
+      top.textContent = r.label + " (" + (r.score * 100).toFixed(1) + " %)";
+      top.className = "top-label";
+    }
+    renderEvents(r);
     const bars = $("bars");
     bars.replaceChildren(...r.top_k.map((s) => {
       const li = document.createElement("li");
@@ -136,7 +202,8 @@
     $("timeline-section").hidden = windows.length < 2;
     $("timeline").querySelector("tbody").replaceChildren(...windows.map((w) => {
       const tr = document.createElement("tr");
-      for (const v of [w.start_seconds.toFixed(2), w.end_seconds.toFixed(2), w.top_k[0].label, (w.top_k[0].score * 100).toFixed(1) + " %"]) {
+      const best = w.top_k[0];
+      for (const v of [w.start_seconds.toFixed(2), w.end_seconds.toFixed(2), best ? best.label : "(silent)", best ? (best.score * 100).toFixed(1) + " %" : ""]) {
         const td = document.createElement("td"); td.textContent = v; tr.append(td);
       }
       return tr;
