@@ -64,6 +64,21 @@ public sealed class TrainingEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void TestFoldsAreNeitherTrainedOnNorUsedToChoose()
+    {
+        var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 2, 1, 2);
+        var result = new ModelTrainer(Tiny(data, "held") with { Epochs = 2, ValFolds = [], TestFolds = [2] }, TextWriter.Null).Run();
+        Assert.NotNull(result.Test);
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(result.RunDirectory, "config.json")));
+        var split = config.RootElement.GetProperty("dataset");
+        Assert.Contains("test folds 2 held out", split.GetProperty("split").GetString());
+        int clips = split.GetProperty("clips").GetInt32();
+        Assert.Equal(clips / 2, split.GetProperty("train").GetInt32() + split.GetProperty("validation").GetInt32()); // fold 1 only
+        Assert.True(File.Exists(Path.Combine(result.RunDirectory, "test_metrics.json")));
+        Assert.Throws<ArgumentException>(() => new ModelTrainer(Tiny(data, "overlap") with { ValFolds = [2], TestFolds = [2] }, TextWriter.Null).Run());
+    }
+
+    [Fact]
     public void CrossValidationReportsEveryFold()
     {
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 2, 1, 2);
@@ -72,6 +87,10 @@ public sealed class TrainingEndToEndTests : IDisposable
         Assert.Contains("±", summary.ToText());
         Assert.True(File.Exists(Path.Combine(summary.Directory, "cv.json")));
         Assert.True(File.Exists(Path.Combine(summary.Directory, "fold1", "best.dat")));
+        // Honest: each fold's figure is its test score with the checkpoint chosen on an inner validation split.
+        using var test = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(summary.Directory, "fold1", "test_metrics.json")));
+        Assert.Equal(summary.FoldAccuracy[1], test.RootElement.GetProperty("evaluation").GetProperty("accuracy").GetDouble());
+        Assert.Contains("honest", File.ReadAllText(Path.Combine(summary.Directory, "cv.json")));
 
         var restricted = new CrossValidator(Tiny(data, "cv-one") with { Epochs = 1, ValFolds = [2] }, TextWriter.Null).Run();
         Assert.Equal([2], restricted.FoldAccuracy.Keys);

@@ -13,7 +13,8 @@ internal sealed class TrainingOptions
     public Option<string> Recipe { get; } = new("--recipe") { Description = "Base recipe: default or seed (the seed tutorial).", DefaultValueFactory = _ => "default" };
     public Option<string?> Layout { get; } = new("--layout") { Description = "auto, urbansound8k, esc50 or folders." };
     public Option<string?> ValFolds { get; } = new("--val-folds") { Description = "Comma-separated validation folds, e.g. 4." };
-    public Option<double?> ValFraction { get; } = new("--val-fraction") { Description = "Stratified validation share when the dataset has no folds." };
+    public Option<double?> ValFraction { get; } = new("--val-fraction") { Description = "Stratified validation share (default 0.2) when no validation folds are given." };
+    public Option<string?> TestFolds { get; } = new("--test-folds") { Description = "Comma-separated folds kept out of training and of every choice, scored once at the end with the chosen checkpoint." };
     public Option<string?> Features { get; } = new("--features") { Description = "Feature preset: default or seed." };
     public Option<string?> Init { get; } = new("--init") { Description = "imagenet, random, or a TorchSharp state-dict file." };
     public Option<int?> Epochs { get; } = new("--epochs");
@@ -32,7 +33,7 @@ internal sealed class TrainingOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, Features, Init, Epochs, BatchSize, Lr, Optimizer,
+        foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Features, Init, Epochs, BatchSize, Lr, Optimizer,
                      Scheduler, NoAugment, Mixup, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
     }
@@ -48,6 +49,7 @@ internal sealed class TrainingOptions
             Layout = r.GetValue(Layout) ?? config.Layout,
             ValFolds = r.GetValue(ValFolds) is { } folds ? folds.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => int.Parse(f, CultureInfo.InvariantCulture)).ToList() : config.ValFolds,
             ValFraction = r.GetValue(ValFraction) ?? config.ValFraction,
+            TestFolds = r.GetValue(TestFolds) is { } tests ? tests.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => int.Parse(f, CultureInfo.InvariantCulture)).ToList() : config.TestFolds,
             Features = r.GetValue(Features) is { } preset ? FeatureSpec.Preset(preset) : config.Features,
             Init = r.GetValue(Init) ?? config.Init,
             Epochs = r.GetValue(Epochs) ?? config.Epochs,

@@ -25,8 +25,12 @@ public sealed record CrossValidationSummary(IReadOnlyDictionary<int, double> Fol
     }
 }
 
-/// <summary>Trains one model per fold (that fold held out) with the same configuration and summarises; <c>val_folds</c>, when
-/// given, limits which folds are held out.</summary>
+/// <summary>
+/// Honest k-fold cross-validation: one model per held-out fold, trained with the same configuration on the other
+/// folds; its epoch (and early stopping) chosen on a stratified validation split of those training folds
+/// (<c>val_fraction</c>), and the held-out fold scored once with that checkpoint, so nothing is selected on the fold a
+/// figure is reported on. <c>val_folds</c>, when given, limits which folds are held out.
+/// </summary>
 public sealed class CrossValidator(TrainingConfig config, TextWriter log)
 {
     public CrossValidationSummary Run()
@@ -45,14 +49,22 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
         foreach (var fold in heldOut)
         {
             log.WriteLine($"=== fold {fold} held out ===");
-            var result = new ModelTrainer(config with { ValFolds = [fold], RunsDir = dir, RunName = $"fold{fold}" }, log).Run();
-            accuracy[fold] = result.Best?.Accuracy ?? 0;
-            foreach (var m in result.Best?.PerClass ?? [])
+            var result = new ModelTrainer(config with
+            {
+                TestFolds = [fold],
+                ValFolds = [],
+                ValFraction = config.ValFraction > 0 ? config.ValFraction : 0.2,
+                RunsDir = dir,
+                RunName = $"fold{fold}",
+            }, log).Run();
+            accuracy[fold] = result.Test!.Accuracy;
+            foreach (var m in result.Test.PerClass)
                 (recalls.TryGetValue(m.Class, out var list) ? list : recalls[m.Class] = []).Add(m.Recall);
         }
         var summary = new CrossValidationSummary(accuracy, recalls.ToDictionary(p => p.Key, p => p.Value.Average()), dir);
         File.WriteAllText(Path.Combine(dir, "cv.json"), JsonSerializer.Serialize(new
         {
+            protocol = "honest: each fold held out once; epoch chosen on a stratified validation split of the other folds; the held-out fold scored once with that checkpoint",
             folds = summary.FoldAccuracy, mean = summary.Mean, std = summary.Std, class_recall = summary.ClassRecall, config,
         }, new JsonSerializerOptions { WriteIndented = true }));
         File.WriteAllText(Path.Combine(dir, "cv.txt"), summary.ToText() + Environment.NewLine);

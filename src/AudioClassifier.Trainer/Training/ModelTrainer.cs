@@ -13,7 +13,11 @@ using static TorchSharp.torch;
 namespace AudioClassifier.Trainer.Training;
 
 /// <summary>The outcome of a training run.</summary>
-public sealed record TrainingResult(string RunDirectory, Evaluation? Best, int BestEpoch, IReadOnlyList<double> EpochTrainLoss, InitializationReport Init);
+public sealed record TrainingResult(string RunDirectory, Evaluation? Best, int BestEpoch, IReadOnlyList<double> EpochTrainLoss, InitializationReport Init)
+{
+    /// <summary>The test folds scored once with the chosen checkpoint (null without test folds).</summary>
+    public Evaluation? Test { get; init; }
+}
 
 /// <summary>
 /// Trains <see cref="AudioResNet18"/> on a dataset with one configuration, tracking everything in a run directory.
@@ -31,8 +35,8 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         var rng = new Random(config.Seed);
 
         var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes);
-        var split = DatasetSplit.Create(dataset, config.ValFolds, config.ValFraction, config.Seed);
-        log.WriteLine($"dataset {dataset.Root}: {dataset.Layout}, {dataset.Classes.Count} classes, {dataset.Items.Count} clips; {split.Description}: {split.Train.Count} train / {split.Validation.Count} validation; device {device.type}");
+        var split = DatasetSplit.Create(dataset, config.ValFolds, config.ValFraction, config.Seed, config.TestFolds);
+        log.WriteLine($"dataset {dataset.Root}: {dataset.Layout}, {dataset.Classes.Count} classes, {dataset.Items.Count} clips; {split.Description}: {split.Train.Count} train / {split.Validation.Count} validation / {split.Test.Count} test; device {device.type}");
 
         var store = new FeatureStore(config.Features, config.CacheDir);
         var progress = new TerminalProgress(log, "features", split.Train.Count + split.Validation.Count);
@@ -109,8 +113,18 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         }
         if (best is not null)
             run.WriteFinal(dataset.Classes, best, bestEpoch);
+        Evaluation? test = null;
+        if (split.Test.Count > 0)
+        {
+            // Scored once, with the checkpoint the validation split chose: nothing is selected on these folds.
+            var testClips = store.Load(split.Test, null, config.Threads);
+            model.load(run.Checkpoint);
+            test = Evaluate(model, builder, testClips, dataset.Classes, device);
+            run.WriteJson(System.IO.Path.Combine(run.Path, "test_metrics.json"), new { test_folds = config.TestFolds, chosen_epoch = bestEpoch, evaluation = test });
+            log.WriteLine(FormattableString.Invariant($"test folds {string.Join(",", config.TestFolds)}: loss {test.Loss:0.0000} acc {test.Accuracy:P2} (checkpoint of epoch {bestEpoch}, chosen on validation)"));
+        }
         log.WriteLine($"run directory: {run.Path}");
-        return new TrainingResult(run.Path, best, bestEpoch, epochLosses, init);
+        return new TrainingResult(run.Path, best, bestEpoch, epochLosses, init) { Test = test };
     }
 
     private InitializationReport Initialize(AudioResNet18 model) => config.Init.ToLowerInvariant() switch

@@ -15,6 +15,9 @@ public sealed record TrainingConfig
     [JsonPropertyName("classes")] public IReadOnlyList<string>? Classes { get; init; }
     [JsonPropertyName("val_folds")] public IReadOnlyList<int> ValFolds { get; init; } = [];
     [JsonPropertyName("val_fraction")] public double ValFraction { get; init; } = 0.2;
+    /// <summary>Folds kept out of training and of every choice (epoch, early stopping): scored once after training
+    /// with the checkpoint the validation split chose.</summary>
+    [JsonPropertyName("test_folds")] public IReadOnlyList<int> TestFolds { get; init; } = [];
     [JsonPropertyName("features")] public FeatureSpec Features { get; init; } = FeatureSpec.Default;
     [JsonPropertyName("init")] public string Init { get; init; } = "imagenet";
     [JsonPropertyName("epochs")] public int Epochs { get; init; } = 30;
@@ -87,6 +90,7 @@ public sealed record TrainingConfig
         Require(Scheduler is "step" or "cosine" or "onecycle" or "none", "scheduler", "must be step, cosine, onecycle or none");
         Require(Dropout is >= 0 and < 1, "dropout", "must be in [0, 1)");
         Require(ValFraction is >= 0 and < 1, "val_fraction", "must be in [0, 1)");
+        Require(!TestFolds.Intersect(ValFolds).Any(), "test_folds", "must not include a validation fold");
         Require(StepSize >= 1, "step_size", "must be at least 1");
         Require(Threads >= 1, "threads", "must be at least 1");
         Augment.Validate();
