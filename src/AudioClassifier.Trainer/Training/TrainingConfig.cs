@@ -34,7 +34,17 @@ public sealed record TrainingConfig
     [JsonPropertyName("early_stopping_patience")] public int EarlyStoppingPatience { get; init; } = 10;
     [JsonPropertyName("seed")] public int Seed { get; init; } = 42;
     [JsonPropertyName("threads")] public int Threads { get; init; } = Environment.ProcessorCount;
-    [JsonPropertyName("cache_dir")] public string CacheDir { get; init; } = Path.Combine(Path.GetTempPath(), "audioclf-feature-cache");
+    /// <summary>Where computed features are cached (keyed by file hash and feature spec): per user, under
+    /// $XDG_CACHE_HOME or ~/.cache, not a /tmp folder other users share.</summary>
+    [JsonPropertyName("cache_dir")] public string CacheDir { get; init; } = DefaultCacheDir();
+
+    private static string DefaultCacheDir()
+    {
+        var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home ? Path.Combine(home, ".cache")
+            : Path.GetTempPath();
+        return Path.Combine(root, "audioclf", "features");
+    }
     [JsonPropertyName("runs_dir")] public string RunsDir { get; init; } = "runs";
     [JsonPropertyName("run_name")] public string? RunName { get; init; }
     [JsonPropertyName("tensorboard_samples")] public int TensorBoardSamples { get; init; } = 4;
