@@ -13,11 +13,7 @@ app.MapSpectrogramEndpoints();
 app.MapHealthEndpoints();
 app.MapInferenceProtocolEndpoints();
 app.MapClassifierMetrics();
-app.Lifetime.ApplicationStarted.Register(() =>
-{
-    if (app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress is { } grpc)
-        app.Logger.LogInformation("Open Inference Protocol gRPC listening on {Address}", grpc);
-});
+app.LogGrpcAddressOnStart();
 app.Run();
 
 /// <summary>Entry point; public so test hosts can reference the assembly.</summary>

@@ -60,3 +60,18 @@ public sealed class ServiceEndpoints
         return address is null ? null : new IPEndPoint(address, uri.Port);
     }
 }
+
+/// <summary>Start-up logging of the listeners configured in code.</summary>
+public static class ServiceEndpointsLogging
+{
+    /// <summary>Logs the gRPC listener's bound address once the server has started (Kestrel logs the HTTP ones).</summary>
+    public static WebApplication LogGrpcAddressOnStart(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress is { } grpc)
+                app.Logger.LogInformation("Open Inference Protocol gRPC listening on {Address}", grpc);
+        });
+        return app;
+    }
+}
