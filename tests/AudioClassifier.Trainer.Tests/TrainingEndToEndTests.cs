@@ -64,6 +64,19 @@ public sealed class TrainingEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void ARunWithoutValidationStillWritesItsMetrics()
+    {
+        var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 2, 1, 2);
+        var result = new ModelTrainer(Tiny(data, "all") with { Epochs = 2, ValFolds = [], ValFraction = 0 }, TextWriter.Null).Run();
+        Assert.Null(result.Best);
+        using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(result.RunDirectory, "metrics.json")));
+        Assert.Equal(2, metrics.RootElement.GetProperty("best_epoch").GetInt32());
+        Assert.StartsWith("none", metrics.RootElement.GetProperty("validation").GetString());
+        Assert.InRange(metrics.RootElement.GetProperty("train_accuracy").GetDouble(), 0, 1);
+        Assert.True(File.Exists(Path.Combine(result.RunDirectory, "best.dat")));
+    }
+
+    [Fact]
     public void TestFoldsAreNeitherTrainedOnNorUsedToChoose()
     {
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 2, 1, 2);

@@ -75,11 +75,14 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         Evaluation? best = null;
         int bestEpoch = 0, sinceBest = 0, globalStep = 0;
         var epochLosses = new List<double>();
+        double lastTrainAccuracy = 0;
+        int lastEpoch = 0;
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
             var (trainLoss, trainAcc) = TrainEpoch(model, optimizer, scheduler, builder, train, rng, device, epoch, tensorboard, ref globalStep);
             epochLosses.Add(trainLoss);
+            (lastTrainAccuracy, lastEpoch) = (trainAcc, epoch);
             double lr = optimizer.ParamGroups.First().LearningRate;
             if (config.Scheduler is "step" or "cosine")
                 scheduler?.step();
@@ -113,6 +116,20 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         }
         if (best is not null)
             run.WriteFinal(dataset.Classes, best, bestEpoch);
+        else
+        {
+            // Without validation the last epoch's weights are kept; metrics.json still says what was trained (and the
+            // export embeds it), with the training figures as the only ones there are.
+            run.WriteJson(run.FinalMetrics, new
+            {
+                best_epoch = lastEpoch,
+                classes = dataset.Classes,
+                validation = "none: the last epoch's weights",
+                train_loss = epochLosses.LastOrDefault(),
+                train_accuracy = lastTrainAccuracy,
+                train_clips = train.Count,
+            });
+        }
         Evaluation? test = null;
         if (split.Test.Count > 0)
         {
