@@ -45,14 +45,7 @@ public static class ContractStamper
         graph.Node.Add(softmax);
         graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.ProbabilitiesOutput, "batch", contract.Labels.Count));
 
-        var audioclfKeys = contract.ToMetadata().Keys.ToHashSet();
-        var kept = model.MetadataProps.Where(p => !audioclfKeys.Contains(p.Key)).ToList();
-        model.MetadataProps.Clear();
-        model.MetadataProps.AddRange(kept);
-        foreach (var (key, value) in contract.ToMetadata())
-            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        File.WriteAllBytes(destination, model.ToByteArray());
+        Write(model, contract, destination);
     }
 
     /// <summary>Rewrites the contract of an audioclf model (e.g. adding its open-set calibration), graph untouched.</summary>
@@ -60,6 +53,13 @@ public static class ContractStamper
     {
         var model = Read(source);
         var contract = change(ModelContract.FromMetadata(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value)));
+        Write(model, contract, destination);
+        return contract;
+    }
+
+    // Replaces every audioclf.* metadata entry with the contract's (other producers' entries are kept) and writes.
+    private static void Write(ModelProto model, ModelContract contract, string destination)
+    {
         var kept = model.MetadataProps.Where(p => !p.Key.StartsWith("audioclf.", StringComparison.Ordinal)).ToList();
         model.MetadataProps.Clear();
         model.MetadataProps.AddRange(kept);
@@ -67,7 +67,6 @@ public static class ContractStamper
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
         File.WriteAllBytes(destination, model.ToByteArray());
-        return contract;
     }
 
     /// <summary>What a file holds: producer, opset, inputs and outputs with their shapes, and its contract (null when

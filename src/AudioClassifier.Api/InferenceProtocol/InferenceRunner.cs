@@ -142,7 +142,7 @@ public static class InferenceRunner
         int classes = labels.Count;
         if (r.Name == LabelsOutput)
         {
-            var top = Enumerable.Range(0, batch).Select(b => labels[ArgMax(probabilities.AsSpan(b * classes, classes))]).ToArray();
+            var top = Enumerable.Range(0, batch).Select(b => labels[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.AsSpan(b * classes, classes))]).ToArray();
             return new InferOutput(LabelsOutput, "BYTES", [batch], null, top, r.Binary);
         }
         if (r.Classification == 0)
@@ -160,16 +160,6 @@ public static class InferenceRunner
         return new InferOutput(ProbabilitiesOutput, "BYTES", [batch, k], null, strings, r.Binary);
     }
 
-    private static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++)
-        {
-            if (row[i] > row[best])
-                best = i;
-        }
-        return best;
-    }
 
     internal static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 

@@ -296,17 +296,19 @@ public sealed class AudioClassifierEngine : IDisposable
     /// log-sum-exp cancels.</summary>
     public static void Calibrate(Span<float> probabilities, int classes, double temperature)
     {
+        Span<double> scaled = stackalloc double[classes <= 256 ? classes : 0];
+        if (scaled.IsEmpty)
+            scaled = new double[classes];
         for (int row = 0; row < probabilities.Length / classes; row++)
         {
             var p = probabilities.Slice(row * classes, classes);
-            double max = double.NegativeInfinity;
+            double max = double.NegativeInfinity, sum = 0;
             for (int c = 0; c < classes; c++)
-                max = Math.Max(max, Math.Log(Math.Max(p[c], 1e-30f)) / temperature);
-            double sum = 0;
+                max = Math.Max(max, scaled[c] = Math.Log(Math.Max(p[c], 1e-30f)) / temperature);
             for (int c = 0; c < classes; c++)
-                sum += Math.Exp(Math.Log(Math.Max(p[c], 1e-30f)) / temperature - max);
+                sum += scaled[c] = Math.Exp(scaled[c] - max);
             for (int c = 0; c < classes; c++)
-                p[c] = (float)(Math.Exp(Math.Log(Math.Max(p[c], 1e-30f)) / temperature - max) / sum);
+                p[c] = (float)(scaled[c] / sum);
         }
     }
 

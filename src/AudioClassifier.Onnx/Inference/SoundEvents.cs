@@ -29,7 +29,7 @@ public static class SoundEvents
         int windows = spans.Count, classes = labels.Count;
         var winner = new int[windows];
         for (int w = 0; w < windows; w++)
-            winner[w] = silent[w] ? -1 : ArgMax(probabilities.Slice(w * classes, classes));
+            winner[w] = silent[w] ? -1 : System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.Slice(w * classes, classes));
         // A single window that disagrees with equal neighbours is a blip, not an event.
         for (int w = 1; w + 1 < windows; w++)
         {
@@ -75,14 +75,4 @@ public static class SoundEvents
         return (Math.Round(start, 3), Math.Round(Math.Min(end, clipSeconds), 3));
     }
 
-    private static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++)
-        {
-            if (row[i] > row[best])
-                best = i;
-        }
-        return best;
-    }
 }
