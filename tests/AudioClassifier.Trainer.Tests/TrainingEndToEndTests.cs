@@ -111,6 +111,33 @@ public sealed class TrainingEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void AnInterruptedCrossValidationResumesFromTheFinishedFolds()
+    {
+        var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 2, 1, 2);
+        var config = Tiny(data, "cv-resume") with { Epochs = 1, ValFolds = [] };
+        var first = new CrossValidator(config, TextWriter.Null).Run();
+        string fold1 = Path.Combine(first.Directory, "fold1", "best.dat"), fold2 = Path.Combine(first.Directory, "fold2");
+        var fold1Written = File.GetLastWriteTimeUtc(fold1);
+        // Fold 2 dies midway: its test score was never written, and a half-written epoch line is left behind.
+        File.Delete(Path.Combine(fold2, "test_metrics.json"));
+        File.AppendAllText(Path.Combine(fold2, "metrics.jsonl"), "{\"epoch\": 2, \"train_lo");
+
+        var log = new StringWriter();
+        var resumed = new CrossValidator(config with { Threads = 1 }, log).Run();
+        Assert.Contains("fold 1: finished earlier", log.ToString());
+        Assert.Contains("fold 2: ", log.ToString());
+        Assert.Contains("training it again", log.ToString());
+        Assert.Equal(fold1Written, File.GetLastWriteTimeUtc(fold1));
+        Assert.Equal(first.FoldAccuracy, resumed.FoldAccuracy);
+        Assert.Single(File.ReadAllLines(Path.Combine(fold2, "metrics.jsonl")));
+
+        // Different settings under the same name are not mistaken for finished folds.
+        var changed = new StringWriter();
+        new CrossValidator(config with { Epochs = 2 }, changed).Run();
+        Assert.DoesNotContain("finished earlier", changed.ToString());
+    }
+
+    [Fact]
     public void CommandLineReportsBadDatasetsClearly()
     {
         var error = new StringWriter();

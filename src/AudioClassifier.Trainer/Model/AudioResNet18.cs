@@ -13,7 +13,7 @@ namespace AudioClassifier.Trainer.Model;
 public sealed class AudioResNet18 : Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly StableBatchNorm2d bn1;
     private readonly Sequential layer1;
     private readonly Sequential layer2;
     private readonly Sequential layer3;
@@ -29,7 +29,7 @@ public sealed class AudioResNet18 : Module<Tensor, Tensor>
         Classes = classes;
         Dropout = dropout;
         conv1 = Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false);
-        bn1 = BatchNorm2d(64);
+        bn1 = new StableBatchNorm2d(64);
         layer1 = Sequential(new BasicBlock(64, 64, 1), new BasicBlock(64, 64, 1));
         layer2 = Sequential(new BasicBlock(64, 128, 2), new BasicBlock(128, 128, 1));
         layer3 = Sequential(new BasicBlock(128, 256, 2), new BasicBlock(256, 256, 1));
@@ -57,7 +57,7 @@ public sealed class AudioResNet18 : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        x = (x - input_mean) / input_std;
+        x = x.sub(input_mean).div(input_std); // sub(Tensor) passes no scalar (add(Tensor) does: see BasicBlock)
         x = functional.relu(bn1.forward(conv1.forward(x)));
         x = functional.max_pool2d(x, 3, 2, 1);
         x = layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));

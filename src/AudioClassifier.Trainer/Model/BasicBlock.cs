@@ -1,3 +1,4 @@
+using AudioClassifier.Trainer.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,19 +10,19 @@ namespace AudioClassifier.Trainer.Model;
 public sealed class BasicBlock : Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly StableBatchNorm2d bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly StableBatchNorm2d bn2;
     private readonly Sequential? downsample;
 
     public BasicBlock(int inChannels, int outChannels, int stride) : base(nameof(BasicBlock))
     {
         conv1 = Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
-        bn1 = BatchNorm2d(outChannels);
+        bn1 = new StableBatchNorm2d(outChannels);
         conv2 = Conv2d(outChannels, outChannels, 3, stride: 1, padding: 1, bias: false);
-        bn2 = BatchNorm2d(outChannels);
+        bn2 = new StableBatchNorm2d(outChannels);
         if (stride != 1 || inChannels != outChannels)
-            downsample = Sequential(Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), BatchNorm2d(outChannels));
+            downsample = Sequential(Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), new StableBatchNorm2d(outChannels));
         RegisterComponents();
     }
 
@@ -31,6 +32,6 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         var identity = downsample is null ? x : downsample.forward(x);
         var y = functional.relu(bn1.forward(conv1.forward(x)));
         y = bn2.forward(conv2.forward(y));
-        return functional.relu(y + identity).MoveToOuterDisposeScope();
+        return functional.relu(y.add(identity, HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AudioClassifier.Trainer.Data;
 
 namespace AudioClassifier.Trainer.Training;
@@ -46,19 +47,33 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
         var heldOut = config.ValFolds.Count > 0 ? config.ValFolds : dataset.Folds;
         foreach (var fold in heldOut.Where(f => !dataset.Folds.Contains(f)))
             throw new DatasetException($"Fold {fold} does not exist; the dataset has folds {string.Join(", ", dataset.Folds)}.");
+        log.WriteLine($"cross-validation runs in {dir}; if it is interrupted, the same command with --run-name {name} resumes from the folds already finished");
         foreach (var fold in heldOut)
         {
-            log.WriteLine($"=== fold {fold} held out ===");
-            var result = new ModelTrainer(config with
+            var foldConfig = config with
             {
                 TestFolds = [fold],
                 ValFolds = [],
                 ValFraction = config.ValFraction > 0 ? config.ValFraction : 0.2,
                 RunsDir = dir,
                 RunName = $"fold{fold}",
-            }, log).Run();
-            accuracy[fold] = result.Test!.Accuracy;
-            foreach (var m in result.Test.PerClass)
+            };
+            var foldDir = Path.Combine(dir, foldConfig.RunName);
+            var test = FinishedFold(foldDir, foldConfig);
+            if (test is not null)
+                log.WriteLine($"=== fold {fold}: finished earlier with these settings ({foldDir}), result reused ===");
+            else
+            {
+                if (Directory.Exists(foldDir))
+                {
+                    log.WriteLine($"=== fold {fold}: {foldDir} holds an unfinished or differently configured run; training it again ===");
+                    Directory.Delete(foldDir, recursive: true);
+                }
+                log.WriteLine($"=== fold {fold} held out ===");
+                test = new ModelTrainer(foldConfig, log).Run().Test!;
+            }
+            accuracy[fold] = test.Accuracy;
+            foreach (var m in test.PerClass)
                 (recalls.TryGetValue(m.Class, out var list) ? list : recalls[m.Class] = []).Add(m.Recall);
         }
         var summary = new CrossValidationSummary(accuracy, recalls.ToDictionary(p => p.Key, p => p.Value.Average()), dir);
@@ -69,5 +84,34 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
         }, new JsonSerializerOptions { WriteIndented = true }));
         File.WriteAllText(Path.Combine(dir, "cv.txt"), summary.ToText() + Environment.NewLine);
         return summary;
+    }
+
+    /// <summary>
+    /// The held-out fold's evaluation when <paramref name="foldDir"/> holds a finished run (its test_metrics.json is
+    /// written last) trained with the same settings; settings that cannot change the result (threads, cache and runs
+    /// folders) may differ.
+    /// </summary>
+    private static Evaluation? FinishedFold(string foldDir, TrainingConfig foldConfig)
+    {
+        string testFile = Path.Combine(foldDir, "test_metrics.json"), configFile = Path.Combine(foldDir, "config.json");
+        if (!File.Exists(testFile) || !File.Exists(configFile))
+            return null;
+        try
+        {
+            var saved = JsonNode.Parse(File.ReadAllText(configFile))?["config"]?.AsObject();
+            var wanted = JsonSerializer.SerializeToNode(foldConfig)!.AsObject();
+            foreach (var free in new[] { "threads", "cache_dir", "runs_dir" })
+            {
+                saved?.Remove(free);
+                wanted.Remove(free);
+            }
+            if (!JsonNode.DeepEquals(saved, wanted))
+                return null;
+            return JsonNode.Parse(File.ReadAllText(testFile))?["evaluation"].Deserialize<Evaluation>();
+        }
+        catch (JsonException)
+        {
+            return null; // a file cut short by the interruption: the fold is trained again
+        }
     }
 }

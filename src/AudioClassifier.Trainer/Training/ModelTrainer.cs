@@ -176,8 +176,12 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             var y = tensor(labels).to(device);
             var logits = model.forward(x);
             var loss = nn.functional.cross_entropy(logits, y);
+            using var scalars = new HeldScalars();
             if (partner is not null)
-                loss = lambda * loss + (1 - lambda) * nn.functional.cross_entropy(logits, tensor(partner.Select(p => labels[p]).ToArray()).to(device));
+            {
+                var partnerLoss = nn.functional.cross_entropy(logits, tensor(partner.Select(p => labels[p]).ToArray()).to(device));
+                loss = loss.mul(scalars.Of(lambda)).add(partnerLoss.mul(scalars.Of(1 - lambda)), HeldScalars.One);
+            }
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
@@ -307,8 +311,8 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     }
 
     private optim.Optimizer CreateOptimizer(AudioResNet18 model) => config.Optimizer == "sgd"
-        ? optim.SGD(model.parameters(), config.LearningRate, config.Momentum, weight_decay: config.WeightDecay)
-        : optim.AdamW(model.parameters(), config.LearningRate, weight_decay: config.WeightDecay);
+        ? new StableSgd(model.parameters(), config.LearningRate, config.Momentum, config.WeightDecay)
+        : new StableAdamW(model.parameters(), config.LearningRate, config.WeightDecay);
 
     private optim.lr_scheduler.LRScheduler? CreateScheduler(optim.Optimizer optimizer, int stepsPerEpoch) => config.Scheduler switch
     {
