@@ -158,7 +158,15 @@ public sealed class TrainingEndToEndTests : IDisposable
         Assert.Equal((3, "sgd", 0.05, 0.4), (config.Epochs, config.Optimizer, config.LearningRate, config.Augment.MixupAlpha));
         var seed = options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x"]));
         Assert.Equal(FeatureSpec.Seed, seed.Features);
-        Assert.Equal(("sgd", "step", 7, 0.001), (seed.Optimizer, seed.Scheduler, seed.StepSize, seed.LearningRate));
+        // The notebook's settings: SGD lr 0.005 momentum 0.9, batch 8, dropout 0.25 before the head, StepLR, 6 epochs.
+        Assert.Equal(("sgd", 0.005, 0.9, 8, 0.25, "step", 6), (seed.Optimizer, seed.LearningRate, seed.Momentum, seed.BatchSize, seed.Dropout, seed.Scheduler, seed.Epochs));
+
+        // Feature settings are flags on train as on `audioclf features`: overrides on top of the recipe's preset.
+        var shortClips = options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x", "--sr", "8000", "--n-mels", "40", "--frames", "63"]));
+        Assert.Equal(FeatureSpec.Seed with { SampleRate = 8000, NMels = 40, Frames = 63, FMax = 4000 }, shortClips.Features);
+        var preset = options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x", "--features", "default", "--hop", "256"]));
+        Assert.Equal(FeatureSpec.Default with { HopLength = 256 }, preset.Features);
+        Assert.Throws<InvalidFeatureSpecException>(() => options.Resolve(command.Parse(["--dataset", "x", "--n-mels", "0"])));
     }
 
     private static IEnumerable<byte[]> Records(string path)

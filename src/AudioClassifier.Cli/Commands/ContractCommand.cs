@@ -2,6 +2,7 @@ using System.CommandLine;
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Export;
+using AudioClassifier.Terminal;
 
 namespace AudioClassifier.Cli.Commands;
 

@@ -5,6 +5,7 @@ using AudioClassifier.Audio.Decoding;
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Audio.IO;
 using AudioClassifier.Imaging;
+using AudioClassifier.Terminal;
 
 namespace AudioClassifier.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using AudioClassifier.Audio.Features;
+using AudioClassifier.Terminal;
 using AudioClassifier.Trainer.Training;
 
 namespace AudioClassifier.Trainer.Commands;
@@ -15,13 +15,18 @@ internal sealed class TrainingOptions
     public Option<string?> ValFolds { get; } = new("--val-folds") { Description = "Comma-separated validation folds, e.g. 4." };
     public Option<double?> ValFraction { get; } = new("--val-fraction") { Description = "Stratified validation share (default 0.2) when no validation folds are given." };
     public Option<string?> TestFolds { get; } = new("--test-folds") { Description = "Comma-separated folds kept out of training and of every choice, scored once at the end with the chosen checkpoint." };
-    public Option<string?> Features { get; } = new("--features") { Description = "Feature preset: default or seed." };
+    public FeatureSpecOptions Features { get; } = new("--features");
     public Option<string?> Init { get; } = new("--init") { Description = "imagenet, random, or a TorchSharp state-dict file." };
     public Option<int?> Epochs { get; } = new("--epochs");
     public Option<int?> BatchSize { get; } = new("--batch-size");
     public Option<double?> Lr { get; } = new("--lr");
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "sgd or adamw." };
     public Option<string?> Scheduler { get; } = new("--scheduler") { Description = "step, cosine, onecycle or none." };
+    public Option<int?> StepSize { get; } = new("--step-size") { Description = "StepLR: epochs between learning-rate drops." };
+    public Option<double?> Gamma { get; } = new("--gamma") { Description = "StepLR: factor applied at each drop." };
+    public Option<double?> Momentum { get; } = new("--momentum") { Description = "SGD momentum." };
+    public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay (decoupled for AdamW, L2 for SGD)." };
+    public Option<double?> Dropout { get; } = new("--dropout") { Description = "Dropout before the classifier head." };
     public Option<bool> NoAugment { get; } = new("--no-augment") { Description = "Disable time shift, SpecAugment and mixup." };
     public Option<double?> Mixup { get; } = new("--mixup") { Description = "Mixup alpha (0 disables)." };
     public Option<int?> Patience { get; } = new("--patience") { Description = "Early-stopping patience in epochs (0 disables)." };
@@ -33,9 +38,10 @@ internal sealed class TrainingOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Features, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, NoAugment, Mixup, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+        foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, NoAugment, Mixup, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
+        Features.AddTo(command);
     }
 
     public TrainingConfig Resolve(ParseResult r)
@@ -50,13 +56,18 @@ internal sealed class TrainingOptions
             ValFolds = r.GetValue(ValFolds) is { } folds ? folds.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => int.Parse(f, CultureInfo.InvariantCulture)).ToList() : config.ValFolds,
             ValFraction = r.GetValue(ValFraction) ?? config.ValFraction,
             TestFolds = r.GetValue(TestFolds) is { } tests ? tests.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => int.Parse(f, CultureInfo.InvariantCulture)).ToList() : config.TestFolds,
-            Features = r.GetValue(Features) is { } preset ? FeatureSpec.Preset(preset) : config.Features,
+            Features = Features.Resolve(r, config.Features),
             Init = r.GetValue(Init) ?? config.Init,
             Epochs = r.GetValue(Epochs) ?? config.Epochs,
             BatchSize = r.GetValue(BatchSize) ?? config.BatchSize,
             LearningRate = r.GetValue(Lr) ?? config.LearningRate,
             Optimizer = r.GetValue(Optimizer) ?? config.Optimizer,
             Scheduler = r.GetValue(Scheduler) ?? config.Scheduler,
+            StepSize = r.GetValue(StepSize) ?? config.StepSize,
+            Gamma = r.GetValue(Gamma) ?? config.Gamma,
+            Momentum = r.GetValue(Momentum) ?? config.Momentum,
+            WeightDecay = r.GetValue(WeightDecay) ?? config.WeightDecay,
+            Dropout = r.GetValue(Dropout) ?? config.Dropout,
             Augment = r.GetValue(NoAugment) ? AugmentConfig.None : config.Augment with { MixupAlpha = r.GetValue(Mixup) ?? config.Augment.MixupAlpha },
             EarlyStoppingPatience = r.GetValue(Patience) ?? config.EarlyStoppingPatience,
             Seed = r.GetValue(Seed) ?? config.Seed,

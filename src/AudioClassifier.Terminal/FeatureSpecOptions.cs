@@ -1,12 +1,16 @@
 using System.CommandLine;
 using AudioClassifier.Audio.Features;
 
-namespace AudioClassifier.Cli.Commands;
+namespace AudioClassifier.Terminal;
 
-/// <summary>The <c>--preset</c> option and per-field overrides that together describe a <see cref="FeatureSpec"/>.</summary>
-internal sealed class FeatureSpecOptions
+/// <summary>
+/// A preset option and per-field overrides that together describe a <see cref="FeatureSpec"/>: the same flags on
+/// <c>audioclf features</c>, <c>audioclf contract stamp</c> and <c>audioclf-train train|cv</c>.
+/// </summary>
+/// <param name="presetName">The preset option's name (<c>--preset</c> in audioclf, <c>--features</c> in the trainer).</param>
+public sealed class FeatureSpecOptions(string presetName = "--preset")
 {
-    public Option<string> Preset { get; } = new("--preset") { Description = "Named feature preset (seed, default).", DefaultValueFactory = _ => "default" };
+    public Option<string?> Preset { get; } = new(presetName) { Description = "Named feature preset (seed, default); overrides below apply on top of it." };
     public Option<int?> SampleRate { get; } = new("--sr") { Description = "Target sample rate in Hz." };
     public Option<int?> NFft { get; } = new("--n-fft") { Description = "FFT size." };
     public Option<int?> WinLength { get; } = new("--win-length") { Description = "Window length (defaults to n_fft when n_fft is overridden)." };
@@ -25,10 +29,13 @@ internal sealed class FeatureSpecOptions
             command.Options.Add(option);
     }
 
-    /// <summary>The preset with every given override applied, validated.</summary>
-    public FeatureSpec Resolve(ParseResult result)
+    /// <summary>
+    /// The named preset (else <paramref name="fallback"/>, else the default preset) with every given override applied,
+    /// validated.
+    /// </summary>
+    public FeatureSpec Resolve(ParseResult result, FeatureSpec? fallback = null)
     {
-        var spec = FeatureSpec.Preset(result.GetValue(Preset)!);
+        var spec = result.GetValue(Preset) is { } preset ? FeatureSpec.Preset(preset) : fallback ?? FeatureSpec.Default;
         int? nFft = result.GetValue(NFft);
         double? topDb = result.GetValue(TopDb);
         spec = spec with
