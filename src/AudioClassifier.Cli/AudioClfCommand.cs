@@ -13,5 +13,6 @@ public static class AudioClfCommand
             ClassifyCommand.Create(),
             ContractCommand.Create(),
             CalibrateCommand.Create(),
+            EvaluateCommand.Create(),
         };
 }

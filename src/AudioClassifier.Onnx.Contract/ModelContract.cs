@@ -27,6 +27,22 @@ public sealed record ModelContract
     public string MetricsJson { get; init; } = "{}";
     /// <summary>How to tell sounds the model knows from ones it does not (null: the model was not calibrated).</summary>
     public OpenSetCalibration? OpenSet { get; init; }
+    /// <summary>How the weights are stored and computed: one of <see cref="Precisions"/> (models without the key are float32).</summary>
+    public string Precision { get; init; } = Precisions.Float32;
+
+    /// <summary>The precisions an audioclf export can have.</summary>
+    public static class Precisions
+    {
+        /// <summary>float32 weights and compute.</summary>
+        public const string Float32 = "float32";
+        /// <summary>float16 weights (half the file), cast to float32 at load and computed in float32.</summary>
+        public const string Float16Weights = "float16-weights";
+        /// <summary>int8 QDQ: per-channel int8 weights, uint8 activations calibrated on training clips; ONNX Runtime's
+        /// CPU provider fuses it into integer kernels.</summary>
+        public const string Int8 = "int8";
+
+        public static IReadOnlyList<string> All { get; } = [Float32, Float16Weights, Int8];
+    }
 
     /// <summary>The metadata_props entries for this contract.</summary>
     public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
@@ -42,6 +58,7 @@ public sealed record ModelContract
         [Keys.Metrics] = MetricsJson,
         [Keys.Input] = InputName,
         [Keys.Outputs] = $"{LogitsOutput},{ProbabilitiesOutput}",
+        [Keys.Precision] = Precision,
     }.Concat(OpenSet is { } o ? [new KeyValuePair<string, string>(Keys.OpenSet, JsonSerializer.Serialize(o))] : []).ToDictionary();
 
     /// <summary>Reads and validates a contract; a missing or inconsistent one is refused with the reason.</summary>
@@ -75,6 +92,9 @@ public sealed record ModelContract
         {
             throw new ModelContractException($"The model's feature spec is invalid: {e.Message}");
         }
+        var precision = metadata.GetValueOrDefault(Keys.Precision, Precisions.Float32);
+        if (!Precisions.All.Contains(precision))
+            throw new ModelContractException($"'{Keys.Precision}' is '{precision}'; this build knows {string.Join(", ", Precisions.All)}.");
         if (!DateTimeOffset.TryParse(Get(Keys.TrainedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var trainedAt))
             throw new ModelContractException($"'{Keys.TrainedAt}' is not a date: {metadata[Keys.TrainedAt]}");
         return new ModelContract
@@ -88,13 +108,14 @@ public sealed record ModelContract
             TrainedAt = trainedAt,
             MetricsJson = metadata.GetValueOrDefault(Keys.Metrics, "{}"),
             OpenSet = metadata.TryGetValue(Keys.OpenSet, out var openSet) ? OpenSetCalibration.Parse(openSet) : null,
+            Precision = precision,
         };
     }
 
     public bool Equals(ModelContract? other) =>
         other is not null && Labels.SequenceEqual(other.Labels) && Features == other.Features && ModelName == other.ModelName &&
         ModelVersion == other.ModelVersion && Dataset == other.Dataset && DatasetLicense == other.DatasetLicense &&
-        TrainedAt == other.TrainedAt && MetricsJson == other.MetricsJson && Equals(OpenSet, other.OpenSet);
+        TrainedAt == other.TrainedAt && MetricsJson == other.MetricsJson && Equals(OpenSet, other.OpenSet) && Precision == other.Precision;
 
     public override int GetHashCode() => HashCode.Combine(ModelName, ModelVersion, Features, Labels.Count);
 
@@ -113,6 +134,7 @@ public sealed record ModelContract
         public const string Input = "audioclf.input";
         public const string Outputs = "audioclf.outputs";
         public const string OpenSet = "audioclf.open_set";
+        public const string Precision = "audioclf.precision";
     }
 }
 

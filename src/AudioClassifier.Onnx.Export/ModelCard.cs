@@ -8,12 +8,12 @@ namespace AudioClassifier.Onnx.Export;
 /// <summary>The human-readable card written beside every exported model.</summary>
 public static class ModelCard
 {
-    public static string Render(ModelContract c, string fileName, bool float16)
+    public static string Render(ModelContract c, string fileName)
     {
         var s = new StringBuilder();
         s.AppendLine(CultureInfo.InvariantCulture, $"# {c.ModelName} {c.ModelVersion}");
         s.AppendLine();
-        s.AppendLine(CultureInfo.InvariantCulture, $"File: `{fileName}` (ONNX opset 17{(float16 ? ", fp16 weights" : "")}). Trained {c.TrainedAt:yyyy-MM-dd}.");
+        s.AppendLine(CultureInfo.InvariantCulture, $"File: `{fileName}` (ONNX opset 17, {c.Precision}). Trained {c.TrainedAt:yyyy-MM-dd}.");
         s.AppendLine();
         s.AppendLine("## Interface");
         s.AppendLine(CultureInfo.InvariantCulture, $"- Input `{ModelContract.InputName}`: float32 `[batch, 1, {c.Features.NMels}, {c.Features.Frames}]` log-mel (dB) from the audioclf front end.");

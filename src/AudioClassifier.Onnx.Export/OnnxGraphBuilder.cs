@@ -32,6 +32,16 @@ internal sealed class OnnxGraphBuilder(bool float16Weights)
         return name;
     }
 
+    /// <summary>Adds an initializer stored exactly as given (never cast to float16): quantised weights, scales, zero points.</summary>
+    public string RawInitializer<T>(string name, ReadOnlySpan<T> data, TensorProto.Types.DataType type, params long[] dims) where T : unmanaged
+    {
+        var t = new TensorProto { Name = name, DataType = (int)type };
+        t.Dims.AddRange(dims);
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data));
+        Graph.Initializer.Add(t);
+        return name;
+    }
+
     public string Node(string op, string[] inputs, string[]? outputs = null, params AttributeProto[] attributes)
     {
         outputs ??= [$"{op.ToLowerInvariant()}_{_counter++}"];

@@ -8,46 +8,57 @@ namespace AudioClassifier.Onnx.Export;
 /// Writes the audio ResNet18 (torchvision state-dict names, 1-channel conv1, <c>fc</c> head, <c>input_mean</c>/<c>input_std</c>
 /// standardisation) as ONNX opset 17: input <c>log_mel</c> [batch, 1, n_mels, frames] with a dynamic batch, outputs
 /// <c>logits</c> and <c>probabilities</c> (softmax) [batch, classes]. Each BatchNorm is folded into the preceding
-/// convolution in float64. The contract goes into metadata_props and a model card is written beside the file.
+/// convolution in float64. The contract goes into metadata_props (its precision decides float32, float16 weights or
+/// int8 QDQ) and a model card is written beside the file.
 /// </summary>
 public static class ResNet18OnnxExporter
 {
     private const double BatchNormEpsilon = 1e-5;
     private const int Opset = 17;
 
-    public static void Export(IReadOnlyDictionary<string, WeightTensor> weights, ModelContract contract, string path, bool float16 = false)
+    /// <summary>
+    /// Writes the network at the contract's precision: float32, float16 weights, or int8 QDQ with
+    /// <paramref name="activationRanges"/> (calibrated on training clips; see <see cref="Int8Precision"/>).
+    /// </summary>
+    public static void Export(IReadOnlyDictionary<string, WeightTensor> weights, ModelContract contract, string path,
+        IReadOnlyDictionary<string, ActivationRange>? activationRanges = null)
     {
         var fc = Require(weights, "fc.weight");
         if (fc.Shape[0] != contract.Labels.Count)
             throw new ModelContractException($"The network has {fc.Shape[0]} outputs but the contract lists {contract.Labels.Count} labels.");
+        bool int8 = contract.Precision == ModelContract.Precisions.Int8;
+        if (int8 != activationRanges is not null)
+            throw new ArgumentException("Activation ranges are needed for, and only for, an int8 export.", nameof(activationRanges));
 
-        var g = new OnnxGraphBuilder(float16);
+        var g = new OnnxGraphBuilder(contract.Precision == ModelContract.Precisions.Float16Weights);
+        IGraphPrecision p = int8 ? new Int8Precision(g, activationRanges!) : new FloatPrecision(g);
         var spec = contract.Features;
         g.Graph.Input.Add(OnnxGraphBuilder.TensorInfo(ModelContract.InputName, "batch", 1, spec.NMels, spec.Frames));
         var mean = g.Initializer("input_mean", Require(weights, "input_mean").Data, 1);
         var std = g.Initializer("input_std", Require(weights, "input_std").Data, 1);
-        var x = g.Node("Div", [g.Node("Sub", [ModelContract.InputName, mean]), std]);
+        var x = p.Activation(g.Node("Div", [g.Node("Sub", [ModelContract.InputName, mean]), std]), "input", relu: false);
 
-        x = g.Node("Relu", [ConvBn(g, weights, x, "conv1", "bn1", stride: 2, pad: 3)]);
-        x = g.Node("MaxPool", [x], null, OnnxGraphBuilder.Attr("kernel_shape", 3, 3), OnnxGraphBuilder.Attr("strides", 2, 2), OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1));
+        x = p.Activation(ConvBn(p, weights, x, "conv1", "bn1", stride: 2, pad: 3), "conv1", relu: true);
+        x = p.MaxPool(x);
         for (int layer = 1; layer <= 4; layer++)
         {
             for (int block = 0; block < 2; block++)
             {
-                string p = $"layer{layer}.{block}";
+                string b = $"layer{layer}.{block}";
                 int stride = layer > 1 && block == 0 ? 2 : 1;
-                var y = g.Node("Relu", [ConvBn(g, weights, x, p + ".conv1", p + ".bn1", stride, 1)]);
-                y = ConvBn(g, weights, y, p + ".conv2", p + ".bn2", 1, 1);
-                var identity = weights.ContainsKey(p + ".downsample.0.weight")
-                    ? ConvBn(g, weights, x, p + ".downsample.0", p + ".downsample.1", stride, 0)
+                var y = p.Activation(ConvBn(p, weights, x, b + ".conv1", b + ".bn1", stride, 1), b + ".conv1", relu: true);
+                y = p.Activation(ConvBn(p, weights, y, b + ".conv2", b + ".bn2", 1, 1), b + ".conv2", relu: false);
+                var identity = weights.ContainsKey(b + ".downsample.0.weight")
+                    ? p.Activation(ConvBn(p, weights, x, b + ".downsample.0", b + ".downsample.1", stride, 0), b + ".downsample", relu: false)
                     : x;
-                x = g.Node("Relu", [g.Node("Add", [y, identity])]);
+                x = p.Activation(g.Node("Add", [p.Read(y), p.Read(identity)]), b, relu: true);
             }
         }
-        x = g.Node("Flatten", [g.Node("GlobalAveragePool", [x])], null, OnnxGraphBuilder.Attr("axis", 1));
+        var pooled = p.Activation(g.Node("GlobalAveragePool", [p.Read(x)]), "pool", relu: false);
+        var flat = g.Node("Flatten", [p.Read(pooled)], null, OnnxGraphBuilder.Attr("axis", 1));
         var w = g.Initializer("fc.weight", fc.Data, fc.Shape);
-        var b = g.Initializer("fc.bias", Require(weights, "fc.bias").Data, fc.Shape[0]);
-        g.Node("Gemm", [x, w, b], [ModelContract.LogitsOutput], OnnxGraphBuilder.Attr("transB", 1));
+        var bias = g.Initializer("fc.bias", Require(weights, "fc.bias").Data, fc.Shape[0]);
+        g.Node("Gemm", [flat, w, bias], [ModelContract.LogitsOutput], OnnxGraphBuilder.Attr("transB", 1));
         g.Node("Softmax", [ModelContract.LogitsOutput], [ModelContract.ProbabilitiesOutput], OnnxGraphBuilder.Attr("axis", 1));
         g.Graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.LogitsOutput, "batch", contract.Labels.Count));
         g.Graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.ProbabilitiesOutput, "batch", contract.Labels.Count));
@@ -58,7 +69,7 @@ public static class ResNet18OnnxExporter
             ProducerName = "audioclf",
             ProducerVersion = typeof(ResNet18OnnxExporter).Assembly.GetName().Version?.ToString() ?? "1",
             ModelVersion = 1,
-            DocString = $"{contract.ModelName} {contract.ModelVersion}: ResNet18 on log-mel spectrograms; outputs logits and softmax probabilities.",
+            DocString = $"{contract.ModelName} {contract.ModelVersion}: ResNet18 on log-mel spectrograms ({contract.Precision}); outputs logits and softmax probabilities.",
             Graph = g.Graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
@@ -66,11 +77,11 @@ public static class ResNet18OnnxExporter
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllBytes(path, model.ToByteArray());
-        File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "model-card.md"), ModelCard.Render(contract, Path.GetFileName(path), float16));
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "model-card.md"), ModelCard.Render(contract, Path.GetFileName(path)));
     }
 
     /// <summary>Conv (no bias) followed by BatchNorm, emitted as one Conv with folded weights and bias.</summary>
-    private static string ConvBn(OnnxGraphBuilder g, IReadOnlyDictionary<string, WeightTensor> weights, string input, string conv, string bn, int stride, int pad)
+    private static string ConvBn(IGraphPrecision p, IReadOnlyDictionary<string, WeightTensor> weights, string input, string conv, string bn, int stride, int pad)
     {
         var w = Require(weights, conv + ".weight");
         var gamma = Require(weights, bn + ".weight").Data;
@@ -87,12 +98,15 @@ public static class ResNet18OnnxExporter
                 folded[o * perOut + i] = (float)(w.Data[o * perOut + i] * scale);
             bias[o] = (float)(beta[o] - mean[o] * scale);
         }
-        var wName = g.Initializer(conv + ".weight_folded", folded, w.Shape);
-        var bName = g.Initializer(conv + ".bias_folded", bias, outChannels);
-        long k = w.Shape[2];
-        return g.Node("Conv", [input, wName, bName], null,
-            OnnxGraphBuilder.Attr("kernel_shape", k, k), OnnxGraphBuilder.Attr("strides", stride, stride), OnnxGraphBuilder.Attr("pads", pad, pad, pad, pad));
+        return p.Conv(input, conv, folded, w.Shape, bias, stride, pad);
     }
+
+    internal static string ConvNode(OnnxGraphBuilder g, string input, string weight, string bias, long kernel, int stride, int pad) =>
+        g.Node("Conv", [input, weight, bias], null,
+            OnnxGraphBuilder.Attr("kernel_shape", kernel, kernel), OnnxGraphBuilder.Attr("strides", stride, stride), OnnxGraphBuilder.Attr("pads", pad, pad, pad, pad));
+
+    internal static string MaxPoolNode(OnnxGraphBuilder g, string input) =>
+        g.Node("MaxPool", [input], null, OnnxGraphBuilder.Attr("kernel_shape", 3, 3), OnnxGraphBuilder.Attr("strides", 2, 2), OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1));
 
     private static WeightTensor Require(IReadOnlyDictionary<string, WeightTensor> weights, string name) =>
         weights.TryGetValue(name, out var w) ? w : throw new ArgumentException($"The weights have no tensor '{name}'; is this an audioclf ResNet18 state dict?");

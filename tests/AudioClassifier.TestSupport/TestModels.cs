@@ -28,7 +28,9 @@ public static class TestModels
     {
         contract ??= Contract();
         var path = Path.Combine(directory, $"model-{Guid.NewGuid():N}.onnx");
-        ResNet18OnnxExporter.Export(RandomWeights(contract.Labels.Count, seed), contract, path, float16);
+        if (float16)
+            contract = contract with { Precision = ModelContract.Precisions.Float16Weights };
+        ResNet18OnnxExporter.Export(RandomWeights(contract.Labels.Count, seed), contract, path);
         return path;
     }
 

@@ -60,6 +60,39 @@ public sealed class ExportParityTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "ATTRIBUTION.md")));
     }
 
+    [Fact]
+    public async Task Int8ExportRunsOnIntegerKernelsAndAnswersLikeFloat()
+    {
+        var (run, _) = TrainBriefly();
+        string fp32 = Path.Combine(_dir, "fp32", "m.onnx"), int8 = Path.Combine(_dir, "int8", "m.onnx");
+        RunExporter.Export(run, fp32, new ExportOptions("q", "1"));
+        var contract = RunExporter.Export(run, int8, new ExportOptions("q", "1", Int8: true));
+        Assert.Equal(ModelContract.Precisions.Int8, contract.Precision);
+        Assert.Contains("int8", File.ReadAllText(Path.Combine(_dir, "int8", "model-card.md")));
+        Assert.True(new FileInfo(int8).Length < new FileInfo(fp32).Length / 3, "int8 weights take a quarter of the float file");
+
+        // ONNX Runtime's CPU provider turns every convolution into QLinearConv and every residual Add into QLinearAdd.
+        var optimized = Path.Combine(_dir, "int8", "optimized.onnx");
+        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, OptimizedModelFilePath = optimized })
+        using (new InferenceSession(int8, options)) { }
+        var ops = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimized)).Graph.Node.Select(n => n.OpType).ToList();
+        Assert.Equal(20, ops.Count(o => o == "QLinearConv"));
+        Assert.Equal(8, ops.Count(o => o == "QLinearAdd"));
+        Assert.DoesNotContain("Conv", ops);
+
+        // On real clips it answers as the float model does.
+        using var floatEngine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = fp32, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+        using var int8Engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = int8, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+        Assert.Equal(ModelContract.Precisions.Int8, int8Engine.Contract.Precision);
+        foreach (var clip in Directory.GetFiles(TinyDatasets.Esc10, "1-*.ogg", SearchOption.AllDirectories).Order().Take(6))
+        {
+            var a = await floatEngine.ClassifyAsync(File.OpenRead(clip), 2);
+            var b = await int8Engine.ClassifyAsync(File.OpenRead(clip), 2);
+            double worst = a.Probabilities.Zip(b.Probabilities).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(worst < 0.05, $"{Path.GetFileName(clip)}: int8 probabilities differ from float by {worst:0.000}");
+        }
+    }
+
     private (string Run, FeatureSpec Spec) TrainBriefly()
     {
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data-" + Guid.NewGuid().ToString("N")), 2, 2, 1, 2);

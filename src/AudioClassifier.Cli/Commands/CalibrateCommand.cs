@@ -21,8 +21,6 @@ namespace AudioClassifier.Cli.Commands;
 /// </summary>
 public static class CalibrateCommand
 {
-    private static readonly string[] AudioExtensions = [".wav", ".mp3", ".ogg"];
-
     public static Command Create()
     {
         var model = new Argument<FileInfo>("model") { Description = "An uncalibrated audioclf model (.onnx)." };
@@ -52,10 +50,10 @@ public static class CalibrateCommand
             }
             var labels = engine.Contract.Labels;
             var wanted = result.GetValue(folds) ?? [];
-            var inFiles = InDomainFiles(result.GetValue(inDomain)!, labels, wanted).ToList();
+            var inFiles = LabelledClips.Find(result.GetValue(inDomain)!, labels, wanted).ToList();
             var pattern = result.GetValue(exclude) is { } x ? new Regex(x) : null;
             var oodFiles = result.GetValue(ood)!.SelectMany(d => Directory.EnumerateFiles(d.FullName, "*", SearchOption.AllDirectories))
-                .Where(f => AudioExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()) && (pattern is null || !pattern.IsMatch(Path.GetFileName(f))))
+                .Where(f => LabelledClips.IsAudio(f) && (pattern is null || !pattern.IsMatch(Path.GetFileName(f))))
                 .Order(StringComparer.Ordinal).Select(f => (Path: f, Label: -1)).ToList();
             if (inFiles.Count < 20 || oodFiles.Count < 20)
             {
@@ -111,23 +109,5 @@ public static class CalibrateCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    // Files under per-label folders, with the label's index; only the wanted folds (from an 'N-' file prefix) if any.
-    private static IEnumerable<(string Path, int Label)> InDomainFiles(DirectoryInfo root, IReadOnlyList<string> labels, int[] folds)
-    {
-        foreach (var dir in root.EnumerateDirectories().OrderBy(d => d.Name, StringComparer.Ordinal))
-        {
-            var name = Regex.Replace(dir.Name, @"^\d+ - ", "");
-            int label = labels.ToList().FindIndex(l => string.Equals(l, name, StringComparison.OrdinalIgnoreCase));
-            if (label < 0)
-                throw new ArgumentException($"folder '{dir.Name}' is not one of the model's labels ({string.Join(", ", labels)}).");
-            foreach (var file in dir.EnumerateFiles().Where(f => AudioExtensions.Contains(f.Extension.ToLowerInvariant())).OrderBy(f => f.Name, StringComparer.Ordinal))
-            {
-                var fold = Regex.Match(file.Name, @"^(\d+)-");
-                if (folds.Length == 0 || (fold.Success && folds.Contains(int.Parse(fold.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))))
-                    yield return (file.FullName, label);
-            }
-        }
     }
 }

@@ -28,12 +28,16 @@ public static class TrainerCommand
         var fp16 = new Option<bool>("--fp16") { Description = "Store weights as float16 (half the file; computed in float32)." };
         var metrics = new Option<FileInfo?>("--metrics") { Description = "JSON file embedded as the model's metrics (default: the run's metrics.json), e.g. a cv.json." };
         var notes = new Option<FileInfo?>("--card-notes") { Description = "Markdown appended to model-card.md (recipe, results, known limits)." };
-        var command = new Command("export", "Export a run's best checkpoint to ONNX with the feature contract in its metadata.") { run, output, name, version, dataset, license, attribution, fp16, metrics, notes };
+        var int8 = new Option<bool>("--int8") { Description = "Statically quantised int8 model (QDQ; per-channel weights; activation ranges calibrated on the run's training clips) for CPUs." };
+        var calibrationDataset = new Option<DirectoryInfo?>("--calibration-dataset") { Description = "Where the run's dataset is now, if it moved since training (--int8 calibrates on its training clips)." };
+        var command = new Command("export", "Export a run's best checkpoint to ONNX with the feature contract in its metadata.")
+            { run, output, name, version, dataset, license, attribution, fp16, metrics, notes, int8, calibrationDataset };
         command.SetAction(r => Guarded(r, () =>
         {
             var contract = RunExporter.Export(r.GetValue(run)!.FullName, r.GetValue(output)!.FullName,
-                new ExportOptions(r.GetValue(name)!, r.GetValue(version)!, r.GetValue(dataset), r.GetValue(license), r.GetValue(attribution)?.FullName, r.GetValue(fp16), r.GetValue(metrics)?.FullName, r.GetValue(notes)?.FullName));
-            r.InvocationConfiguration.Output.WriteLine($"exported {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes) -> {r.GetValue(output)!.FullName}");
+                new ExportOptions(r.GetValue(name)!, r.GetValue(version)!, r.GetValue(dataset), r.GetValue(license), r.GetValue(attribution)?.FullName, r.GetValue(fp16),
+                    r.GetValue(metrics)?.FullName, r.GetValue(notes)?.FullName, r.GetValue(int8), r.GetValue(calibrationDataset)?.FullName));
+            r.InvocationConfiguration.Output.WriteLine($"exported {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes, {contract.Precision}) -> {r.GetValue(output)!.FullName}");
         }));
         return command;
     }

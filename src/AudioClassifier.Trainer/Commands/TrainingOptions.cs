@@ -29,6 +29,7 @@ internal sealed class TrainingOptions
     public Option<double?> Dropout { get; } = new("--dropout") { Description = "Dropout before the classifier head." };
     public Option<bool> NoAugment { get; } = new("--no-augment") { Description = "Disable time shift, SpecAugment and mixup." };
     public Option<double?> Mixup { get; } = new("--mixup") { Description = "Mixup alpha (0 disables)." };
+    public Option<double?> GainDb { get; } = new("--gain-db") { Description = "Random level change of training clips, ± this many dB (0 disables)." };
     public Option<int?> Patience { get; } = new("--patience") { Description = "Early-stopping patience in epochs (0 disables)." };
     public Option<int?> Seed { get; } = new("--seed");
     public Option<int?> Threads { get; } = new("--threads");
@@ -39,7 +40,7 @@ internal sealed class TrainingOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, NoAugment, Mixup, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, NoAugment, Mixup, GainDb, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
         Features.AddTo(command);
     }
@@ -68,7 +69,11 @@ internal sealed class TrainingOptions
             Momentum = r.GetValue(Momentum) ?? config.Momentum,
             WeightDecay = r.GetValue(WeightDecay) ?? config.WeightDecay,
             Dropout = r.GetValue(Dropout) ?? config.Dropout,
-            Augment = r.GetValue(NoAugment) ? AugmentConfig.None : config.Augment with { MixupAlpha = r.GetValue(Mixup) ?? config.Augment.MixupAlpha },
+            Augment = r.GetValue(NoAugment) ? AugmentConfig.None : config.Augment with
+            {
+                MixupAlpha = r.GetValue(Mixup) ?? config.Augment.MixupAlpha,
+                GainDb = r.GetValue(GainDb) ?? config.Augment.GainDb,
+            },
             EarlyStoppingPatience = r.GetValue(Patience) ?? config.EarlyStoppingPatience,
             Seed = r.GetValue(Seed) ?? config.Seed,
             Threads = r.GetValue(Threads) ?? config.Threads,

@@ -54,14 +54,34 @@ public sealed class AudioResNet18 : Module<Tensor, Tensor>
 
     public (float Mean, float Std) InputNormalization => (input_mean.item<float>(), input_std.item<float>());
 
+    /// <summary>Set while calibrating an int8 export: every forward pass reports its activations' ranges.</summary>
+    public ActivationRecorder? Recorder
+    {
+        get => _recorder;
+        set
+        {
+            _recorder = value;
+            foreach (var layer in new[] { layer1, layer2, layer3, layer4 })
+                for (int i = 0; i < 2; i++)
+                    ((BasicBlock)layer[i]).Observe(value, $"{LayerName(layer)}.{i}");
+        }
+    }
+
+    private ActivationRecorder? _recorder;
+
+    private string LayerName(Sequential layer) => layer == layer1 ? "layer1" : layer == layer2 ? "layer2" : layer == layer3 ? "layer3" : "layer4";
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         x = x.sub(input_mean).div(input_std); // sub(Tensor) passes no scalar (add(Tensor) does: see BasicBlock)
+        _recorder?.Observe("input", x);
         x = functional.relu(bn1.forward(conv1.forward(x)));
+        _recorder?.Observe("conv1", x);
         x = functional.max_pool2d(x, 3, 2, 1);
         x = layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));
         x = functional.adaptive_avg_pool2d(x, 1).flatten(1);
+        _recorder?.Observe("pool", x);
         x = functional.dropout(x, Dropout, training);
         return fc.forward(x).MoveToOuterDisposeScope();
     }

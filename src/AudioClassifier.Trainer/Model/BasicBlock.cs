@@ -26,12 +26,24 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    private ActivationRecorder? _recorder;
+    private string _name = "";
+
+    /// <summary>Reports this block's activations to <paramref name="recorder"/> (null: stop) as <c>name.conv1</c> etc.</summary>
+    internal void Observe(ActivationRecorder? recorder, string name) => (_recorder, _name) = (recorder, name);
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         var identity = downsample is null ? x : downsample.forward(x);
+        if (downsample is not null)
+            _recorder?.Observe(_name + ".downsample", identity);
         var y = functional.relu(bn1.forward(conv1.forward(x)));
+        _recorder?.Observe(_name + ".conv1", y);
         y = bn2.forward(conv2.forward(y));
-        return functional.relu(y.add(identity, HeldScalars.One)).MoveToOuterDisposeScope();
+        _recorder?.Observe(_name + ".conv2", y);
+        var output = functional.relu(y.add(identity, HeldScalars.One));
+        _recorder?.Observe(_name, output);
+        return output.MoveToOuterDisposeScope();
     }
 }

@@ -10,8 +10,14 @@ namespace AudioClassifier.Trainer.Model;
 /// <summary>What to stamp on an exported model beyond what the run recorded.</summary>
 /// <param name="MetricsFile">JSON embedded as the model's metrics (e.g. a cross-validation summary); default: the run's metrics.json.</param>
 /// <param name="CardNotesFile">Markdown appended to model-card.md (recipe, results, known limits).</param>
+/// <param name="Int8">Write a statically quantised int8 QDQ model, calibrated on the run's training clips.</param>
+/// <param name="CalibrationDataset">Where the run's dataset is now, when it moved since training (int8 only).</param>
 public sealed record ExportOptions(string Name, string Version, string? Dataset = null, string? License = null, string? AttributionFile = null, bool Float16 = false,
-    string? MetricsFile = null, string? CardNotesFile = null);
+    string? MetricsFile = null, string? CardNotesFile = null, bool Int8 = false, string? CalibrationDataset = null)
+{
+    /// <summary>How many training clips calibrate the int8 activation ranges at most.</summary>
+    public int CalibrationClips { get; init; } = 512;
+}
 
 /// <summary>
 /// Exports a training run (its best checkpoint and recorded classes, feature spec and metrics) to ONNX with the
@@ -33,10 +39,13 @@ public static class RunExporter
         var dataset = root.GetProperty("dataset");
         var metricsFile = options.MetricsFile ?? Path.Combine(runDirectory, "metrics.json");
 
+        if (options.Int8 && options.Float16)
+            throw new ArgumentException("Choose one of --int8 and --fp16.");
         TorchRuntime.EnsureLoaded();
         using var model = new AudioResNet18(classes.Count, 0);
         model.load(checkpoint);
         var weights = Weights(model);
+        var ranges = options.Int8 ? Int8Calibration.Ranges(model, root, options.CalibrationDataset, options.CalibrationClips) : null;
         var contract = new ModelContract
         {
             Labels = classes,
@@ -47,8 +56,9 @@ public static class RunExporter
             DatasetLicense = options.License ?? "",
             TrainedAt = File.GetLastWriteTimeUtc(checkpoint),
             MetricsJson = File.Exists(metricsFile) ? Compact(File.ReadAllText(metricsFile)) : "{}",
+            Precision = options.Int8 ? ModelContract.Precisions.Int8 : options.Float16 ? ModelContract.Precisions.Float16Weights : ModelContract.Precisions.Float32,
         };
-        ResNet18OnnxExporter.Export(weights, contract, outputPath, options.Float16);
+        ResNet18OnnxExporter.Export(weights, contract, outputPath, ranges);
         if (options.CardNotesFile is { } notes)
             File.AppendAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "model-card.md"), Environment.NewLine + File.ReadAllText(notes));
         if (options.AttributionFile is { } attribution)

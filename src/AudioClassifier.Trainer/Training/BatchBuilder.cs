@@ -4,10 +4,12 @@ namespace AudioClassifier.Trainer.Training;
 
 /// <summary>
 /// Turns cached full-length features into fixed-size model inputs: deterministic (crop at 0 / right-pad with 0.0,
-/// exactly the service's features) for evaluation, or augmented for training (random crop or shift, SpecAugment
-/// frequency and time masks filled with the dataset mean, which standardises to 0).
+/// exactly the service's features) for evaluation, or augmented for training (random crop or shift, random level,
+/// SpecAugment frequency and time masks filled with the dataset mean, which standardises to 0).
 /// </summary>
-public sealed class BatchBuilder(int nMels, int frames, AugmentConfig augment, float fillValue)
+/// <param name="levelOffsetDb">Added to every clip value in deterministic writes: the clip played that much louder
+/// (negative: quieter), for measuring level robustness.</param>
+public sealed class BatchBuilder(int nMels, int frames, AugmentConfig augment, float fillValue, float levelOffsetDb = 0)
 {
     public int NMels { get; } = nMels;
 
@@ -28,8 +30,14 @@ public sealed class BatchBuilder(int nMels, int frames, AugmentConfig augment, f
                 shift = rng.Next(Frames - clip.Frames + 1);
         }
         int count = Math.Min(Frames - shift, clip.Frames - offset);
+        float level = rng is null ? levelOffsetDb : augment.GainDb > 0 ? (float)((rng.NextDouble() * 2 - 1) * augment.GainDb) : 0f;
         for (int m = 0; m < NMels; m++)
-            clip.Data.AsSpan(m * clip.Frames + offset, count).CopyTo(destination.Slice(m * Frames + shift, count));
+        {
+            var row = destination.Slice(m * Frames + shift, count);
+            clip.Data.AsSpan(m * clip.Frames + offset, count).CopyTo(row);
+            if (level != 0)
+                System.Numerics.Tensors.TensorPrimitives.Add(row, level, row);
+        }
         if (rng is null)
             return;
         for (int i = 0; i < augment.FreqMasks; i++)

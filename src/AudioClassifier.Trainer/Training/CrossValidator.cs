@@ -11,6 +11,9 @@ public sealed record CrossValidationSummary(IReadOnlyDictionary<int, double> Fol
 {
     public double Mean => FoldAccuracy.Values.Average();
 
+    /// <summary>Accuracy per held-out fold with its clips played <see cref="ModelTrainer.QuieterTestDb"/> dB quieter.</summary>
+    public IReadOnlyDictionary<int, double> QuieterFoldAccuracy { get; init; } = new Dictionary<int, double>();
+
     public double Std => Math.Sqrt(FoldAccuracy.Values.Select(a => (a - Mean) * (a - Mean)).Sum() / Math.Max(1, FoldAccuracy.Count - 1));
 
     public string ToText()
@@ -19,6 +22,8 @@ public sealed record CrossValidationSummary(IReadOnlyDictionary<int, double> Fol
         foreach (var (fold, acc) in FoldAccuracy)
             sb.AppendLine(CultureInfo.InvariantCulture, $"fold {fold}: {acc:P2}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"accuracy: {Mean:P2} ± {Std:P2} (mean ± sample std over {FoldAccuracy.Count} folds)");
+        if (QuieterFoldAccuracy.Count > 0)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"accuracy {ModelTrainer.QuieterTestDb} dB quieter: {QuieterFoldAccuracy.Values.Average():P2}");
         foreach (var (cls, recall) in ClassRecall)
             sb.AppendLine(CultureInfo.InvariantCulture, $"  {cls}: {recall:P1}");
         sb.Append(CultureInfo.InvariantCulture, $"runs: {Directory}");
@@ -42,6 +47,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
         string name = config.RunName ?? "cv-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var dir = Path.Combine(config.RunsDir, name);
         var accuracy = new SortedDictionary<int, double>();
+        var quieterAccuracy = new SortedDictionary<int, double>();
         var recalls = new Dictionary<string, List<double>>();
         // --val-folds restricts which folds are held out (e.g. a quick ablation on folds 1-2); default: every fold.
         var heldOut = config.ValFolds.Count > 0 ? config.ValFolds : dataset.Folds;
@@ -59,7 +65,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
                 RunName = $"fold{fold}",
             };
             var foldDir = Path.Combine(dir, foldConfig.RunName);
-            var test = FinishedFold(foldDir, foldConfig);
+            var (test, quieter) = FinishedFold(foldDir, foldConfig);
             if (test is not null)
                 log.WriteLine($"=== fold {fold}: finished earlier with these settings ({foldDir}), result reused ===");
             else
@@ -70,17 +76,22 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
                     Directory.Delete(foldDir, recursive: true);
                 }
                 log.WriteLine($"=== fold {fold} held out ===");
-                test = new ModelTrainer(foldConfig, log).Run().Test!;
+                var result = new ModelTrainer(foldConfig, log).Run();
+                (test, quieter) = (result.Test!, result.TestQuieter);
             }
             accuracy[fold] = test.Accuracy;
+            if (quieter is not null)
+                quieterAccuracy[fold] = quieter.Accuracy;
             foreach (var m in test.PerClass)
                 (recalls.TryGetValue(m.Class, out var list) ? list : recalls[m.Class] = []).Add(m.Recall);
         }
-        var summary = new CrossValidationSummary(accuracy, recalls.ToDictionary(p => p.Key, p => p.Value.Average()), dir);
+        var summary = new CrossValidationSummary(accuracy, recalls.ToDictionary(p => p.Key, p => p.Value.Average()), dir) { QuieterFoldAccuracy = quieterAccuracy };
         File.WriteAllText(Path.Combine(dir, "cv.json"), JsonSerializer.Serialize(new
         {
             protocol = "honest: each fold held out once; epoch chosen on a stratified validation split of the other folds; the held-out fold scored once with that checkpoint",
-            folds = summary.FoldAccuracy, mean = summary.Mean, std = summary.Std, class_recall = summary.ClassRecall, config,
+            folds = summary.FoldAccuracy, mean = summary.Mean, std = summary.Std, class_recall = summary.ClassRecall,
+            quieter_db = ModelTrainer.QuieterTestDb, quieter_folds = summary.QuieterFoldAccuracy,
+            quieter_mean = quieterAccuracy.Count > 0 ? quieterAccuracy.Values.Average() : (double?)null, config,
         }, new JsonSerializerOptions { WriteIndented = true }));
         File.WriteAllText(Path.Combine(dir, "cv.txt"), summary.ToText() + Environment.NewLine);
         return summary;
@@ -91,11 +102,11 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
     /// written last) trained with the same settings; settings that cannot change the result (threads, cache and runs
     /// folders) may differ.
     /// </summary>
-    private static Evaluation? FinishedFold(string foldDir, TrainingConfig foldConfig)
+    private static (Evaluation? Test, Evaluation? Quieter) FinishedFold(string foldDir, TrainingConfig foldConfig)
     {
         string testFile = Path.Combine(foldDir, "test_metrics.json"), configFile = Path.Combine(foldDir, "config.json");
         if (!File.Exists(testFile) || !File.Exists(configFile))
-            return null;
+            return default;
         try
         {
             var saved = JsonNode.Parse(File.ReadAllText(configFile))?["config"]?.AsObject();
@@ -106,12 +117,13 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
                 wanted.Remove(free);
             }
             if (!JsonNode.DeepEquals(saved, wanted))
-                return null;
-            return JsonNode.Parse(File.ReadAllText(testFile))?["evaluation"].Deserialize<Evaluation>();
+                return default;
+            var test = JsonNode.Parse(File.ReadAllText(testFile));
+            return (test?["evaluation"].Deserialize<Evaluation>(), test?["quieter_evaluation"]?.Deserialize<Evaluation>());
         }
         catch (JsonException)
         {
-            return null; // a file cut short by the interruption: the fold is trained again
+            return default; // a file cut short by the interruption: the fold is trained again
         }
     }
 }

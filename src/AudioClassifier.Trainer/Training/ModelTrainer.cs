@@ -17,6 +17,9 @@ public sealed record TrainingResult(string RunDirectory, Evaluation? Best, int B
 {
     /// <summary>The test folds scored once with the chosen checkpoint (null without test folds).</summary>
     public Evaluation? Test { get; init; }
+
+    /// <summary>The same test clips played <see cref="ModelTrainer.QuieterTestDb"/> dB quieter: level robustness.</summary>
+    public Evaluation? TestQuieter { get; init; }
 }
 
 /// <summary>
@@ -25,6 +28,9 @@ public sealed record TrainingResult(string RunDirectory, Evaluation? Best, int B
 /// </summary>
 public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
 {
+    /// <summary>Test clips are also scored this much quieter (a user's recordings are rarely at the dataset's level).</summary>
+    public const float QuieterTestDb = -20;
+
     public TrainingResult Run()
     {
         config.Validate();
@@ -130,18 +136,24 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 train_clips = train.Count,
             });
         }
-        Evaluation? test = null;
+        Evaluation? test = null, quieter = null;
         if (split.Test.Count > 0)
         {
             // Scored once, with the checkpoint the validation split chose: nothing is selected on these folds.
             var testClips = store.Load(split.Test, null, config.Threads);
             model.load(run.Checkpoint);
             test = Evaluate(model, builder, testClips, dataset.Classes, device);
-            run.WriteJson(System.IO.Path.Combine(run.Path, "test_metrics.json"), new { test_folds = config.TestFolds, chosen_epoch = bestEpoch, evaluation = test });
-            log.WriteLine(FormattableString.Invariant($"test folds {string.Join(",", config.TestFolds)}: loss {test.Loss:0.0000} acc {test.Accuracy:P2} (checkpoint of epoch {bestEpoch}, chosen on validation)"));
+            var quieterBuilder = new BatchBuilder(config.Features.NMels, config.Features.Frames, config.Augment, mean, QuieterTestDb);
+            quieter = Evaluate(model, quieterBuilder, testClips, dataset.Classes, device);
+            run.WriteJson(System.IO.Path.Combine(run.Path, "test_metrics.json"), new
+            {
+                test_folds = config.TestFolds, chosen_epoch = bestEpoch, evaluation = test,
+                quieter_db = QuieterTestDb, quieter_evaluation = quieter,
+            });
+            log.WriteLine(FormattableString.Invariant($"test folds {string.Join(",", config.TestFolds)}: loss {test.Loss:0.0000} acc {test.Accuracy:P2}, {QuieterTestDb} dB quieter {quieter.Accuracy:P2} (checkpoint of epoch {bestEpoch}, chosen on validation)"));
         }
         log.WriteLine($"run directory: {run.Path}");
-        return new TrainingResult(run.Path, best, bestEpoch, epochLosses, init) { Test = test };
+        return new TrainingResult(run.Path, best, bestEpoch, epochLosses, init) { Test = test, TestQuieter = quieter };
     }
 
     private InitializationReport Initialize(AudioResNet18 model) => config.Init.ToLowerInvariant() switch

@@ -131,6 +131,9 @@ public sealed record AugmentConfig
     [JsonPropertyName("time_mask_width")] public int TimeMaskWidth { get; init; } = 20;
     /// <summary>Beta(α, α) mixing of pairs of clips and labels; 0 disables.</summary>
     [JsonPropertyName("mixup_alpha")] public double MixupAlpha { get; init; } = 0.2;
+    /// <summary>Random level change of each training clip, uniform in ±this many dB (a shift of its log-mel values,
+    /// which is exactly what a gain does to them under the relative top_db floor); 0 disables.</summary>
+    [JsonPropertyName("gain_db")] public double GainDb { get; init; }
 
     public static AugmentConfig None { get; } = new() { TimeShift = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0 };
 
@@ -140,5 +143,7 @@ public sealed record AugmentConfig
             throw new ArgumentException("augment mask counts and widths must be ≥ 0.", "augment");
         if (MixupAlpha < 0)
             throw new ArgumentException("augment.mixup_alpha must be ≥ 0.", "augment.mixup_alpha");
+        if (!(GainDb is >= 0 and <= 60))
+            throw new ArgumentException("augment.gain_db must be between 0 and 60.", "augment.gain_db");
     }
 }

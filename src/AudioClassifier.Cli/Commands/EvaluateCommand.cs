@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Onnx.Inference;
+using AudioClassifier.Terminal;
+
+namespace AudioClassifier.Cli.Commands;
+
+/// <summary>
+/// <c>audioclf evaluate</c>: the accuracy of an exported model on labelled clips through the production path (decode,
+/// front end, ONNX Runtime, windows averaged), so an int8 or calibrated export is judged exactly as it will be served.
+/// </summary>
+public static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("model") { Description = "An audioclf model (.onnx)." };
+        var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Labelled clips: one folder per label ('NNN - Label' or 'Label'), files prefixed 'N-' with their fold.", Required = true };
+        var folds = new Option<int[]>("--folds") { Description = "Only these folds (e.g. the fold the model was not trained on).", AllowMultipleArgumentsPerToken = true };
+        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (default: all cores)." };
+        var report = new Option<FileInfo?>("--report") { Description = "Also write the figures as JSON here." };
+        var command = new Command("evaluate", "Accuracy and per-class recall of a model on labelled clips, through the service's own path.") { model, dataset, folds, threads, report };
+        command.SetAction(async (result, ct) =>
+        {
+            var stdout = result.InvocationConfiguration.Output;
+            var stderr = result.InvocationConfiguration.Error;
+            var source = result.GetValue(model)!;
+            if (!source.Exists)
+            {
+                stderr.WriteLine($"error: {source.FullName} does not exist.");
+                return ExitCodes.InvalidArguments;
+            }
+            var options = new AudioClassifierOptions { ModelPath = source.FullName, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false };
+            if (result.GetValue(threads) is { } n)
+                options = options with { IntraOpThreads = n };
+            using var engine = new AudioClassifierEngine(options);
+            var labels = engine.Contract.Labels;
+            List<(string Path, int Label)> clips;
+            try
+            {
+                clips = LabelledClips.Find(result.GetValue(dataset)!, labels, result.GetValue(folds) ?? []).ToList();
+            }
+            catch (ArgumentException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return ExitCodes.InvalidArguments;
+            }
+            if (clips.Count == 0)
+            {
+                stderr.WriteLine("error: no clips found for those folds.");
+                return ExitCodes.InvalidArguments;
+            }
+            var confusion = new int[labels.Count, labels.Count];
+            int correct = 0, silent = 0, undecodable = 0;
+            var inference = TimeSpan.Zero;
+            var progress = new TerminalProgress(stderr, "evaluating", clips.Count);
+            var watch = Stopwatch.StartNew();
+            for (int i = 0; i < clips.Count; i++)
+            {
+                var (path, label) = clips[i];
+                try
+                {
+                    await using var stream = File.OpenRead(path);
+                    var r = await engine.ClassifyAsync(stream, labels.Count, ct);
+                    inference += r.InferenceTime;
+                    if (r.Silent || r.Top is null)
+                        silent++;
+                    else
+                    {
+                        int predicted = labels.ToList().IndexOf(r.Top.Label);
+                        confusion[label, predicted]++;
+                        correct += predicted == label ? 1 : 0;
+                    }
+                }
+                catch (AudioDecodeException e)
+                {
+                    undecodable++;
+                    stderr.WriteLine($"{path}: not decodable ({e.Message}), counted as wrong");
+                }
+                progress.Report(i + 1, $"accuracy {(double)correct / (i + 1):P1}");
+            }
+            var figures = new
+            {
+                model = $"{engine.Contract.ModelName} {engine.Contract.ModelVersion}",
+                precision = engine.Contract.Precision,
+                folds = result.GetValue(folds) ?? [],
+                clips = clips.Count,
+                accuracy = Math.Round((double)correct / clips.Count, 4),
+                silent,
+                undecodable,
+                class_recall = labels.Select((l, c) => new { label = l, clips = clips.Count(x => x.Label == c), recall = Math.Round(Recall(confusion, c, clips.Count(x => x.Label == c)), 4) }),
+                inference_ms_per_clip = Math.Round(inference.TotalMilliseconds / clips.Count, 2),
+                seconds = Math.Round(watch.Elapsed.TotalSeconds, 1),
+            };
+            var json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
+            stdout.WriteLine(json);
+            if (result.GetValue(report) is { } file)
+                await File.WriteAllTextAsync(file.FullName, json + Environment.NewLine, ct);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static double Recall(int[,] confusion, int label, int clips) => clips == 0 ? 0 : (double)confusion[label, label] / clips;
+}
