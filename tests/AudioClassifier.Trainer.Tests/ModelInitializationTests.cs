@@ -14,6 +14,28 @@ public sealed class ModelInitializationTests : IDisposable
     public ModelInitializationTests() => TorchRuntime.EnsureLoaded();
 
     [Fact]
+    public void RandomInitialisationIsTorchvisions()
+    {
+        torch.manual_seed(7);
+        using var model = new AudioResNet18(10, 0);
+        var report = InitializationReport.RandomInit(model);
+        Assert.StartsWith("random (torchvision", report.Source);
+        var sd = model.state_dict();
+        // Kaiming-normal, fan-out, ReLU gain: std = sqrt(2 / (out_channels · kh · kw)), mean 0.
+        foreach (var (name, fanOut) in new[] { ("conv1.weight", 64 * 49), ("layer1.0.conv1.weight", 64 * 9), ("layer4.1.conv2.weight", 512 * 9), ("layer2.0.downsample.0.weight", 128) })
+        {
+            double expected = Math.Sqrt(2.0 / fanOut), std = sd[name].std().item<float>(), mean = sd[name].mean().item<float>();
+            Assert.InRange(std / expected, 0.95, 1.05);
+            Assert.InRange(Math.Abs(mean), 0, 0.1 * expected);
+        }
+        Assert.True(sd["layer3.1.bn2.weight"].eq(1).all().item<bool>() && sd["layer3.1.bn2.bias"].eq(0).all().item<bool>());
+        Assert.True(sd["layer3.1.bn2.running_var"].eq(1).all().item<bool>());
+        Assert.Equal(0, sd["layer3.1.bn2.num_batches_tracked"].item<long>());
+        // The head keeps PyTorch's default Linear: U(-1/sqrt(512), 1/sqrt(512)).
+        Assert.InRange(sd["fc.weight"].abs().max().item<float>(), 0.8 / Math.Sqrt(512), 1 / Math.Sqrt(512));
+    }
+
+    [Fact]
     public void StateDictUsesTorchvisionNamesAndOneInputChannel()
     {
         using var model = new AudioResNet18(10, 0.2);

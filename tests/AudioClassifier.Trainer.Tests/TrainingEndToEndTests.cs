@@ -138,6 +138,23 @@ public sealed class TrainingEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void InputsCommandWritesTheArraysTrainingSees()
+    {
+        var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 2, 1, 2);
+        var output = Path.Combine(_dir, "inputs");
+        var stdout = new StringWriter();
+        int code = TrainerCommand.Create().Parse(["inputs", "--dataset", data, "--out", output, "--n-mels", "32", "--frames", "40", "--cache-dir", Path.Combine(_dir, "cache")])
+            .Invoke(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = TextWriter.Null });
+        Assert.Equal(0, code);
+        var (inputs, shape) = Audio.IO.NpyFile.Read(Path.Combine(output, "inputs.npy"));
+        Assert.Equal([8, 32, 40], shape);
+        Assert.Equal([0f, 0f, 0f, 0f, 1f, 1f, 1f, 1f], Audio.IO.NpyFile.Read(Path.Combine(output, "labels.npy")).Data);
+        Assert.Equal([1f, 1f, 2f, 2f, 1f, 1f, 2f, 2f], Audio.IO.NpyFile.Read(Path.Combine(output, "folds.npy")).Data);
+        Assert.Equal(8, File.ReadAllLines(Path.Combine(output, "files.txt")).Length);
+        Assert.All(inputs, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
     public void CommandLineReportsBadDatasetsClearly()
     {
         var error = new StringWriter();

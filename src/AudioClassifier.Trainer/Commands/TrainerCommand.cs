@@ -14,7 +14,22 @@ public static class TrainerCommand
         Train(),
         CrossValidate(),
         Export(),
+        Inputs(),
     };
+
+    private static Command Inputs()
+    {
+        var options = new TrainingOptions();
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for inputs.npy, labels.npy, folds.npy, classes.txt, files.txt.", Required = true };
+        var command = new Command("inputs", "Write a dataset's model inputs (as training sees them without augmentation) as .npy, to train the same data elsewhere (e.g. PyTorch).") { output };
+        options.AddTo(command);
+        command.SetAction(r => Guarded(r, () =>
+        {
+            int clips = ModelInputsWriter.Write(options.Resolve(r), r.GetValue(output)!.FullName, r.InvocationConfiguration.Error);
+            r.InvocationConfiguration.Output.WriteLine($"{clips} clips -> {r.GetValue(output)!.FullName}");
+        }));
+        return command;
+    }
 
     private static Command Export()
     {
