@@ -5,7 +5,7 @@ using BenchmarkDotNet.Attributes;
 
 namespace AudioClassifier.Benchmarks;
 
-/// <summary>The bare model cost: ONNX Runtime Run of the shipped ResNet18 at several batch sizes (CPU provider).</summary>
+/// <summary>The bare model cost: ONNX Runtime Run of the shipped ResNet18 (float32 and int8) at several batch sizes (CPU provider).</summary>
 [MemoryDiagnoser]
 public class EngineRunBenchmarks
 {
@@ -15,10 +15,15 @@ public class EngineRunBenchmarks
     [Params(1, 4, 8, 16, 32)]
     public int Batch { get; set; }
 
+    [ParamsSource(nameof(Precisions))]
+    public string Precision { get; set; } = "float32";
+
+    public static IEnumerable<string> Precisions => ShippedModel.Precisions;
+
     [GlobalSetup]
     public void Setup()
     {
-        _model = OnnxModel.Load(new AudioClassifierOptions { ModelPath = ShippedModel.Path, ExecutionProvider = ExecutionProviderPreference.Cpu });
+        _model = OnnxModel.Load(new AudioClassifierOptions { ModelPath = ShippedModel.PathFor(Precision), ExecutionProvider = ExecutionProviderPreference.Cpu });
         var rng = new Random(1);
         _inputs = Enumerable.Range(0, 32 * _model.InputSize).Select(_ => (float)(-60 + 40 * rng.NextDouble())).ToArray();
     }
@@ -37,10 +42,15 @@ public class ClassifyPathBenchmarks
     private AudioClassifierEngine _engine = null!;
     private byte[] _wav = [];
 
+    [ParamsSource(nameof(Precisions))]
+    public string Precision { get; set; } = "float32";
+
+    public static IEnumerable<string> Precisions => ShippedModel.Precisions;
+
     [GlobalSetup]
     public void Setup()
     {
-        _engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = ShippedModel.Path, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+        _engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = ShippedModel.PathFor(Precision), ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
         var dir = Directory.CreateTempSubdirectory("audioclf-bench-").FullName;
         var wav = Path.Combine(dir, "clip.wav");
         ExternalTools.Run("sox", Path.Combine(SharedData.Path("datasets", "esc10", "009 - Rooster"), "1-26806-A.ogg"), "-b", "16", wav);
@@ -55,8 +65,12 @@ public class ClassifyPathBenchmarks
     public void Cleanup() => _engine.Dispose();
 }
 
-/// <summary>Where the shipped model is.</summary>
+/// <summary>Where the shipped models are: float32, and int8 beside it when shipped.</summary>
 internal static class ShippedModel
 {
     public static string Path => System.IO.Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");
+
+    public static string PathFor(string precision) => precision == "int8" ? Path.Replace(".onnx", "-int8.onnx", StringComparison.Ordinal) : Path;
+
+    public static IEnumerable<string> Precisions => File.Exists(PathFor("int8")) ? ["float32", "int8"] : ["float32"];
 }

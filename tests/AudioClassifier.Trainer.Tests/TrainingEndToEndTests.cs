@@ -105,6 +105,13 @@ public sealed class TrainingEndToEndTests : IDisposable
         Assert.Equal(summary.FoldAccuracy[1], test.RootElement.GetProperty("evaluation").GetProperty("accuracy").GetDouble());
         Assert.Contains("honest", File.ReadAllText(Path.Combine(summary.Directory, "cv.json")));
 
+        // Without an inner split every training clip is trained on for the fixed epoch count; the last epoch is scored.
+        var fixedEpochs = new CrossValidator(Tiny(data, "cv-fixed") with { Epochs = 2, ValFolds = [], ValFraction = 0 }, TextWriter.Null).Run();
+        using (var fixedTest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(fixedEpochs.Directory, "fold2", "test_metrics.json"))))
+            Assert.Equal(2, fixedTest.RootElement.GetProperty("chosen_epoch").GetInt32());
+        Assert.Contains("fixed epoch count", File.ReadAllText(Path.Combine(fixedEpochs.Directory, "cv.json")));
+        Assert.Equal(fixedEpochs.FoldAccuracy.Keys, fixedEpochs.QuieterFoldAccuracy.Keys);
+
         var restricted = new CrossValidator(Tiny(data, "cv-one") with { Epochs = 1, ValFolds = [2] }, TextWriter.Null).Run();
         Assert.Equal([2], restricted.FoldAccuracy.Keys);
         Assert.Throws<Data.DatasetException>(() => new CrossValidator(Tiny(data, "cv-bad") with { ValFolds = [7] }, TextWriter.Null).Run());

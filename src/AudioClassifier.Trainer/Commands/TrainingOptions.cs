@@ -27,6 +27,7 @@ internal sealed class TrainingOptions
     public Option<double?> Momentum { get; } = new("--momentum") { Description = "SGD momentum." };
     public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay (decoupled for AdamW, L2 for SGD)." };
     public Option<double?> Dropout { get; } = new("--dropout") { Description = "Dropout before the classifier head." };
+    public Option<double?> EmaDecay { get; } = new("--ema") { Description = "Keep and evaluate an exponential moving average of the weights with this decay per step (0 disables)." };
     public Option<bool> NoAugment { get; } = new("--no-augment") { Description = "Disable time shift, SpecAugment and mixup." };
     public Option<double?> Mixup { get; } = new("--mixup") { Description = "Mixup alpha (0 disables)." };
     public Option<double?> GainDb { get; } = new("--gain-db") { Description = "Random level change of training clips, ± this many dB (0 disables)." };
@@ -40,7 +41,7 @@ internal sealed class TrainingOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, NoAugment, Mixup, GainDb, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, EmaDecay, NoAugment, Mixup, GainDb, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
         Features.AddTo(command);
     }
@@ -69,6 +70,7 @@ internal sealed class TrainingOptions
             Momentum = r.GetValue(Momentum) ?? config.Momentum,
             WeightDecay = r.GetValue(WeightDecay) ?? config.WeightDecay,
             Dropout = r.GetValue(Dropout) ?? config.Dropout,
+            EmaDecay = r.GetValue(EmaDecay) ?? config.EmaDecay,
             Augment = r.GetValue(NoAugment) ? AugmentConfig.None : config.Augment with
             {
                 MixupAlpha = r.GetValue(Mixup) ?? config.Augment.MixupAlpha,

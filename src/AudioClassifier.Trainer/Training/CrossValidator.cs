@@ -34,7 +34,8 @@ public sealed record CrossValidationSummary(IReadOnlyDictionary<int, double> Fol
 /// <summary>
 /// Honest k-fold cross-validation: one model per held-out fold, trained with the same configuration on the other
 /// folds; its epoch (and early stopping) chosen on a stratified validation split of those training folds
-/// (<c>val_fraction</c>), and the held-out fold scored once with that checkpoint, so nothing is selected on the fold a
+/// (<c>val_fraction</c>; 0: no split, every training clip is trained on for the recipe's fixed epoch count and the
+/// last epoch is kept), and the held-out fold scored once with that checkpoint, so nothing is selected on the fold a
 /// figure is reported on. <c>val_folds</c>, when given, limits which folds are held out.
 /// </summary>
 public sealed class CrossValidator(TrainingConfig config, TextWriter log)
@@ -60,7 +61,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
             {
                 TestFolds = [fold],
                 ValFolds = [],
-                ValFraction = config.ValFraction > 0 ? config.ValFraction : 0.2,
+                ValFraction = config.ValFraction,
                 RunsDir = dir,
                 RunName = $"fold{fold}",
             };
@@ -88,7 +89,9 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
         var summary = new CrossValidationSummary(accuracy, recalls.ToDictionary(p => p.Key, p => p.Value.Average()), dir) { QuieterFoldAccuracy = quieterAccuracy };
         File.WriteAllText(Path.Combine(dir, "cv.json"), JsonSerializer.Serialize(new
         {
-            protocol = "honest: each fold held out once; epoch chosen on a stratified validation split of the other folds; the held-out fold scored once with that checkpoint",
+            protocol = config.ValFraction > 0
+                ? "honest: each fold held out once; epoch chosen on a stratified validation split of the other folds; the held-out fold scored once with that checkpoint"
+                : "honest: each fold held out once; trained on all other folds for the recipe's fixed epoch count; the held-out fold scored once with the last epoch",
             folds = summary.FoldAccuracy, mean = summary.Mean, std = summary.Std, class_recall = summary.ClassRecall,
             quieter_db = ModelTrainer.QuieterTestDb, quieter_folds = summary.QuieterFoldAccuracy,
             quieter_mean = quieterAccuracy.Count > 0 ? quieterAccuracy.Values.Average() : (double?)null, config,

@@ -73,6 +73,9 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         var builder = new BatchBuilder(config.Features.NMels, config.Features.Frames, config.Augment, mean);
         int stepsPerEpoch = (train.Count + config.BatchSize - 1) / config.BatchSize;
         using var optimizer = CreateOptimizer(model);
+        using var average = config.EmaDecay > 0 ? new WeightAverage(model, config.EmaDecay, device) : null;
+        // The network that is evaluated and kept: the weight average when there is one.
+        var scored = average?.Model ?? model;
         var scheduler = CreateScheduler(optimizer, stepsPerEpoch);
         var tensorboard = torch.utils.tensorboard.SummaryWriter(run.TensorBoard);
         using var media = new TensorBoardMediaWriter(run.TensorBoard);
@@ -86,13 +89,13 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
-            var (trainLoss, trainAcc) = TrainEpoch(model, optimizer, scheduler, builder, train, rng, device, epoch, tensorboard, ref globalStep);
+            var (trainLoss, trainAcc) = TrainEpoch(model, optimizer, scheduler, average, builder, train, rng, device, epoch, tensorboard, ref globalStep);
             epochLosses.Add(trainLoss);
             (lastTrainAccuracy, lastEpoch) = (trainAcc, epoch);
             double lr = optimizer.ParamGroups.First().LearningRate;
             if (config.Scheduler is "step" or "cosine")
                 scheduler?.step();
-            Evaluation? eval = validation.Count > 0 ? Evaluate(model, builder, validation, dataset.Classes, device) : null;
+            Evaluation? eval = validation.Count > 0 ? Evaluate(scored, builder, validation, dataset.Classes, device) : null;
 
             tensorboard.add_scalar("train/epoch_loss", (float)trainLoss, epoch);
             tensorboard.add_scalar("train/accuracy", (float)trainAcc, epoch);
@@ -100,7 +103,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             {
                 tensorboard.add_scalar("val/loss", (float)eval.Loss, epoch);
                 tensorboard.add_scalar("val/accuracy", (float)eval.Accuracy, epoch);
-                WriteSpectrogramSamples(model, builder, validation, dataset.Classes, device, media, run, epoch);
+                WriteSpectrogramSamples(scored, builder, validation, dataset.Classes, device, media, run, epoch);
             }
             run.AppendMetrics(new { epoch, train_loss = trainLoss, train_accuracy = trainAcc, val_loss = eval?.Loss, val_accuracy = eval?.Accuracy, val_macro_f1 = eval?.MacroF1, lr, seconds = watch.Elapsed.TotalSeconds });
             log.WriteLine(FormattableString.Invariant($"epoch {epoch}/{config.Epochs}: train loss {trainLoss:0.0000} acc {trainAcc:P1}") +
@@ -112,7 +115,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 best = eval;
                 bestEpoch = epoch;
                 sinceBest = 0;
-                model.save(run.Checkpoint);
+                scored.save(run.Checkpoint);
             }
             else if (config.EarlyStoppingPatience > 0 && ++sinceBest >= config.EarlyStoppingPatience)
             {
@@ -164,7 +167,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     };
 
     private (double Loss, double Accuracy) TrainEpoch(AudioResNet18 model, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler,
-        BatchBuilder builder, IReadOnlyList<ClipFeatures> train, Random rng, Device device, int epoch, TorchSharp.Modules.SummaryWriter tensorboard, ref int globalStep)
+        WeightAverage? average, BatchBuilder builder, IReadOnlyList<ClipFeatures> train, Random rng, Device device, int epoch, TorchSharp.Modules.SummaryWriter tensorboard, ref int globalStep)
     {
         model.train();
         var order = Enumerable.Range(0, train.Count).OrderBy(_ => rng.Next()).ToArray();
@@ -197,6 +200,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
+            average?.Update();
             if (config.Scheduler == "onecycle")
                 scheduler?.step();
             float lossValue = loss.item<float>();

@@ -31,6 +31,9 @@ public sealed record TrainingConfig
     [JsonPropertyName("gamma")] public double Gamma { get; init; } = 0.1;
     [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.3;
     [JsonPropertyName("augment")] public AugmentConfig Augment { get; init; } = new();
+    /// <summary>Evaluate and keep an exponential moving average of the weights (decay per step, warmed up as
+    /// min(decay, (1 + t) / (10 + t))); 0 disables.</summary>
+    [JsonPropertyName("ema_decay")] public double EmaDecay { get; init; }
     [JsonPropertyName("early_stopping_patience")] public int EarlyStoppingPatience { get; init; } = 10;
     [JsonPropertyName("seed")] public int Seed { get; init; } = 42;
     [JsonPropertyName("threads")] public int Threads { get; init; } = Environment.ProcessorCount;
@@ -104,6 +107,7 @@ public sealed record TrainingConfig
         Require(Optimizer is "sgd" or "adamw", "optimizer", "must be sgd or adamw");
         Require(Scheduler is "step" or "cosine" or "onecycle" or "none", "scheduler", "must be step, cosine, onecycle or none");
         Require(Dropout is >= 0 and < 1, "dropout", "must be in [0, 1)");
+        Require(EmaDecay is >= 0 and < 1, "ema_decay", "must be in [0, 1)");
         Require(ValFraction is >= 0 and < 1, "val_fraction", "must be in [0, 1)");
         Require(!TestFolds.Intersect(ValFolds).Any(), "test_folds", "must not include a validation fold");
         Require(StepSize >= 1, "step_size", "must be at least 1");
