@@ -89,7 +89,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
-            var (trainLoss, trainAcc) = TrainEpoch(model, optimizer, scheduler, average, builder, train, rng, device, epoch, tensorboard, ref globalStep);
+            var (trainLoss, trainAcc, networkTime) = TrainEpoch(model, optimizer, scheduler, average, builder, train, rng, device, epoch, tensorboard, ref globalStep);
             epochLosses.Add(trainLoss);
             (lastTrainAccuracy, lastEpoch) = (trainAcc, epoch);
             double lr = optimizer.ParamGroups.First().LearningRate;
@@ -105,9 +105,9 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 tensorboard.add_scalar("val/accuracy", (float)eval.Accuracy, epoch);
                 WriteSpectrogramSamples(scored, builder, validation, dataset.Classes, device, media, run, epoch);
             }
-            run.AppendMetrics(new { epoch, train_loss = trainLoss, train_accuracy = trainAcc, val_loss = eval?.Loss, val_accuracy = eval?.Accuracy, val_macro_f1 = eval?.MacroF1, lr, seconds = watch.Elapsed.TotalSeconds });
+            run.AppendMetrics(new { epoch, train_loss = trainLoss, train_accuracy = trainAcc, val_loss = eval?.Loss, val_accuracy = eval?.Accuracy, val_macro_f1 = eval?.MacroF1, lr, seconds = watch.Elapsed.TotalSeconds, network_seconds = networkTime.TotalSeconds });
             log.WriteLine(FormattableString.Invariant($"epoch {epoch}/{config.Epochs}: train loss {trainLoss:0.0000} acc {trainAcc:P1}") +
-                (eval is null ? "" : FormattableString.Invariant($" | val loss {eval.Loss:0.0000} acc {eval.Accuracy:P1}")) + $" ({watch.Elapsed.TotalSeconds:0.0} s)");
+                (eval is null ? "" : FormattableString.Invariant($" | val loss {eval.Loss:0.0000} acc {eval.Accuracy:P1}")) + FormattableString.Invariant($" ({watch.Elapsed.TotalSeconds:0.0} s, network {networkTime.TotalSeconds:0.0} s)"));
 
             bool improved = eval is null || best is null || eval.Accuracy > best.Accuracy || (eval.Accuracy == best.Accuracy && eval.Loss < best.Loss);
             if (improved)
@@ -166,7 +166,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         _ => StateDictInitializer.Apply(model, config.Init),
     };
 
-    private (double Loss, double Accuracy) TrainEpoch(AudioResNet18 model, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler,
+    private (double Loss, double Accuracy, TimeSpan Network) TrainEpoch(AudioResNet18 model, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler,
         WeightAverage? average, BatchBuilder builder, IReadOnlyList<ClipFeatures> train, Random rng, Device device, int epoch, TorchSharp.Modules.SummaryWriter tensorboard, ref int globalStep)
     {
         model.train();
@@ -175,6 +175,9 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         double lossSum = 0, correct = 0;
         int seen = 0;
         var buffer = new float[config.BatchSize * builder.Size];
+        // Time inside the network (forward, loss, backward, optimiser, weight average), apart from batch building and
+        // tracking: what a profile of an epoch is about (metrics.jsonl: network_seconds next to seconds).
+        var network = new Stopwatch();
         for (int start = 0; start < order.Length; start += config.BatchSize)
         {
             int b = Math.Min(config.BatchSize, order.Length - start);
@@ -186,6 +189,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 labels[i] = clip.Item.Label;
             }
             var (lambda, partner) = Mixup(buffer, b, builder.Size, rng);
+            network.Start();
             using var scope = NewDisposeScope();
             var x = tensor(buffer.AsSpan(0, b * builder.Size).ToArray(), [b, 1, builder.NMels, builder.Frames]).to(device);
             var y = tensor(labels).to(device);
@@ -207,6 +211,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             // Under mixup the dominant label (λ ≥ 0.5: the clip's own, else its partner's) is the one to predict.
             var target = partner is not null && lambda < 0.5f ? tensor(partner.Select(p => labels[p]).ToArray()).to(device) : y;
             correct += logits.argmax(1).eq(target).sum().item<long>();
+            network.Stop();
             lossSum += lossValue * b;
             seen += b;
             tensorboard.add_scalar("train/loss", lossValue, globalStep);
@@ -214,7 +219,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             globalStep++;
             bar.Report(seen, FormattableString.Invariant($"loss {lossSum / seen:0.000} acc {correct / seen:P1}"));
         }
-        return (lossSum / seen, correct / seen);
+        return (lossSum / seen, correct / seen, network.Elapsed);
     }
 
     /// <summary>Mixes each example with a random partner in place; returns λ and the partner indices (null when off).</summary>
