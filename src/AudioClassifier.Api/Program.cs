@@ -10,6 +10,7 @@ var app = builder.Build();
 app.UseClassifierPipeline();
 app.MapClassifyEndpoints();
 app.MapSpectrogramEndpoints();
+app.MapExampleEndpoints();
 app.MapHealthEndpoints();
 app.MapInferenceProtocolEndpoints();
 app.MapClassifierMetrics();

@@ -33,6 +33,11 @@ public sealed record ServiceOptions
     public string GrpcUrl { get; init; } = "http://0.0.0.0:8081";
     /// <summary>Time allowed to finish in-flight requests after SIGTERM.</summary>
     public double ShutdownDrainSeconds { get; init; } = 20;
+    /// <summary>Audio files the web page offers to try with one click (GET /examples); none by default, since no
+    /// dataset ships with the service. Each is named after its folder ("001 - Dog bark" → "Dog bark").</summary>
+    public IReadOnlyList<string> ExampleClips { get; init; } = [];
+    /// <summary>Credit shown under the examples (their licence requires it for ESC-10: CC BY 3.0).</summary>
+    public string? ExamplesAttribution { get; init; }
 
     /// <summary>Every setting that cannot work, as "Service:Name ..." sentences (empty when all are usable).</summary>
     public IReadOnlyList<string> Problems()
@@ -53,6 +58,9 @@ public sealed record ServiceOptions
         Require(MaxConcurrentRequests >= 1, $"Service:MaxConcurrentRequests must be at least 1 (got {MaxConcurrentRequests}).");
         Require(RequestQueueLimit >= 0, $"Service:RequestQueueLimit must be ≥ 0 (got {RequestQueueLimit}).");
         Require(ShutdownDrainSeconds >= 0, $"Service:ShutdownDrainSeconds must be ≥ 0 (got {ShutdownDrainSeconds}).");
+        foreach (var clip in ExampleClips)
+            Require(File.Exists(clip) && Endpoints.ExampleEndpoints.ContentType(clip) is not null, $"Service:ExampleClips: '{clip}' is not a WAV, MP3 or Ogg file that exists.");
+        Require(ExampleClips.Count == 0 || !string.IsNullOrWhiteSpace(ExamplesAttribution), "Service:ExamplesAttribution must credit the example clips' source.");
         return problems;
     }
 

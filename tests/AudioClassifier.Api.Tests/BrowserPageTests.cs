@@ -40,6 +40,42 @@ public sealed class BrowserPageTests : IDisposable
     }
 
     [Fact]
+    public async Task TheShippedModelOnTheExamplesAMixtureAndAnOutOfDomainClip()
+    {
+        var esc10 = SharedData.Path("datasets", "esc10");
+        string Clip(string label, string file) => Path.Combine(esc10, label, file);
+        // Six different sounds, 5 s each, one after another (fold-1 clips).
+        string[] sounds = ["001 - Dog bark", "002 - Rain", "009 - Rooster", "007 - Helicopter", "004 - Baby cry", "008 - Chainsaw"];
+        var parts = sounds.Select(l => Directory.GetFiles(Path.Combine(esc10, l), "1-*.ogg").Order().First()).ToList();
+        var mixture = Path.Combine(_dir, "mixture-30s.wav");
+        ExternalTools.Run("sox", [.. parts, mixture]);
+        var siren = Directory.GetFiles(SharedData.Path("datasets", "urbansound8k"), "*-8-*.ogg", SearchOption.AllDirectories).Order().First();
+
+        using var service = new ServiceProcess(new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx"),
+            ["Classifier__ExecutionProvider"] = "Cpu",
+            ["Service__ExampleClips__0"] = Clip("001 - Dog bark", "1-100032-A.ogg"),
+            ["Service__ExampleClips__1"] = Clip("009 - Rooster", "1-26806-A.ogg"),
+            ["Service__ExampleClips__2"] = Clip("002 - Rain", Path.GetFileName(parts[1])),
+            ["Service__ExamplesAttribution"] = "Examples: ESC-10 (K. J. Piczak, ESC: Dataset for Environmental Sound Classification), CC BY 3.0.",
+        });
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+
+        var output = ExternalTools.OutputWithEnvironment("node", new Dictionary<string, string>
+        {
+            ["BASE_URL"] = service.BaseAddress.ToString().TrimEnd('/'),
+            ["MIXTURE"] = mixture,
+            ["OOD"] = siren,
+            ["SCREENSHOTS"] = AppContext.BaseDirectory,
+        }, Path.Combine(SharedData.RepositoryRoot, "tests", "browser", "showcase.test.mjs"));
+        Assert.Contains("\"examples\":[\"Dog bark\",\"Rooster\",\"Rain\"]", output);
+        foreach (var shot in new[] { "page-example.png", "page-mixture.png", "page-out-of-domain.png" })
+            Assert.True(new FileInfo(Path.Combine(AppContext.BaseDirectory, shot)).Length > 10_000, shot + " missing");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await service.Client.GetAsync("/examples/3")).StatusCode);
+    }
+
+    [Fact]
     public async Task SwaggerTryItOutWorksOnAnyPort()
     {
         var script = Path.Combine(SharedData.RepositoryRoot, "tests", "browser", "swagger.test.mjs");

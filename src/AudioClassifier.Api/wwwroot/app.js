@@ -22,6 +22,32 @@
   })();
   apiKey.addEventListener("change", () => sessionStorage.setItem("audioclf-api-key", apiKey.value));
 
+  // Example clips (Service:ExampleClips), classified with one click, with the credit their licence asks for.
+  (async () => {
+    try {
+      const examples = await (await fetch("/examples")).json();
+      if (!examples.clips.length) return;
+      $("example-buttons").replaceChildren(...examples.clips.map((c) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "example";
+        b.textContent = c.name;
+        b.addEventListener("click", async () => {
+          try {
+            const response = await fetch(c.url);
+            if (!response.ok) throw new Error("the example could not be fetched (HTTP " + response.status + ")");
+            select(await response.blob(), c.name);
+            classifyButton.click();
+          } catch (err) { showError(err.message); }
+        });
+        return b;
+      }));
+      $("examples-credit").textContent = examples.attribution || "";
+      $("examples-credit").hidden = !examples.attribution;
+      $("examples").hidden = false;
+    } catch { /* no examples: the page works without them */ }
+  })();
+
   function select(blob, name) {
     clip = { blob, name };
     player.src = URL.createObjectURL(blob);
