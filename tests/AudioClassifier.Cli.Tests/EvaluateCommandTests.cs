@@ -31,6 +31,13 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(10, recall.Count);
         Assert.Equal(clips, recall.Values.Sum());
         Assert.Contains("\"accuracy\"", output);
+
+        // The same clips 20 dB quieter go through the same path; a gain that silences them is reported as such.
+        var (quietCode, quietOutput, _) = CliRunner.Run("evaluate", ShippedModelPath, "--dataset", data, "--folds", "1", "--gain-db", "-20");
+        Assert.Equal(0, quietCode);
+        Assert.Contains("\"gain_db\": -20", quietOutput);
+        var (_, silenced, _) = CliRunner.Run("evaluate", ShippedModelPath, "--dataset", data, "--folds", "1", "--gain-db", "-200");
+        Assert.Contains($"\"silent\": {clips}", silenced);
     }
 
     [Fact]

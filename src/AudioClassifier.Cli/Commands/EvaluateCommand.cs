@@ -19,8 +19,9 @@ public static class EvaluateCommand
         var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Labelled clips: one folder per label ('NNN - Label' or 'Label'), files prefixed 'N-' with their fold.", Required = true };
         var folds = new Option<int[]>("--folds") { Description = "Only these folds (e.g. the fold the model was not trained on).", AllowMultipleArgumentsPerToken = true };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (default: all cores)." };
+        var gain = new Option<double>("--gain-db") { Description = "Play every clip this many dB louder (negative: quieter) before classifying: level robustness." };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the figures as JSON here." };
-        var command = new Command("evaluate", "Accuracy and per-class recall of a model on labelled clips, through the service's own path.") { model, dataset, folds, threads, report };
+        var command = new Command("evaluate", "Accuracy and per-class recall of a model on labelled clips, through the service's own path.") { model, dataset, folds, threads, gain, report };
         command.SetAction(async (result, ct) =>
         {
             var stdout = result.InvocationConfiguration.Output;
@@ -62,7 +63,10 @@ public static class EvaluateCommand
                 try
                 {
                     await using var stream = File.OpenRead(path);
-                    var r = await engine.ClassifyAsync(stream, labels.Count, ct);
+                    var clip = await AudioDecoder.DecodeAsync(stream, null, ct);
+                    if (result.GetValue(gain) is var db and not 0)
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(clip.Samples, (float)Math.Pow(10, db / 20), clip.Samples);
+                    var r = await engine.ClassifyAsync(clip, labels.Count, ct);
                     inference += r.InferenceTime;
                     if (r.Silent || r.Top is null)
                         silent++;
@@ -85,6 +89,7 @@ public static class EvaluateCommand
                 model = $"{engine.Contract.ModelName} {engine.Contract.ModelVersion}",
                 precision = engine.Contract.Precision,
                 folds = result.GetValue(folds) ?? [],
+                gain_db = result.GetValue(gain),
                 clips = clips.Count,
                 accuracy = Math.Round((double)correct / clips.Count, 4),
                 silent,
