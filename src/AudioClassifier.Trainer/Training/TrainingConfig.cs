@@ -136,10 +136,11 @@ public sealed record AugmentConfig
     /// <summary>Beta(α, α) mixing of pairs of clips and labels; 0 disables.</summary>
     [JsonPropertyName("mixup_alpha")] public double MixupAlpha { get; init; } = 0.2;
     /// <summary>Random level change of each training clip, uniform in ±this many dB (a shift of its log-mel values,
-    /// which is exactly what a gain does to them under the relative top_db floor); 0 disables.</summary>
-    [JsonPropertyName("gain_db")] public double GainDb { get; init; }
+    /// which is exactly what a gain does to them under the relative top_db floor); 0 disables. The default, 20, kept
+    /// ESC-10 accuracy (honest CV 89.7 % vs 89.4 %) and lifted it on clips 20 dB quieter from 79.1 % to 90.6 %.</summary>
+    [JsonPropertyName("gain_db")] public double GainDb { get; init; } = 20;
 
-    public static AugmentConfig None { get; } = new() { TimeShift = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0 };
+    public static AugmentConfig None { get; } = new() { TimeShift = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0 };
 
     public void Validate()
     {
