@@ -22,10 +22,11 @@ public sealed class FeatureSpecOptions(string presetName = "--preset")
     public Option<double?> TopDb { get; } = new("--top-db") { Description = "Floor at clip max minus this many dB (0 disables)." };
     public Option<double?> WindowSeconds { get; } = new("--window-seconds") { Description = "Length of one model window; longer clips are cut into windows." };
     public Option<double?> WindowHopSeconds { get; } = new("--window-hop-seconds") { Description = "Step between windows of a long clip." };
+    public Option<FramePadding?> Padding { get; } = new("--padding") { Description = "How a clip shorter than the window is filled: zeros (0 dB), floor (the clip's lowest value) or repeat." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Preset, SampleRate, NFft, WinLength, Hop, NMels, Frames, FMin, FMax, TopDb, WindowSeconds, WindowHopSeconds })
+        foreach (var option in new Option[] { Preset, SampleRate, NFft, WinLength, Hop, NMels, Frames, FMin, FMax, TopDb, WindowSeconds, WindowHopSeconds, Padding })
             command.Options.Add(option);
     }
 
@@ -51,6 +52,7 @@ public sealed class FeatureSpecOptions(string presetName = "--preset")
             TopDb = topDb is null ? spec.TopDb : topDb > 0 ? topDb : null,
             WindowSeconds = result.GetValue(WindowSeconds) ?? spec.WindowSeconds,
             WindowHopSeconds = result.GetValue(WindowHopSeconds) ?? spec.WindowHopSeconds,
+            Padding = result.GetValue(Padding) ?? spec.Padding,
         };
         return spec.Validate();
     }

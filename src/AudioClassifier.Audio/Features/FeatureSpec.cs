@@ -6,7 +6,7 @@ namespace AudioClassifier.Audio.Features;
 /// Every parameter of the log-mel front end. It travels inside each exported model, so training and serving
 /// compute identical features. Fixed semantics (torchaudio): periodic Hann window centred in n_fft, reflect-padded
 /// centred frames, power 2, HTK mel scale without area normalisation, 10·log10(max(x, 1e-10)), optional top_db floor
-/// over the whole clip, then crop or right zero-pad to <see cref="Frames"/>; resampling is sinc_interp_hann (width 6,
+/// over the whole clip, then crop or pad (<see cref="Padding"/>) to <see cref="Frames"/>; resampling is sinc_interp_hann (width 6,
 /// rolloff 0.99) and stereo is mixed down by channel mean.
 /// </summary>
 public sealed record FeatureSpec
@@ -35,8 +35,13 @@ public sealed record FeatureSpec
     /// <summary>When set, dB values are floored at (clip maximum − top_db).</summary>
     [JsonPropertyName("top_db")] public double? TopDb { get; init; }
 
-    /// <summary>Columns of the feature matrix: longer clips are cropped, shorter ones padded on the right with 0.0.</summary>
+    /// <summary>Columns of the feature matrix: longer clips are cropped, shorter ones padded as <see cref="Padding"/> says.</summary>
     [JsonPropertyName("frames")] public required int Frames { get; init; }
+
+    /// <summary>How a clip shorter than the window fills the rest (default zeros, which older models use; written
+    /// only when not zeros, so a service that predates the setting refuses such a model instead of misreading it).</summary>
+    [JsonPropertyName("padding"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public FramePadding Padding { get; init; }
 
     /// <summary>Seconds of audio one model input covers; longer clips are scored as windows of this length.</summary>
     [JsonPropertyName("window_seconds")] public required double WindowSeconds { get; init; }
@@ -95,6 +100,7 @@ public sealed record FeatureSpec
         Require(FMax <= SampleRate / 2.0, "f_max", $"must not exceed the Nyquist frequency {SampleRate / 2.0} Hz (got {FMax})");
         Require(TopDb is null || (double.IsFinite(TopDb.Value) && TopDb > 0), "top_db", $"must be positive or absent (got {TopDb})");
         Require(Frames is >= 1 and <= 100_000, "frames", $"must be between 1 and 100000 (got {Frames})");
+        Require(Enum.IsDefined(Padding), "padding", $"must be zeros, floor or repeat (got {Padding})");
         Require(double.IsFinite(WindowSeconds) && WindowSeconds > 0 && WindowSeconds <= 600, "window_seconds",
             $"must be between 0 and 600 s (got {WindowSeconds})");
         Require(double.IsFinite(WindowHopSeconds) && WindowHopSeconds > 0 && WindowHopSeconds <= WindowSeconds, "window_hop_seconds",

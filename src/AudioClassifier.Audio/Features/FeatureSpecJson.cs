@@ -20,8 +20,11 @@ public static class FeatureSpecJson
         ["db"] = "10log10_amin1e-10",
         ["resampling"] = "sinc_interp_hann_w6_r0.99",
         ["mono"] = "channel_mean",
-        ["fixed_length"] = "crop_or_right_pad_zero",
+        ["fixed_length"] = FramePadding.Zeros.FixedLengthSemantics(),
     };
+
+    // fixed_length follows the spec's padding; the other semantics are fixed.
+    private const string FixedLength = "fixed_length";
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
@@ -31,6 +34,7 @@ public static class FeatureSpecJson
         var node = JsonSerializer.SerializeToNode(spec, Options)!.AsObject();
         foreach (var (key, value) in FixedSemantics)
             node[key] = value;
+        node[FixedLength] = spec.Padding.FixedLengthSemantics();
         return node.ToJsonString(new JsonSerializerOptions { WriteIndented = indented });
     }
 
@@ -46,7 +50,9 @@ public static class FeatureSpecJson
         {
             throw new InvalidFeatureSpecException("feature_spec", $"feature spec is not a JSON object: {e.Message}");
         }
-        foreach (var (key, expected) in FixedSemantics)
+        var fixedLength = obj[FixedLength]?.ToString();
+        obj.Remove(FixedLength);
+        foreach (var (key, expected) in FixedSemantics.Where(p => p.Key != FixedLength))
         {
             if (obj[key] is { } v && v.ToString() != expected)
                 throw new InvalidFeatureSpecException(key, $"{key} '{v}' is not supported by this front end (expected '{expected}').");
@@ -56,6 +62,8 @@ public static class FeatureSpecJson
         {
             var spec = obj.Deserialize<FeatureSpec>(new JsonSerializerOptions { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow })
                 ?? throw new InvalidFeatureSpecException("feature_spec", "feature spec JSON is null.");
+            if (fixedLength is not null && fixedLength != spec.Padding.FixedLengthSemantics())
+                throw new InvalidFeatureSpecException(FixedLength, $"{FixedLength} '{fixedLength}' does not match padding '{spec.Padding.ToString().ToLowerInvariant()}' (expected '{spec.Padding.FixedLengthSemantics()}').");
             return spec.Validate();
         }
         catch (JsonException e)

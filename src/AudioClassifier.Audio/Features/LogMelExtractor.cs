@@ -93,6 +93,8 @@ public sealed class LogMelExtractor
                 ? MelFramesScalar(x, computedFrames, keptFrames, destination, spec.Frames)
                 : MelFramesBatched(_batched, x, computedFrames, keptFrames, destination, spec.Frames);
             ToDecibels(destination, keptFrames, spec, maxPower);
+            if (spec.Padding != FramePadding.Zeros) // zeros: already cleared
+                spec.Padding.Fill(destination, spec.NMels, spec.Frames, 0, keptFrames);
         }
         finally
         {

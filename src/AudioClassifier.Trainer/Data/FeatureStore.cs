@@ -19,7 +19,8 @@ public sealed record ClipFeatures(DatasetItem Item, float[] Data, int NMels, int
 public sealed class FeatureStore(FeatureSpec spec, string cacheDirectory)
 {
     private readonly AudioFrontEnd _frontEnd = new(spec);
-    private readonly string _specKey = Hash(Encoding.UTF8.GetBytes(FeatureSpecJson.Serialize(spec)))[..16];
+    // Cached matrices are uncropped and unpadded: the padding does not change them (and keeps old caches valid).
+    private readonly string _specKey = Hash(Encoding.UTF8.GetBytes(FeatureSpecJson.Serialize(spec with { Padding = FramePadding.Zeros })))[..16];
 
     public FeatureSpec Spec => _frontEnd.Spec;
 

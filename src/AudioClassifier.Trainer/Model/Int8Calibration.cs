@@ -28,7 +28,7 @@ public static class Int8Calibration
         var items = split.Train.OrderBy(i => (uint)HashCode.Combine(i.Path, config.Seed)).Take(maxClips).ToList();
         var clips = new FeatureStore(config.Features, config.CacheDir).Load(items, null, config.Threads);
         var (mean, _) = model.InputNormalization;
-        var builder = new BatchBuilder(config.Features.NMels, config.Features.Frames, AugmentConfig.None, mean);
+        var builder = new BatchBuilder(config.Features, AugmentConfig.None, mean);
         var recorder = new ActivationRecorder();
         model.Recorder = recorder;
         try

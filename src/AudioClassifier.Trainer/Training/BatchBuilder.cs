@@ -1,26 +1,26 @@
+using AudioClassifier.Audio.Features;
 using AudioClassifier.Trainer.Data;
 
 namespace AudioClassifier.Trainer.Training;
 
 /// <summary>
-/// Turns cached full-length features into fixed-size model inputs: deterministic (crop at 0 / right-pad with 0.0,
+/// Turns cached full-length features into fixed-size model inputs: deterministic (crop at 0 / pad as the spec says,
 /// exactly the service's features) for evaluation, or augmented for training (random crop or shift, random level,
 /// SpecAugment frequency and time masks filled with the dataset mean, which standardises to 0).
 /// </summary>
 /// <param name="levelOffsetDb">Added to every clip value in deterministic writes: the clip played that much louder
 /// (negative: quieter), for measuring level robustness.</param>
-public sealed class BatchBuilder(int nMels, int frames, AugmentConfig augment, float fillValue, float levelOffsetDb = 0)
+public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float fillValue, float levelOffsetDb = 0)
 {
-    public int NMels { get; } = nMels;
+    public int NMels { get; } = spec.NMels;
 
-    public int Frames { get; } = frames;
+    public int Frames { get; } = spec.Frames;
 
     public int Size => NMels * Frames;
 
     /// <summary>Writes clip <paramref name="clip"/> into <paramref name="destination"/> ([n_mels, frames]).</summary>
     public void Write(ClipFeatures clip, Span<float> destination, Random? rng)
     {
-        destination.Clear();
         int offset = 0, shift = 0;
         if (rng is not null && augment.TimeShift)
         {
@@ -38,6 +38,8 @@ public sealed class BatchBuilder(int nMels, int frames, AugmentConfig augment, f
             if (level != 0)
                 System.Numerics.Tensors.TensorPrimitives.Add(row, level, row);
         }
+        // The rest of the window as the service's front end fills it (FeatureSpec.Padding), around a shifted clip too.
+        spec.Padding.Fill(destination, NMels, Frames, shift, count);
         if (rng is null)
             return;
         for (int i = 0; i < augment.FreqMasks; i++)

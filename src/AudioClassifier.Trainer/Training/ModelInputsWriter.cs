@@ -17,7 +17,7 @@ public static class ModelInputsWriter
         var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes);
         var progress = new TerminalProgress(log, "features", dataset.Items.Count);
         var clips = new FeatureStore(config.Features, config.CacheDir).Load(dataset.Items, new Progress<int>(n => progress.Report(n, "decoded")), config.Threads);
-        var builder = new BatchBuilder(config.Features.NMels, config.Features.Frames, AugmentConfig.None, 0f);
+        var builder = new BatchBuilder(config.Features, AugmentConfig.None, 0f);
         var inputs = new float[clips.Count * builder.Size];
         for (int i = 0; i < clips.Count; i++)
             builder.Write(clips[i], inputs.AsSpan(i * builder.Size, builder.Size), null);

@@ -70,7 +70,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             started_utc = DateTime.UtcNow,
         });
 
-        var builder = new BatchBuilder(config.Features.NMels, config.Features.Frames, config.Augment, mean);
+        var builder = new BatchBuilder(config.Features, config.Augment, mean);
         int stepsPerEpoch = (train.Count + config.BatchSize - 1) / config.BatchSize;
         using var optimizer = CreateOptimizer(model);
         using var average = config.EmaDecay > 0 ? new WeightAverage(model, config.EmaDecay, device) : null;
@@ -146,7 +146,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             var testClips = store.Load(split.Test, null, config.Threads);
             model.load(run.Checkpoint);
             test = Evaluate(model, builder, testClips, dataset.Classes, device);
-            var quieterBuilder = new BatchBuilder(config.Features.NMels, config.Features.Frames, config.Augment, mean, QuieterTestDb);
+            var quieterBuilder = new BatchBuilder(config.Features, config.Augment, mean, QuieterTestDb);
             quieter = Evaluate(model, quieterBuilder, testClips, dataset.Classes, device);
             run.WriteJson(System.IO.Path.Combine(run.Path, "test_metrics.json"), new
             {

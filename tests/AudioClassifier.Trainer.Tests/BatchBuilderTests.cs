@@ -1,0 +1,42 @@
+using AudioClassifier.Audio.Features;
+using AudioClassifier.Trainer.Data;
+using AudioClassifier.Trainer.Training;
+
+namespace AudioClassifier.Trainer.Tests;
+
+/// <summary>Training inputs are the service's features: the same crop and the same padding of short clips.</summary>
+public sealed class BatchBuilderTests
+{
+    private static readonly float[] ShortTone = Enumerable.Range(0, 6615).Select(i => 0.3f * MathF.Sin(2 * MathF.PI * 440 * i / 22050f)).ToArray();
+
+    [Theory]
+    [InlineData(FramePadding.Zeros)]
+    [InlineData(FramePadding.Floor)]
+    [InlineData(FramePadding.Repeat)]
+    public void DeterministicInputsEqualTheFrontEndsFeatures(FramePadding padding)
+    {
+        var spec = FeatureSpec.Default with { NMels = 16, Frames = 40, Padding = padding };
+        var natural = LogMelExtractor.For(spec).ComputeNatural(ShortTone);
+        var clip = new ClipFeatures(new DatasetItem("tone.wav", 0, null), natural.Data, natural.NMels, natural.Frames);
+        var input = new float[spec.NMels * spec.Frames];
+        new BatchBuilder(spec, AugmentConfig.None, 0f).Write(clip, input, null);
+        Assert.Equal(LogMelExtractor.For(spec).Compute(ShortTone).Data, input);
+    }
+
+    [Fact]
+    public void ALevelChangeMovesFloorAndRepeatPaddingWithTheClipButNotZeros()
+    {
+        var input = new float[16 * 40];
+        foreach (var padding in new[] { FramePadding.Zeros, FramePadding.Floor, FramePadding.Repeat })
+        {
+            var spec = FeatureSpec.Default with { NMels = 16, Frames = 40, Padding = padding };
+            var natural = LogMelExtractor.For(spec).ComputeNatural(ShortTone);
+            var clip = new ClipFeatures(new DatasetItem("tone.wav", 0, null), natural.Data, natural.NMels, natural.Frames);
+            new BatchBuilder(spec, AugmentConfig.None, 0f, levelOffsetDb: -20).Write(clip, input, null);
+            var quieter = LogMelExtractor.For(spec).Compute(ShortTone.Select(s => s * 0.1f).ToArray()).Data;
+            // Playing the clip 20 dB quieter and shifting its features by -20 dB give the same input (to float rounding).
+            Assert.All(input.Zip(quieter), p => Assert.Equal(p.Second, p.First, 0.01f));
+            Assert.Equal(padding == FramePadding.Zeros ? 0f : input[13] + 0, input[39], 0.01f);
+        }
+    }
+}
