@@ -153,7 +153,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 test_folds = config.TestFolds, chosen_epoch = bestEpoch, evaluation = test,
                 quieter_db = QuieterTestDb, quieter_evaluation = quieter,
             });
-            log.WriteLine(FormattableString.Invariant($"test folds {string.Join(",", config.TestFolds)}: loss {test.Loss:0.0000} acc {test.Accuracy:P2}, {QuieterTestDb} dB quieter {quieter.Accuracy:P2} (checkpoint of epoch {bestEpoch}, chosen on validation)"));
+            log.WriteLine(FormattableString.Invariant($"test folds {string.Join(",", config.TestFolds)}: loss {test.Loss:0.0000} acc {test.Accuracy:P2}, {QuieterTestDb} dB quieter {quieter.Accuracy:P2} (checkpoint of epoch {bestEpoch}, {(validation.Count > 0 ? "chosen on validation" : "the last")})"));
         }
         log.WriteLine($"run directory: {run.Path}");
         return new TrainingResult(run.Path, best, bestEpoch, epochLosses, init) { Test = test, TestQuieter = quieter };
