@@ -16,8 +16,8 @@ for dir in "$cv"/fold*; do
   fold="${dir##*fold}"
   for precision in float32 int8; do
     flag=""; [ "$precision" = int8 ] && flag="--int8"
-    dotnet "$train" export --run "$dir" --out "$out/fold$fold-$precision/model.onnx" --name "cv-fold$fold" --version 1 $flag >/dev/null
-    dotnet "$cli" evaluate "$out/fold$fold-$precision/model.onnx" --dataset "$dataset" --folds "$fold" --report "$out/fold$fold-$precision.json" >/dev/null 2>&1
+    dotnet "$train" export --run "$dir" --out "$out/fold$fold-$precision/model.onnx" --name "cv-fold$fold" --version 1 $flag --calibration-dataset "$dataset" >/dev/null
+    dotnet "$cli" evaluate "$out/fold$fold-$precision/model.onnx" --dataset "$dataset" --folds "$fold" --report "$out/fold$fold-$precision.json" >/dev/null
   done
   printf "%s\t%s\t%s\n" "$fold" "$(jq .accuracy "$out/fold$fold-float32.json")" "$(jq .accuracy "$out/fold$fold-int8.json")"
 done

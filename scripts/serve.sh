@@ -10,10 +10,11 @@ if [ ! -f "$model" ]; then
 fi
 # The page's example clips: three ESC-10 clips from ../shared when it is there (no dataset ships with the service).
 esc10=../shared/datasets/esc10
-if [ -z "${Service__ExampleClips__0:-}" ] && [ -d "$esc10" ]; then
-  export Service__ExampleClips__0="$(realpath "$esc10/001 - Dog bark/1-100032-A.ogg")"
-  export Service__ExampleClips__1="$(realpath "$esc10/009 - Rooster/1-26806-A.ogg")"
-  export Service__ExampleClips__2="$(realpath "$esc10/002 - Rain/1-17367-A.ogg")"
+examples=("$esc10/001 - Dog bark/1-100032-A.ogg" "$esc10/009 - Rooster/1-26806-A.ogg" "$esc10/002 - Rain/1-17367-A.ogg")
+if [ -z "${Service__ExampleClips__0:-}" ] && [ -f "${examples[0]}" ] && [ -f "${examples[1]}" ] && [ -f "${examples[2]}" ]; then
+  export Service__ExampleClips__0="$(realpath "${examples[0]}")"
+  export Service__ExampleClips__1="$(realpath "${examples[1]}")"
+  export Service__ExampleClips__2="$(realpath "${examples[2]}")"
   export Service__ExamplesAttribution="Examples: ESC-10 (K. J. Piczak, ESC: Dataset for Environmental Sound Classification), CC BY 3.0."
 fi
 exec dotnet run -c Release --project src/AudioClassifier.Api -- "$@"

@@ -78,6 +78,9 @@ internal sealed class Int8Precision(OnnxGraphBuilder g, IReadOnlyDictionary<stri
             var row = weight.AsSpan(o * perOut, perOut);
             float max = Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row)); // MaxMagnitude keeps the sign
             weightScale[o] = max > 0 ? max / 127f : 1f;
+            // The bias must fit int32 at input scale × weight scale: a channel with tiny weights (BatchNorm γ near 0)
+            // widens its weight scale rather than clamp its bias, as ONNX Runtime's quantiser does.
+            weightScale[o] = Math.Max(weightScale[o], (float)(Math.Abs(bias[o]) / (inputScale * (double)int.MaxValue)) * 1.01f);
             for (int i = 0; i < perOut; i++)
                 q[o * perOut + i] = (sbyte)Math.Clamp(MathF.Round(row[i] / weightScale[o], MidpointRounding.ToEven), -127, 127);
             biasScale[o] = inputScale * weightScale[o];

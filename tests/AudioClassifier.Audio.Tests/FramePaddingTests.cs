@@ -81,5 +81,7 @@ public class FramePaddingTests
         node = JsonNode.Parse(json)!.AsObject();
         node["padding"] = "mirror";
         Assert.Throws<InvalidFeatureSpecException>(() => FeatureSpecJson.Deserialize(node.ToJsonString()));
+        node["padding"] = 7;
+        Assert.Throws<InvalidFeatureSpecException>(() => FeatureSpecJson.Deserialize(node.ToJsonString()));
     }
 }

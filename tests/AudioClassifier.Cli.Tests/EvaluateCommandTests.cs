@@ -36,7 +36,7 @@ public sealed class EvaluateCommandTests : IDisposable
         var (quietCode, quietOutput, _) = CliRunner.Run("evaluate", ShippedModelPath, "--dataset", data, "--folds", "1", "--gain-db", "-20");
         Assert.Equal(0, quietCode);
         Assert.Contains("\"gain_db\": -20", quietOutput);
-        var (_, silenced, _) = CliRunner.Run("evaluate", ShippedModelPath, "--dataset", data, "--folds", "1", "--gain-db", "-200");
+        var (_, silenced, _) = CliRunner.Run("evaluate", ShippedModelPath, "--dataset", data, "--folds", "1", "--gain-db", "-120");
         Assert.Contains($"\"silent\": {clips}", silenced);
     }
 
@@ -47,6 +47,23 @@ public sealed class EvaluateCommandTests : IDisposable
         var (code, _, error) = CliRunner.Run("evaluate", ShippedModelPath, "--dataset", Path.Combine(_dir, "data"));
         Assert.Equal(2, code);
         Assert.Contains("'Siren' is not one of the model's labels", error);
+    }
+
+    [Fact]
+    public void AMissingDatasetOrAnUnservableModelIsAClearError()
+    {
+        var (code, _, error) = CliRunner.Run("evaluate", ShippedModelPath, "--dataset", Path.Combine(_dir, "nowhere"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("nowhere", error);
+        var broken = Path.Combine(_dir, "broken.onnx");
+        File.WriteAllBytes(broken, [1, 2, 3]);
+        Directory.CreateDirectory(Path.Combine(_dir, "data"));
+        (code, _, error) = CliRunner.Run("evaluate", broken, "--dataset", Path.Combine(_dir, "data"));
+        Assert.Equal(2, code);
+        Assert.Contains("broken.onnx cannot be served", error);
+        (code, _, error) = CliRunner.Run("evaluate", ShippedModelPath, "--dataset", Path.Combine(_dir, "data"), "--gain-db", "400");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--gain-db must be between", error);
     }
 
     private static string ShippedModelPath => Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");

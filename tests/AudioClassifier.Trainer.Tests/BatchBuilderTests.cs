@@ -32,11 +32,14 @@ public sealed class BatchBuilderTests
             var spec = FeatureSpec.Default with { NMels = 16, Frames = 40, Padding = padding };
             var natural = LogMelExtractor.For(spec).ComputeNatural(ShortTone);
             var clip = new ClipFeatures(new DatasetItem("tone.wav", 0, null), natural.Data, natural.NMels, natural.Frames);
+            var level = new float[input.Length];
+            new BatchBuilder(spec, AugmentConfig.None, 0f).Write(clip, level, null);
             new BatchBuilder(spec, AugmentConfig.None, 0f, levelOffsetDb: -20).Write(clip, input, null);
             var quieter = LogMelExtractor.For(spec).Compute(ShortTone.Select(s => s * 0.1f).ToArray()).Data;
             // Playing the clip 20 dB quieter and shifting its features by -20 dB give the same input (to float rounding).
             Assert.All(input.Zip(quieter), p => Assert.Equal(p.Second, p.First, 0.01f));
-            Assert.Equal(padding == FramePadding.Zeros ? 0f : input[13] + 0, input[39], 0.01f);
+            // The padded columns (13..39 of each row): zeros stay at 0 dB; floor and repeat follow the clip down 20 dB.
+            Assert.Equal(padding == FramePadding.Zeros ? 0f : level[39] - 20, input[39], 0.01f);
         }
     }
 }

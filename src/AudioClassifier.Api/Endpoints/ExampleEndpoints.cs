@@ -22,7 +22,7 @@ public static partial class ExampleEndpoints
         app.MapGet("/examples/{index:int}", Get)
             .WithName("Example")
             .WithSummary("One example clip's audio")
-            .Produces(StatusCodes.Status200OK, contentType: "audio/ogg")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/ogg", additionalContentTypes: ["audio/wav", "audio/mpeg"])
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
@@ -48,6 +48,8 @@ public static partial class ExampleEndpoints
         if (index < 0 || index >= clips.Count)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such example", detail: $"There are {clips.Count} example clips (0 to {clips.Count - 1}).", instance: context.Request.Path);
         var path = Path.GetFullPath(clips[index]);
+        if (!File.Exists(path)) // checked at start; removed since
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Example missing", detail: $"Example {index} ({Path.GetFileName(path)}) is no longer on the server.", instance: context.Request.Path);
         return TypedResults.PhysicalFile(path, ContentType(path)!, Path.GetFileName(path));
     }
 

@@ -208,10 +208,10 @@
     } else if (r.recognised === false) {
       top.textContent = "Not recognised (closest: " + r.label + ", " + (r.score * 100).toFixed(1) + " %)";
       top.className = "top-label unrecognised";
-    } else if (new Set((r.events || []).map((e) => e.label)).size > 1) {
-      // A mixture: the mean over windows names one label for the whole clip, which says little; name what occurs,
-      // in order of appearance (the events below say when).
-      const labels = [...new Set(r.events.map((e) => e.label))];
+    } else if (new Set((r.events || []).filter((e) => e.recognised !== false).map((e) => e.label)).size > 1) {
+      // A mixture: the mean over windows names one label for the whole clip, which says little; name the recognised
+      // sounds, in order of appearance (the events below say when).
+      const labels = [...new Set(r.events.filter((e) => e.recognised !== false).map((e) => e.label))];
       top.textContent = labels.length + " sounds: " + labels.join(", ");
       top.className = "top-label";
     } else {

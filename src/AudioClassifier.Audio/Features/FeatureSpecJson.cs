@@ -62,9 +62,10 @@ public static class FeatureSpecJson
         {
             var spec = obj.Deserialize<FeatureSpec>(new JsonSerializerOptions { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow })
                 ?? throw new InvalidFeatureSpecException("feature_spec", "feature spec JSON is null.");
+            spec.Validate();
             if (fixedLength is not null && fixedLength != spec.Padding.FixedLengthSemantics())
                 throw new InvalidFeatureSpecException(FixedLength, $"{FixedLength} '{fixedLength}' does not match padding '{spec.Padding.ToString().ToLowerInvariant()}' (expected '{spec.Padding.FixedLengthSemantics()}').");
-            return spec.Validate();
+            return spec;
         }
         catch (JsonException e)
         {

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace AudioClassifier.Audio.Features;
 
 /// <summary>How a clip shorter than the model's window fills the rest of the log-mel matrix.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<FramePadding>))]
+[JsonConverter(typeof(FramePaddingJsonConverter))]
 public enum FramePadding
 {
     /// <summary>0.0 dB, the seed tutorial's choice (and every model's before this setting): a mid-level constant band
@@ -17,6 +17,9 @@ public enum FramePadding
     /// <summary>The clip's frames again, cyclically, until the window is full.</summary>
     [JsonStringEnumMemberName("repeat")] Repeat,
 }
+
+/// <summary>Reads and writes <see cref="FramePadding"/> by name only ("zeros", "floor", "repeat"; never a number).</summary>
+public sealed class FramePaddingJsonConverter() : JsonStringEnumConverter<FramePadding>(namingPolicy: null, allowIntegerValues: false);
 
 /// <summary>Applies a <see cref="FramePadding"/>; the service's front end and the trainer's batches share it.</summary>
 public static class FramePaddingExtensions

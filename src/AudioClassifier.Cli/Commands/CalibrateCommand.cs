@@ -42,7 +42,9 @@ public static class CalibrateCommand
                 stderr.WriteLine($"error: {source.FullName} does not exist.");
                 return ExitCodes.InvalidArguments;
             }
-            using var engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = source.FullName, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+            using var engine = LocalEngine.Open(new AudioClassifierOptions { ModelPath = source.FullName, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false }, stderr);
+            if (engine is null)
+                return ExitCodes.InvalidArguments;
             if (engine.Contract.OpenSet is not null)
             {
                 stderr.WriteLine("error: the model is already calibrated; calibrate the uncalibrated export.");

@@ -8,18 +8,20 @@ using AudioClassifier.Terminal;
 namespace AudioClassifier.Cli.Commands;
 
 /// <summary>
-/// <c>audioclf evaluate</c>: the accuracy of an exported model on labelled clips through the production path (decode,
-/// front end, ONNX Runtime, windows averaged), so an int8 or calibrated export is judged exactly as it will be served.
+/// <c>audioclf evaluate</c>: the accuracy of an exported model's top label on labelled clips through the production path
+/// (decode, front end, ONNX Runtime, windows averaged), so an int8 or fp16 export is judged as it will be served; the
+/// open-set decision (<c>recognised</c>) is not part of this figure (<c>audioclf calibrate</c> reports it).
 /// </summary>
 public static class EvaluateCommand
 {
     public static Command Create()
     {
         var model = new Argument<FileInfo>("model") { Description = "An audioclf model (.onnx)." };
-        var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Labelled clips: one folder per label ('NNN - Label' or 'Label'), files prefixed 'N-' with their fold.", Required = true };
+        var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Labelled clips: one folder per label ('NNN - Label' or 'Label'), files prefixed 'N-' with their fold.", Required = true }.AcceptExistingOnly();
         var folds = new Option<int[]>("--folds") { Description = "Only these folds (e.g. the fold the model was not trained on).", AllowMultipleArgumentsPerToken = true };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (default: all cores)." };
-        var gain = new Option<double>("--gain-db") { Description = "Play every clip this many dB louder (negative: quieter) before classifying: level robustness." };
+        var gain = new Option<double>("--gain-db") { Description = "Play every clip this many dB louder (negative: quieter, -120 to 40) before classifying: level robustness." };
+        gain.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < -120 or > 40) r.AddError("--gain-db must be between -120 and 40 dB."); });
         var report = new Option<FileInfo?>("--report") { Description = "Also write the figures as JSON here." };
         var command = new Command("evaluate", "Accuracy and per-class recall of a model on labelled clips, through the service's own path.") { model, dataset, folds, threads, gain, report };
         command.SetAction(async (result, ct) =>
@@ -35,7 +37,9 @@ public static class EvaluateCommand
             var options = new AudioClassifierOptions { ModelPath = source.FullName, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false };
             if (result.GetValue(threads) is { } n)
                 options = options with { IntraOpThreads = n };
-            using var engine = new AudioClassifierEngine(options);
+            using var engine = LocalEngine.Open(options, stderr);
+            if (engine is null)
+                return ExitCodes.InvalidArguments;
             var labels = engine.Contract.Labels;
             List<(string Path, int Label)> clips;
             try

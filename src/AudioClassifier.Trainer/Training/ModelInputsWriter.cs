@@ -6,7 +6,7 @@ namespace AudioClassifier.Trainer.Training;
 
 /// <summary>
 /// Writes a dataset's model inputs exactly as the trainer feeds them without augmentation (cached features, cropped at 0
-/// or right-padded to the window) as .npy files, so the same data can be trained in another framework: the reference
+/// or padded to the window as the spec says) as .npy files, so the same data can be trained in another framework: the reference
 /// for comparing this trainer with PyTorch under equal settings (scripts/parity).
 /// </summary>
 public static class ModelInputsWriter

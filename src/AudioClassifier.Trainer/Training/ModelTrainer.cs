@@ -264,7 +264,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         }
     }
 
-    /// <summary>Scores clips exactly as the service will (crop at 0 / right-pad), in eval mode without gradients.</summary>
+    /// <summary>Scores clips exactly as the service will (crop at 0, padded as the spec says), in eval mode without gradients.</summary>
     public static (int[] Predicted, float[][] Probabilities, double LossSum) Predict(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> clips, Device device, int batchSize = 32)
     {
         model.eval();
