@@ -10,6 +10,7 @@ namespace AudioClassifier.Onnx.Tests;
 public sealed class ShippedModelTests
 {
     private static readonly string ModelPath = Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");
+    private static readonly string Int8Path = Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18-int8.onnx");
 
     private static readonly string[] Esc10Classes =
         ["Dog bark", "Rain", "Sea waves", "Baby cry", "Clock tick", "Person sneeze", "Helicopter", "Chainsaw", "Rooster", "Fire crackling"];
@@ -32,9 +33,22 @@ public sealed class ShippedModelTests
     }
 
     [Fact]
-    public async Task ClassifiesAFixedSetOfTrainingClips()
+    public void TheInt8SiblingHasTheSameContractAtInt8()
     {
-        using var engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = ModelPath, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+        using var fp = OnnxModel.Load(new AudioClassifierOptions { ModelPath = ModelPath, ExecutionProvider = ExecutionProviderPreference.Cpu });
+        using var int8 = OnnxModel.Load(new AudioClassifierOptions { ModelPath = Int8Path, ExecutionProvider = ExecutionProviderPreference.Cpu });
+        Assert.Equal(Onnx.Contract.ModelContract.Precisions.Float16Weights, fp.Contract.Precision);
+        Assert.Equal(Onnx.Contract.ModelContract.Precisions.Int8, int8.Contract.Precision);
+        Assert.Equal(fp.Contract with { Precision = int8.Contract.Precision, TrainedAt = int8.Contract.TrainedAt }, int8.Contract);
+        Assert.Contains("int8", File.ReadAllText(Path.Combine(Path.GetDirectoryName(Int8Path)!, "model-card-int8.md")));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClassifiesAFixedSetOfTrainingClips(bool int8)
+    {
+        using var engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = int8 ? Int8Path : ModelPath, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
         var clips = new List<(string Path, string Label)>();
         foreach (var dir in Directory.GetDirectories(SharedData.Path("datasets", "esc10")).Order())
         {

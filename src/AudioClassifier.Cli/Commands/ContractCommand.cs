@@ -50,6 +50,7 @@ public static class ContractCommand
             stdout.WriteLine($"contract: {c.ModelName} {c.ModelVersion}, {c.Labels.Count} labels: {string.Join(", ", c.Labels)}");
             stdout.WriteLine($"  features: {FeatureSpecJson.Serialize(c.Features)}");
             stdout.WriteLine($"  dataset: {c.Dataset} ({c.DatasetLicense}), trained {c.TrainedAt:u}");
+            stdout.WriteLine($"  precision: {c.Precision}; open-set calibration: {(c.OpenSet is { } o ? $"temperature {o.Temperature:0.###}, threshold {o.Threshold:0.###}" : "none")}");
             return ExitCodes.Success;
         });
         return command;
