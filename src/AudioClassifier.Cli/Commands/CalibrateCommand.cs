@@ -37,12 +37,7 @@ public static class CalibrateCommand
             var stdout = result.InvocationConfiguration.Output;
             var stderr = result.InvocationConfiguration.Error;
             var source = result.GetValue(model)!;
-            if (!source.Exists)
-            {
-                stderr.WriteLine($"error: {source.FullName} does not exist.");
-                return ExitCodes.InvalidArguments;
-            }
-            using var engine = LocalEngine.Open(new AudioClassifierOptions { ModelPath = source.FullName, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false }, stderr);
+            using var engine = LocalEngine.Open(source, stderr);
             if (engine is null)
                 return ExitCodes.InvalidArguments;
             if (engine.Contract.OpenSet is not null)

@@ -28,16 +28,7 @@ public static class EvaluateCommand
         {
             var stdout = result.InvocationConfiguration.Output;
             var stderr = result.InvocationConfiguration.Error;
-            var source = result.GetValue(model)!;
-            if (!source.Exists)
-            {
-                stderr.WriteLine($"error: {source.FullName} does not exist.");
-                return ExitCodes.InvalidArguments;
-            }
-            var options = new AudioClassifierOptions { ModelPath = source.FullName, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false };
-            if (result.GetValue(threads) is { } n)
-                options = options with { IntraOpThreads = n };
-            using var engine = LocalEngine.Open(options, stderr);
+            using var engine = LocalEngine.Open(result.GetValue(model)!, stderr, result.GetValue(threads));
             if (engine is null)
                 return ExitCodes.InvalidArguments;
             var labels = engine.Contract.Labels;
