@@ -15,6 +15,8 @@ public sealed record ModelContract
     public const string InputName = "log_mel";
     public const string LogitsOutput = "logits";
     public const string ProbabilitiesOutput = "probabilities";
+    /// <summary>The pooled features the classification head reads (models exported since 1.2; optional).</summary>
+    public const string EmbeddingOutput = "embedding";
 
     public required IReadOnlyList<string> Labels { get; init; }
     public required FeatureSpec Features { get; init; }

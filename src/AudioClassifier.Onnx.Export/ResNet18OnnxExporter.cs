@@ -7,7 +7,8 @@ namespace AudioClassifier.Onnx.Export;
 /// <summary>
 /// Writes the audio ResNet18 (torchvision state-dict names, 1-channel conv1, <c>fc</c> head, <c>input_mean</c>/<c>input_std</c>
 /// standardisation) as ONNX opset 17: input <c>log_mel</c> [batch, 1, n_mels, frames] with a dynamic batch, outputs
-/// <c>logits</c> and <c>probabilities</c> (softmax) [batch, classes]. Each BatchNorm is folded into the preceding
+/// <c>logits</c> and <c>probabilities</c> (softmax) [batch, classes], and <c>embedding</c> [batch, 512] (the pooled
+/// features the head reads: for open-set scores and for callers who cluster or search sounds). Each BatchNorm is folded into the preceding
 /// convolution in float64. The contract goes into metadata_props (its precision decides float32, float16 weights or
 /// int8 QDQ) and a model card is written beside the file.
 /// </summary>
@@ -55,13 +56,14 @@ public static class ResNet18OnnxExporter
             }
         }
         var pooled = p.Activation(g.Node("GlobalAveragePool", [p.Read(x)]), "pool", relu: false);
-        var flat = g.Node("Flatten", [p.Read(pooled)], null, OnnxGraphBuilder.Attr("axis", 1));
+        var flat = g.Node("Flatten", [p.Read(pooled)], [ModelContract.EmbeddingOutput], OnnxGraphBuilder.Attr("axis", 1));
         var w = g.Initializer("fc.weight", fc.Data, fc.Shape);
         var bias = g.Initializer("fc.bias", Require(weights, "fc.bias").Data, fc.Shape[0]);
         g.Node("Gemm", [flat, w, bias], [ModelContract.LogitsOutput], OnnxGraphBuilder.Attr("transB", 1));
         g.Node("Softmax", [ModelContract.LogitsOutput], [ModelContract.ProbabilitiesOutput], OnnxGraphBuilder.Attr("axis", 1));
         g.Graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.LogitsOutput, "batch", contract.Labels.Count));
         g.Graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.ProbabilitiesOutput, "batch", contract.Labels.Count));
+        g.Graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.EmbeddingOutput, "batch", fc.Shape[1]));
 
         var model = new ModelProto
         {
@@ -69,7 +71,7 @@ public static class ResNet18OnnxExporter
             ProducerName = "audioclf",
             ProducerVersion = typeof(ResNet18OnnxExporter).Assembly.GetName().Version?.ToString() ?? "1",
             ModelVersion = 1,
-            DocString = $"{contract.ModelName} {contract.ModelVersion}: ResNet18 on log-mel spectrograms ({contract.Precision}); outputs logits and softmax probabilities.",
+            DocString = $"{contract.ModelName} {contract.ModelVersion}: ResNet18 on log-mel spectrograms ({contract.Precision}); outputs logits, softmax probabilities and the 512-d embedding.",
             Graph = g.Graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
