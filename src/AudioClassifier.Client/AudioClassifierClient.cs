@@ -32,8 +32,9 @@ public sealed class AudioClassifierClient : IDisposable
     /// <summary>Releases a standalone client's resources (nothing for one from a host's container).</summary>
     public void Dispose() => owner?.Dispose();
 
-    /// <summary>Classifies a clip (WAV, MP3 or Ogg Vorbis; the service detects the format from the bytes).</summary>
-    public async Task<Classification> ClassifyAsync(Stream audio, string fileName, int? topK = null, bool windows = false, CancellationToken cancellationToken = default)
+    /// <summary>Classifies a clip (WAV, MP3 or Ogg Vorbis; the service detects the format from the bytes).
+    /// <paramref name="minScore"/> replaces the model's "not recognised" threshold for this request.</summary>
+    public async Task<Classification> ClassifyAsync(Stream audio, string fileName, int? topK = null, bool windows = false, CancellationToken cancellationToken = default, double? minScore = null)
     {
         ArgumentNullException.ThrowIfNull(audio);
         byte[] body = await BufferAsync(audio, cancellationToken).ConfigureAwait(false);
@@ -42,6 +43,8 @@ public sealed class AudioClassifierClient : IDisposable
             query.Add("top_k=" + k.ToString(CultureInfo.InvariantCulture));
         if (windows)
             query.Add("windows=true");
+        if (minScore is { } m)
+            query.Add("min_score=" + m.ToString("R", CultureInfo.InvariantCulture));
         var uri = new Uri(Base, "classify" + (query.Count > 0 ? "?" + string.Join('&', query) : ""));
 
         using var response = await SendAsync(() =>

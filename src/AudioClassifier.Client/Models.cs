@@ -23,6 +23,9 @@ public sealed record SoundEvent(
     [property: JsonPropertyName("score")] float Score)
 {
     [JsonPropertyName("recognised")] public bool Recognised { get; init; } = true;
+
+    /// <summary>The score <see cref="Recognised"/> was decided on (see <see cref="Classification.RecognitionScoreType"/>).</summary>
+    [JsonPropertyName("recognition_score")] public float RecognitionScore { get; init; }
 }
 
 /// <summary>A label's presence over the clip: seconds it wins and its highest window probability.</summary>
@@ -46,8 +49,15 @@ public sealed record Classification(
 {
     [JsonPropertyName("silent")] public bool Silent { get; init; }
 
-    /// <summary>A sound the model knows (its best calibrated probability reaches <see cref="Threshold"/>).</summary>
+    /// <summary>A sound the model knows (its <see cref="RecognitionScore"/> reaches <see cref="Threshold"/>).</summary>
     [JsonPropertyName("recognised")] public bool Recognised { get; init; } = true;
+
+    /// <summary>The score <see cref="Recognised"/> was decided on (0 when silent).</summary>
+    [JsonPropertyName("recognition_score")] public double RecognitionScore { get; init; }
+
+    /// <summary>max_probability (the best calibrated probability) or training_similarity (cosine similarity to the
+    /// nearest training clip).</summary>
+    [JsonPropertyName("recognition_score_type")] public string RecognitionScoreType { get; init; } = "max_probability";
 
     [JsonPropertyName("threshold")] public double? Threshold { get; init; }
 

@@ -17,6 +17,9 @@ public sealed record ModelContract
     public const string ProbabilitiesOutput = "probabilities";
     /// <summary>The pooled features the classification head reads (models exported since 1.2; optional).</summary>
     public const string EmbeddingOutput = "embedding";
+    /// <summary>Per window, the cosine similarity of its embedding to the nearest training clip's (added by
+    /// <c>audioclf calibrate --reference</c>; the open-set score <see cref="OpenSetCalibration.Scores.TrainingSimilarity"/>).</summary>
+    public const string FamiliarityOutput = "familiarity";
 
     public required IReadOnlyList<string> Labels { get; init; }
     public required FeatureSpec Features { get; init; }
@@ -146,15 +149,25 @@ public sealed class ModelContractException(string message) : Exception(message);
 /// <summary>
 /// Calibrated confidence and the "not recognised" decision, fitted at export: probabilities are softmax(logits / T),
 /// i.e. p^(1/T) renormalised, with the temperature T that minimises the validation clips' negative log-likelihood;
-/// a clip (or event) is recognised when its best calibrated probability reaches <see cref="Threshold"/>, chosen from
+/// a clip (or event) is recognised when its <see cref="Score"/> reaches <see cref="Threshold"/>, chosen from
 /// in-domain validation clips and out-of-domain clips.
 /// </summary>
 public sealed record OpenSetCalibration
 {
     [System.Text.Json.Serialization.JsonPropertyName("temperature")] public required double Temperature { get; init; }
     [System.Text.Json.Serialization.JsonPropertyName("threshold")] public required double Threshold { get; init; }
-    /// <summary>The score the threshold applies to.</summary>
-    [System.Text.Json.Serialization.JsonPropertyName("score")] public string Score { get; init; } = "max_probability";
+    /// <summary>The score the threshold applies to: one of <see cref="Scores"/>.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("score")] public string Score { get; init; } = Scores.MaxProbability;
+
+    /// <summary>The open-set scores a model can be calibrated on.</summary>
+    public static class Scores
+    {
+        /// <summary>The best calibrated probability (in [0, 1]).</summary>
+        public const string MaxProbability = "max_probability";
+        /// <summary>The cosine similarity of the clip's embedding to the nearest training clip's (in [-1, 1]; the
+        /// graph's <c>familiarity</c> output): separates unknown sounds better than probabilities do.</summary>
+        public const string TrainingSimilarity = "training_similarity";
+    }
 
     public static OpenSetCalibration Parse(string json)
     {
@@ -167,8 +180,14 @@ public sealed record OpenSetCalibration
         {
             throw new ModelContractException($"'{ModelContract.Keys.OpenSet}' is not valid: {e.Message}");
         }
-        if (value is null || !(value.Temperature > 0) || double.IsInfinity(value.Temperature) || value.Threshold is < 0 or > 1 || value.Score != "max_probability")
-            throw new ModelContractException($"'{ModelContract.Keys.OpenSet}' needs a positive temperature, a threshold in [0, 1] and score max_probability (got {json}).");
+        bool valid = value is not null && value.Temperature > 0 && !double.IsInfinity(value.Temperature) && value.Score switch
+        {
+            Scores.MaxProbability => value.Threshold is >= 0 and <= 1,
+            Scores.TrainingSimilarity => value.Threshold is >= -1 and <= 1,
+            _ => false,
+        };
+        if (!valid || value is null)
+            throw new ModelContractException($"'{ModelContract.Keys.OpenSet}' needs a positive temperature and a score {Scores.MaxProbability} with a threshold in [0, 1] or {Scores.TrainingSimilarity} with one in [-1, 1] (got {json}).");
         return value;
     }
 }

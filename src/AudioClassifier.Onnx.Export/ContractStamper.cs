@@ -58,7 +58,7 @@ public static class ContractStamper
     }
 
     // Replaces every audioclf.* metadata entry with the contract's (other producers' entries are kept) and writes.
-    private static void Write(ModelProto model, ModelContract contract, string destination)
+    internal static void Write(ModelProto model, ModelContract contract, string destination)
     {
         var kept = model.MetadataProps.Where(p => !p.Key.StartsWith("audioclf.", StringComparison.Ordinal)).ToList();
         model.MetadataProps.Clear();
@@ -101,7 +101,7 @@ public static class ContractStamper
             contract, problem);
     }
 
-    private static ModelProto Read(string path)
+    internal static ModelProto Read(string path)
     {
         try
         {

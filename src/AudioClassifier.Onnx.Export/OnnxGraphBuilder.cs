@@ -56,7 +56,7 @@ internal sealed class OnnxGraphBuilder(bool float16Weights)
     public static AttributeProto Attr(string name, params long[] values)
     {
         var a = new AttributeProto { Name = name };
-        if (values.Length == 1 && name is "to" or "axis" or "group" or "transB")
+        if (values.Length == 1 && name is "to" or "axis" or "group" or "transB" or "keepdims")
         {
             a.Type = AttributeProto.Types.AttributeType.Int;
             a.I = values[0];

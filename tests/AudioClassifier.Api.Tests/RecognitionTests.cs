@@ -38,6 +38,9 @@ public sealed class RecognitionTests : IDisposable
         Assert.False(answer.GetProperty("recognised").GetBoolean());
         Assert.Equal(0.99, answer.GetProperty("threshold").GetDouble());
         Assert.Equal(JsonValueKind.String, answer.GetProperty("label").ValueKind); // the best class is still named
+        // The score it was decided on: the best calibrated probability, named as such.
+        Assert.Equal("max_probability", answer.GetProperty("recognition_score_type").GetString());
+        Assert.Equal(answer.GetProperty("score").GetDouble(), answer.GetProperty("recognition_score").GetDouble(), 5);
         Assert.All(answer.GetProperty("events").EnumerateArray(), e => Assert.False(e.GetProperty("recognised").GetBoolean()));
 
         var lenient = await (await service.Client.PostAsync("/classify?min_score=0.1", Tone())).Content.ReadFromJsonAsync<JsonElement>();
@@ -47,7 +50,7 @@ public sealed class RecognitionTests : IDisposable
         Assert.Equal(1, lenient.GetProperty("top_k").EnumerateArray().Sum(e => e.GetProperty("score").GetDouble()), 3);
 
         var bad = await service.Client.PostAsync("/classify?min_score=1.5", Tone());
-        await ClassifyTests.AssertProblem(bad, HttpStatusCode.BadRequest, "min_score must be between 0 and 1 (got 1.5)");
+        await ClassifyTests.AssertProblem(bad, HttpStatusCode.BadRequest, "min_score must be between -1 and 1 (got 1.5)");
     }
 
     [Fact]

@@ -62,8 +62,8 @@ public static class ClassifyEndpoints
                 result = result with
                 {
                     Threshold = m,
-                    Recognised = !result.Silent && result.Probabilities.Max() >= m,
-                    Events = result.Events.Select(e => e with { Recognised = e.Score >= m }).ToList(),
+                    Recognised = !result.Silent && result.RecognitionScore >= m,
+                    Events = result.Events.Select(e => e with { Recognised = e.RecognitionScore >= m }).ToList(),
                 };
             }
             metrics.Classified(result.FeatureTime, result.InferenceTime);
@@ -72,7 +72,7 @@ public static class ClassifyEndpoints
             timing.Add("inference", result.InferenceTime);
             return TypedResults.Ok(new ClassifyResponse(result.Top?.Label, result.Top?.Score ?? 0, result.TopK, result.DurationSeconds,
                 new ModelIdentity(result.ModelName, result.ModelVersion), result.ExecutionProvider, windows ? result.Timeline : null,
-                result.Silent, result.Recognised, result.Threshold, result.Events, result.Summary,
+                result.Silent, result.Recognised, result.RecognitionScore, result.RecognitionScoreName, result.Threshold, result.Events, result.Summary,
                 spectrogram ? SpectrogramEndpoints.DataUrl(engine, clip!) : null));
         }
         catch (QueueFullException e)

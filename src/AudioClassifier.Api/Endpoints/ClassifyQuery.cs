@@ -18,14 +18,15 @@ public static class ClassifyQuery
             _ => (false, Invalid(name, $"{name} must be true or false (got '{Shorten(text)}')."))
         };
 
-    /// <summary>min_score: the best calibrated probability a clip needs to count as recognised, in [0, 1].</summary>
+    /// <summary>min_score: the recognition score a clip needs to count as recognised, in [-1, 1] (a probability for
+    /// max_probability models, a cosine similarity for training_similarity ones).</summary>
     public static (double? MinScore, ProblemHttpResult? Problem) ParseMinScore(string? minScore)
     {
         if (minScore is null)
             return (null, null);
         if (!double.TryParse(minScore, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
-            return (null, Invalid("min_score", $"min_score must be a number between 0 and 1 (got '{Shorten(minScore)}')."));
-        return value is < 0 or > 1 ? (null, Invalid("min_score", $"min_score must be between 0 and 1 (got {value}).")) : (value, null);
+            return (null, Invalid("min_score", $"min_score must be a number between -1 and 1 (got '{Shorten(minScore)}')."));
+        return value is < -1 or > 1 ? (null, Invalid("min_score", $"min_score must be between -1 and 1 (got {value}).")) : (value, null);
     }
 
     /// <summary>top_k (a whole number ≥ 1; larger than the model's label count returns every label, so a client

@@ -11,8 +11,11 @@ namespace AudioClassifier.Api.Endpoints;
 /// <param name="ExecutionProvider">ONNX Runtime provider that ran it.</param>
 /// <param name="Windows">Per-window timeline, when <c>windows=true</c>.</param>
 /// <param name="Silent">Every window is below Classifier:SilenceThresholdDb: digital silence or near-silence, not classified.</param>
-/// <param name="Recognised">The best calibrated probability reaches the threshold: a sound the model knows (false for
-/// silence and for sounds outside its labels; true for every sound when there is no threshold).</param>
+/// <param name="Recognised">The recognition score reaches the threshold: a sound the model knows (false for silence and
+/// for sounds outside its labels; true for every sound when there is no threshold).</param>
+/// <param name="RecognitionScore">The score Recognised was decided on (0 when silent).</param>
+/// <param name="RecognitionScoreType">What that score is: max_probability (the best calibrated probability) or
+/// training_similarity (cosine similarity of the sound's embedding to the nearest training clip's).</param>
 /// <param name="Threshold">The threshold used: min_score, Classifier:MinScore or the model's calibrated one; null when none.</param>
 /// <param name="Events">What sounds when: consecutive windows with the same best label merged into segments.</param>
 /// <param name="Spectrogram">With spectrogram=true: the model input's picture (first window) as a data: URL.</param>
@@ -27,6 +30,8 @@ public sealed record ClassifyResponse(
     IReadOnlyList<WindowResult>? Windows,
     bool Silent,
     bool Recognised,
+    double RecognitionScore,
+    string RecognitionScoreType,
     double? Threshold,
     IReadOnlyList<SoundEvent> Events,
     IReadOnlyList<LabelPresence> Summary,

@@ -4,19 +4,42 @@ namespace AudioClassifier.Cli.Calibration;
 
 /// <summary>
 /// Fits the open-set calibration of a model from its uncalibrated probabilities: the temperature that minimises the
-/// in-domain clips' negative log-likelihood (golden-section search on log T), then the threshold on the best
-/// calibrated probability that rejects at most <see cref="InDomainRejection"/> of the in-domain clips; and measures
-/// what a calibration does on other clips (rejection rates, AUROC, expected calibration error).
+/// in-domain clips' negative log-likelihood (golden-section search on log T), then the threshold on the open-set score
+/// (the best calibrated probability, or the training similarity) that rejects at most <see cref="InDomainRejection"/>
+/// of the in-domain clips; and measures what a calibration does on other clips (rejection rates, AUROC, expected
+/// calibration error).
 /// </summary>
 public static class OpenSetFitter
 {
     /// <summary>The share of in-domain clips the threshold may reject on the clips it is fitted on.</summary>
     public const double InDomainRejection = 0.04;
 
-    /// <summary>A clip's uncalibrated probabilities and, for an in-domain clip, its true class (else -1).</summary>
-    public sealed record Scored(string Path, float[] Probabilities, int Label);
+    /// <summary>A clip's uncalibrated probabilities, its training similarity (null when the model has none) and, for an
+    /// in-domain clip, its true class (else -1).</summary>
+    public sealed record Scored(string Path, float[] Probabilities, int Label, double? Similarity = null)
+    {
+        /// <summary>The open-set score at <paramref name="temperature"/>: the training similarity when there is one,
+        /// else the best calibrated probability.</summary>
+        public double OpenSetScore(double temperature) => Similarity ?? Score(this, temperature);
+    }
 
+    /// <summary>The temperature and the threshold on <see cref="Scored.OpenSetScore"/>.</summary>
     public static (double Temperature, double Threshold) Fit(IReadOnlyList<Scored> inDomain)
+    {
+        double temperature = FitTemperature(inDomain);
+        return (temperature, FitThreshold(inDomain.Select(c => c.OpenSetScore(temperature)).ToList()));
+    }
+
+    /// <summary>The largest threshold that rejects at most <see cref="InDomainRejection"/> of these in-domain scores.</summary>
+    public static double FitThreshold(IReadOnlyList<double> inDomainScores)
+    {
+        var scores = inDomainScores.Order().ToArray();
+        int rejectable = (int)Math.Floor(InDomainRejection * scores.Length);
+        return Math.Round(Math.Clamp(scores[rejectable] - 1e-6, -1, 1), 6);
+    }
+
+    /// <summary>The temperature minimising the clips' negative log-likelihood.</summary>
+    public static double FitTemperature(IReadOnlyList<Scored> inDomain)
     {
         double lo = Math.Log(0.05), hi = Math.Log(20), phi = (Math.Sqrt(5) - 1) / 2;
         double a = hi - phi * (hi - lo), b = lo + phi * (hi - lo);
@@ -36,12 +59,7 @@ public static class OpenSetFitter
                 fb = Nll(inDomain, Math.Exp(b));
             }
         }
-        double temperature = Math.Round(Math.Exp((lo + hi) / 2), 4);
-        var scores = inDomain.Select(c => Score(c, temperature)).Order().ToArray();
-        // The largest threshold that rejects at most InDomainRejection of these clips.
-        int rejectable = (int)Math.Floor(InDomainRejection * scores.Length);
-        double threshold = Math.Round(Math.Max(0, scores[rejectable] - 1e-6), 6);
-        return (temperature, threshold);
+        return Math.Round(Math.Exp((lo + hi) / 2), 4);
     }
 
     /// <summary>The best calibrated probability of a clip.</summary>

@@ -33,7 +33,7 @@ public sealed class AudioClassifierEngine : IDisposable
         _model = OnnxModel.Load(options, logger);
         _frontEnd = new AudioFrontEnd(_model.Contract.Features, new DecodeOptions { MaxDuration = TimeSpan.FromSeconds(options.MaxAudioSeconds), MinDuration = TimeSpan.FromSeconds(options.MinAudioSeconds) });
         _extractor = LogMelExtractor.For(_model.Contract.Features);
-        _runner = new ShapedRunner(_model.Run, _model.InputSize, _model.Classes, _model.Shapes);
+        _runner = new ShapedRunner(_model.Run, _model.InputSize, _model.RowWidth, _model.Shapes);
         if (options.DynamicBatching)
         {
             _batcher = new InferenceBatcher(_runner, options, logger);
@@ -74,7 +74,7 @@ public sealed class AudioClassifierEngine : IDisposable
         {
             // Nothing to classify: answered as silence without running the model.
             audio.Release();
-            return Summarise(new float[audio.Windows.Count * _model.Classes], audio.Windows, silent, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds);
+            return Summarise(new float[audio.Windows.Count * _model.RowWidth], audio.Windows, silent, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds);
         }
         int total = audio.Windows.Count, chunk = Math.Min(total, _model.Shapes.Max), size = _model.InputSize;
         var inputs = RequestBuffers.Rent<float>(chunk * size);
@@ -82,7 +82,7 @@ public sealed class AudioClassifierEngine : IDisposable
         var inferenceTime = TimeSpan.Zero;
         try
         {
-            float[]? probabilities = total <= chunk ? null : new float[total * _model.Classes];
+            float[]? rows = total <= chunk ? null : new float[total * _model.RowWidth];
             for (int first = 0; first < total; first += chunk)
             {
                 int count = Math.Min(chunk, total - first);
@@ -103,12 +103,12 @@ public sealed class AudioClassifierEngine : IDisposable
                 }
                 featureTime += Stopwatch.GetElapsedTime(start, prepared);
                 inferenceTime += Stopwatch.GetElapsedTime(prepared);
-                if (probabilities is null)
-                    probabilities = scores;
+                if (rows is null)
+                    rows = scores;
                 else
-                    scores.CopyTo(probabilities, first * _model.Classes);
+                    scores.CopyTo(rows, first * _model.RowWidth);
             }
-            return Summarise(probabilities ?? [], audio.Windows, silent, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
+            return Summarise(rows ?? [], audio.Windows, silent, audio.Length, topK ?? Options.DefaultTopK, clip.Duration.TotalSeconds) with { FeatureTime = featureTime, InferenceTime = inferenceTime };
         }
         finally
         {
@@ -128,7 +128,7 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <exception cref="ArgumentException">The length is not count × <see cref="InputSize"/>, or a value is not finite.</exception>
     public async Task<float[]> ScoreFeaturesAsync(ReadOnlyMemory<float> features, int count, CancellationToken cancellationToken = default)
     {
-        int size = _model.InputSize, classes = _model.Classes;
+        int size = _model.InputSize, classes = _model.Classes, width = _model.RowWidth;
         if (count < 0 || features.Length != (long)count * size)
             throw new ArgumentException($"Expected {count} × {size} = {(long)count * size} values, got {features.Length}.", nameof(features));
         int bad = IndexOfNonFinite(features.Span);
@@ -149,7 +149,8 @@ public sealed class AudioClassifierEngine : IDisposable
                     span?.SetTag("audioclf.windows", n);
                     scores = await ScoreAsync(inputs, n, cancellationToken).ConfigureAwait(false);
                 }
-                scores.AsSpan(0, n * classes).CopyTo(probabilities.AsSpan(first * classes));
+                for (int w = 0; w < n; w++)
+                    scores.AsSpan(w * width, classes).CopyTo(probabilities.AsSpan((first + w) * classes));
             }
             return probabilities;
         }
@@ -176,7 +177,7 @@ public sealed class AudioClassifierEngine : IDisposable
         // resampling one clip at a time (one resampled buffer held at once).
         var windows = clips.Select(c => ClipWindows.For(ModelRateLength(c), Contract.Features)).ToArray();
         var lengths = clips.Select(ModelRateLength).ToArray();
-        int size = _model.InputSize, classes = _model.Classes, total = windows.Sum(w => w.Count);
+        int size = _model.InputSize, width = _model.RowWidth, total = windows.Sum(w => w.Count);
         var inputs = RequestBuffers.Rent<float>(Math.Max(total * size, 1));
         try
         {
@@ -196,12 +197,12 @@ public sealed class AudioClassifierEngine : IDisposable
                     audio.Release();
                 }
             }
-            var probabilities = await ScoreAsync(inputs, total, cancellationToken).ConfigureAwait(false);
+            var rows = await ScoreAsync(inputs, total, cancellationToken).ConfigureAwait(false);
             var results = new List<ClassificationResult>();
             int offset = 0;
             for (int i = 0; i < clips.Count; i++)
             {
-                results.Add(Summarise(probabilities.AsSpan(offset * classes, windows[i].Count * classes).ToArray(), windows[i], silences[i], lengths[i], topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
+                results.Add(Summarise(rows.AsSpan(offset * width, windows[i].Count * width).ToArray(), windows[i], silences[i], lengths[i], topK ?? Options.DefaultTopK, clips[i].Duration.TotalSeconds));
                 offset += windows[i].Count;
             }
             return results;
@@ -218,6 +219,22 @@ public sealed class AudioClassifierEngine : IDisposable
         var samples = _frontEnd.ToModelRate(clip);
         var w = ClipWindows.For(samples.Length, Contract.Features)[0];
         return _extractor.Compute(samples.AsSpan(w.Start, w.Length));
+    }
+
+    /// <summary>The model input of every window of a clip that holds sound (silent windows are left out): what the
+    /// model sees, e.g. to compute embeddings of reference clips.</summary>
+    public IReadOnlyList<LogMel> SoundingWindowFeatures(AudioClip clip)
+    {
+        var audio = Prepare(clip);
+        try
+        {
+            var silent = SilentWindows(audio);
+            return audio.Windows.Where((_, w) => !silent[w]).Select(w => _extractor.Compute(audio.Samples.AsSpan(w.Start, w.Length))).ToList();
+        }
+        finally
+        {
+            audio.Release();
+        }
     }
 
     /// <summary>Decodes a stream with this engine's limits.</summary>
@@ -281,14 +298,18 @@ public sealed class AudioClassifierEngine : IDisposable
 
     // Without the batcher, runs of at most the largest shape, so a long clip cannot grow ONNX Runtime's memory to the
     // size of all its windows at once.
-    // Probabilities come back calibrated when the contract carries a temperature.
+    // Returns count rows of RowWidth (probabilities, then the familiarity when the model has one); probabilities come
+    // back calibrated when the contract carries a temperature.
     private async Task<float[]> ScoreAsync(float[] inputs, int count, CancellationToken cancellationToken)
     {
         var scores = count == 0 ? []
             : _batcher is null ? _runner.RunAll(inputs, count, BatchRun, cancellationToken)
             : await _batcher.RunAsync(inputs, count, cancellationToken).ConfigureAwait(false);
         if (Contract.OpenSet is { Temperature: var t } && t != 1)
-            Calibrate(scores.AsSpan(0, count * _model.Classes), _model.Classes, t);
+        {
+            for (int w = 0; w < count; w++)
+                Calibrate(scores.AsSpan(w * _model.RowWidth, _model.Classes), _model.Classes, t);
+        }
         return scores;
     }
 
@@ -316,9 +337,21 @@ public sealed class AudioClassifierEngine : IDisposable
     /// calibrated threshold; null when neither exists (every sound counts as recognised).</summary>
     public double? RecognitionThreshold => Options.MinScore ?? Contract.OpenSet?.Threshold;
 
-    private ClassificationResult Summarise(float[] probabilities, IReadOnlyList<ClipWindow> windows, bool[] silent, int samples, int topK, double duration)
+    /// <summary>What <see cref="RecognitionThreshold"/> applies to: the contract's open-set score (the best
+    /// probability unless the model is calibrated on its training clips' similarity).</summary>
+    public string RecognitionScoreName => Contract.OpenSet?.Score ?? OpenSetCalibration.Scores.MaxProbability;
+
+    private ClassificationResult Summarise(float[] rows, IReadOnlyList<ClipWindow> windows, bool[] silent, int samples, int topK, double duration)
     {
-        int classes = _model.Classes;
+        int classes = _model.Classes, width = _model.RowWidth;
+        var probabilities = new float[windows.Count * classes];
+        float[]? familiarity = _model.HasFamiliarity ? new float[windows.Count] : null;
+        for (int w = 0; w < windows.Count; w++)
+        {
+            rows.AsSpan(w * width, classes).CopyTo(probabilities.AsSpan(w * classes));
+            if (familiarity is not null)
+                familiarity[w] = rows[w * width + classes];
+        }
         double rate = Contract.Features.SampleRate;
         var mean = new float[classes];
         var timeline = new List<WindowResult>(windows.Count);
@@ -337,15 +370,21 @@ public sealed class AudioClassifierEngine : IDisposable
             spans.Add((start, end));
             timeline.Add(new WindowResult(start, end, silent[w] ? [] : ClassificationResult.Rank(Contract.Labels, p, topK)) { Silent = silent[w] });
         }
-        var (found, summary) = SoundEvents.Find(probabilities, spans, silent, Contract.Labels, duration);
+        var (found, summary) = SoundEvents.Find(probabilities, spans, silent, Contract.Labels, duration, familiarity);
         var threshold = RecognitionThreshold;
-        var events = found.Select(e => e with { Recognised = threshold is not { } t || e.Score >= t }).ToList();
+        var events = found.Select(e => e with { Recognised = threshold is not { } t || e.RecognitionScore >= t }).ToList();
         bool allSilent = heard == 0;
+        // The clip's score: the mean familiarity of the windows that hold sound, else the best mean probability.
+        double clipScore = allSilent ? 0
+            : familiarity is null ? mean.Max()
+            : Enumerable.Range(0, windows.Count).Where(w => !silent[w]).Average(w => (double)familiarity[w]);
         return new ClassificationResult(allSilent ? [] : ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider)
         {
             Probabilities = allSilent ? new float[classes] : mean,
             Silent = allSilent,
-            Recognised = !allSilent && (threshold is not { } t || mean.Max() >= t),
+            Recognised = !allSilent && (threshold is not { } t || clipScore >= t),
+            RecognitionScore = Math.Round(clipScore, 6),
+            RecognitionScoreName = RecognitionScoreName,
             Threshold = threshold,
             Events = events,
             Summary = allSilent ? [] : summary,

@@ -56,8 +56,9 @@ public sealed record AudioClassifierOptions
     /// and events; a clip of only silent windows is answered as silence. -60 dBFS is far below any recording's content
     /// and above 16-bit dither.</summary>
     public double SilenceThresholdDb { get; init; } = -60;
-    /// <summary>The best calibrated probability a clip needs to be recognised, overriding the model's calibrated
-    /// threshold (its contract's open_set); per request: min_score. Null: the model's.</summary>
+    /// <summary>The recognition score a clip needs to be recognised (a probability, or a training similarity in [-1, 1]
+    /// for models calibrated on one), overriding the model's calibrated threshold (its contract's open_set); per
+    /// request: min_score. Null: the model's.</summary>
     public double? MinScore { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
@@ -85,7 +86,7 @@ public sealed record AudioClassifierOptions
         Require(MinAudioSeconds >= 0 && MinAudioSeconds <= MaxAudioSeconds, $"Classifier:MinAudioSeconds must be between 0 and MaxAudioSeconds (got {MinAudioSeconds}).");
         Require(IntraOpThreads >= 0, $"Classifier:IntraOpThreads must be ≥ 0 (got {IntraOpThreads}).");
         Require(DefaultTopK >= 1, $"Classifier:DefaultTopK must be at least 1 (got {DefaultTopK}).");
-        Require(MinScore is null or (>= 0 and <= 1), $"Classifier:MinScore must be between 0 and 1 (got {MinScore}).");
+        Require(MinScore is null or (>= -1 and <= 1), $"Classifier:MinScore must be between -1 and 1 (got {MinScore}).");
         Require(SilenceThresholdDb <= 0, $"Classifier:SilenceThresholdDb must be ≤ 0 dBFS (got {SilenceThresholdDb}).");
         Require(CudaDeviceId >= 0, $"Classifier:CudaDeviceId must be ≥ 0 (got {CudaDeviceId}).");
         Require(Cuda.MemoryLimitBytes >= 0, $"Classifier:Cuda:MemoryLimitBytes must be ≥ 0, 0 for no limit (got {Cuda.MemoryLimitBytes}).");

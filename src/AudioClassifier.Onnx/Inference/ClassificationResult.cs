@@ -29,9 +29,17 @@ public sealed record ClassificationResult(
     /// <summary>Every window is below Classifier:SilenceThresholdDb: digital silence or near-silence, not classified.</summary>
     public bool Silent { get; init; }
 
-    /// <summary>The best (calibrated) probability reaches <see cref="Threshold"/>: a sound the model knows. False for
+    /// <summary>The <see cref="RecognitionScore"/> reaches <see cref="Threshold"/>: a sound the model knows. False for
     /// silence and for sounds outside its labels; true for every sound when there is no threshold.</summary>
     public bool Recognised { get; init; }
+
+    /// <summary>The score <see cref="Recognised"/> was decided on (0 for silence): the best mean probability, or for a
+    /// model calibrated on training similarity the mean over sounding windows of their similarity to the nearest
+    /// training clip.</summary>
+    public double RecognitionScore { get; init; }
+
+    /// <summary>Which score <see cref="RecognitionScore"/> is (<c>max_probability</c> or <c>training_similarity</c>).</summary>
+    public string RecognitionScoreName { get; init; } = "max_probability";
 
     /// <summary>The threshold <see cref="Recognised"/> was decided on (Classifier:MinScore or the model's calibrated
     /// one); null when the model is not calibrated and none is configured.</summary>

@@ -15,7 +15,7 @@ public sealed class OnnxModel : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames = [ModelContract.InputName];
-    private readonly string[] _outputNames = [ModelContract.ProbabilitiesOutput];
+    private readonly string[] _outputNames;
 
     private OnnxModel(InferenceSession session, ModelContract contract, string provider, BatchShapes shapes)
     {
@@ -23,6 +23,8 @@ public sealed class OnnxModel : IDisposable
         Contract = contract;
         ExecutionProvider = provider;
         Shapes = shapes;
+        HasFamiliarity = contract.OpenSet?.Score == OpenSetCalibration.Scores.TrainingSimilarity;
+        _outputNames = HasFamiliarity ? [ModelContract.ProbabilitiesOutput, ModelContract.FamiliarityOutput] : [ModelContract.ProbabilitiesOutput];
     }
 
     public ModelContract Contract { get; }
@@ -31,6 +33,13 @@ public sealed class OnnxModel : IDisposable
     public string ExecutionProvider { get; }
 
     public int Classes => Contract.Labels.Count;
+
+    /// <summary>The contract's open-set score is the graph's <c>familiarity</c> output: each output row then ends with it.</summary>
+    public bool HasFamiliarity { get; }
+
+    /// <summary>Floats per window in what <see cref="Run"/> returns: the class probabilities, then the familiarity when
+    /// <see cref="HasFamiliarity"/>.</summary>
+    public int RowWidth => Classes + (HasFamiliarity ? 1 : 0);
 
     /// <summary>The batch sizes this model is run at (every one warmed up at load).</summary>
     public BatchShapes Shapes { get; }
@@ -82,7 +91,8 @@ public sealed class OnnxModel : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="batch"/> inputs laid out back to back; returns [batch, classes] probabilities. The input
+    /// Runs <paramref name="batch"/> inputs laid out back to back; returns [batch, <see cref="RowWidth"/>] rows
+    /// (probabilities, then the familiarity when the model has one). The input
     /// memory is pinned and handed to ONNX Runtime in place, not copied. Cancelling <paramref name="cancellationToken"/>
     /// terminates the run inside ONNX Runtime (<see cref="RunOptions.Terminate"/>) and throws
     /// <see cref="OperationCanceledException"/>.
@@ -109,15 +119,28 @@ public sealed class OnnxModel : IDisposable
         }
         using (outputs)
         {
-            var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            var probabilities = outputs[0].GetTensorDataAsSpan<float>();
+            float[] rows;
+            if (!HasFamiliarity)
+                rows = probabilities.ToArray();
+            else
+            {
+                var familiarity = outputs[1].GetTensorDataAsSpan<float>();
+                rows = new float[batch * RowWidth];
+                for (int b = 0; b < batch; b++)
+                {
+                    probabilities.Slice(b * Classes, Classes).CopyTo(rows.AsSpan(b * RowWidth));
+                    rows[b * RowWidth + Classes] = familiarity[b];
+                }
+            }
             // Inputs are finite (the decoder refuses non-finite samples), so a NaN here is a defect of the model: fail
             // the run (a 500 that is logged and counted) rather than hand NaN to callers and JSON writers.
-            foreach (float p in probabilities)
+            foreach (float p in rows)
             {
                 if (!float.IsFinite(p))
-                    throw new InvalidOperationException($"The model produced a non-finite probability ({p}) for a batch of {batch}.");
+                    throw new InvalidOperationException($"The model produced a non-finite output ({p}) for a batch of {batch}.");
             }
-            return probabilities;
+            return rows;
         }
     }
 
@@ -199,6 +222,9 @@ public sealed class OnnxModel : IDisposable
             throw new ModelContractException($"The model has no output '{ModelContract.ProbabilitiesOutput}'.");
         if (output.Dimensions[^1] != contract.Labels.Count)
             throw new ModelContractException($"The model outputs {output.Dimensions[^1]} classes but its contract lists {contract.Labels.Count} labels.");
+        if (contract.OpenSet?.Score == OpenSetCalibration.Scores.TrainingSimilarity
+            && (!session.OutputMetadata.TryGetValue(ModelContract.FamiliarityOutput, out var familiarity) || familiarity.Dimensions.Length != 1))
+            throw new ModelContractException($"The contract's open-set score is {OpenSetCalibration.Scores.TrainingSimilarity} but the model has no [batch] output '{ModelContract.FamiliarityOutput}'.");
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();

@@ -5,6 +5,10 @@ public sealed record SoundEvent(double StartSeconds, double EndSeconds, string L
 {
     /// <summary>The score reaches the recognition threshold (true when there is none).</summary>
     public bool Recognised { get; init; } = true;
+
+    /// <summary>The score the recognition threshold applies to: <see cref="Score"/>, or the event's mean training
+    /// similarity when the model has one.</summary>
+    public float RecognitionScore { get; init; } = Score;
 }
 
 /// <summary>A label's presence over the whole clip: seconds it wins (in events) and its highest window probability.</summary>
@@ -23,8 +27,11 @@ public static class SoundEvents
     /// <param name="probabilities">windows × labels, row-major.</param>
     /// <param name="spans">Each window's start and end in seconds (windows step by a hop and may overlap).</param>
     /// <param name="silent">Windows too quiet to classify.</param>
+    /// <param name="familiarity">Per window, the similarity to the nearest training clip (null when the model has none):
+    /// an event's mean becomes its <see cref="SoundEvent.RecognitionScore"/>.</param>
     public static (IReadOnlyList<SoundEvent> Events, IReadOnlyList<LabelPresence> Summary) Find(
-        ReadOnlySpan<float> probabilities, IReadOnlyList<(double Start, double End)> spans, IReadOnlyList<bool> silent, IReadOnlyList<string> labels, double clipSeconds)
+        ReadOnlySpan<float> probabilities, IReadOnlyList<(double Start, double End)> spans, IReadOnlyList<bool> silent, IReadOnlyList<string> labels, double clipSeconds,
+        IReadOnlyList<float>? familiarity = null)
     {
         int windows = spans.Count, classes = labels.Count;
         var winner = new int[windows];
@@ -45,10 +52,14 @@ public static class SoundEvents
             if (winner[first] >= 0)
             {
                 int label = winner[first];
-                double sum = 0;
+                double sum = 0, familiar = 0;
                 for (int i = first; i < w; i++)
+                {
                     sum += probabilities[i * classes + label];
-                events.Add(new SoundEvent(Owned(spans, first, clipSeconds).Start, Owned(spans, w - 1, clipSeconds).End, labels[label], (float)(sum / (w - first))));
+                    familiar += familiarity?[i] ?? 0;
+                }
+                var found = new SoundEvent(Owned(spans, first, clipSeconds).Start, Owned(spans, w - 1, clipSeconds).End, labels[label], (float)(sum / (w - first)));
+                events.Add(familiarity is null ? found : found with { RecognitionScore = (float)(familiar / (w - first)) });
             }
             first = w;
         }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The open-set threshold measured by cross-validation: exports each fold model of a cross-validation run
+# (audioclf-train cv), builds its training folds into it as the similarity bank (audioclf calibrate --reference) and
+# scores the fold it held out (in-domain) and the out-of-domain clips. Each fold's threshold is then taken from the
+# OTHER folds' held-out clips (the largest that rejects at most 4 % of them) and applied to this fold: the rates
+# printed are measured on clips that chose nothing. The last line gives the threshold pooled over all folds and the
+# mean fitted temperature: what a model of the same recipe trained on every fold is calibrated with.
+# Usage: scripts/open-set-cv.sh runs/esc10-cv ../shared/datasets/esc10 ../shared/datasets/urbansound8k '^[0-9]+-3-' [out-dir]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cv="$(realpath "$1")"; dataset="$(realpath "$2")"; ood="$(realpath "$3")"; exclude="$4"; out="${5:-$cv/open-set}"
+mkdir -p "$out"
+dotnet build src/AudioClassifier.Trainer -c Release -nologo -v quiet >/dev/null
+dotnet build src/AudioClassifier.Cli -c Release -nologo -v quiet >/dev/null
+train=src/AudioClassifier.Trainer/bin/Release/net10.0/linux-x64/audioclf-train.dll
+cli=src/AudioClassifier.Cli/bin/Release/net10.0/linux-x64/audioclf.dll
+folds=()
+for dir in "$cv"/fold*; do folds+=("${dir##*fold}"); done
+for fold in "${folds[@]}"; do
+  others=(); for f in "${folds[@]}"; do [ "$f" != "$fold" ] && others+=("$f"); done
+  echo "fold $fold: export and score (training bank: folds ${others[*]})" >&2
+  dotnet "$train" export --run "$cv/fold$fold" --out "$out/fold$fold/model.onnx" --name "cv-fold$fold" --version 1 >/dev/null
+  dotnet "$cli" calibrate "$out/fold$fold/model.onnx" --in-domain "$dataset" --folds "$fold" --reference "$dataset" --reference-folds "${others[@]}" \
+    --ood "$ood" --ood-exclude "$exclude" -o "$out/fold$fold/calibrated.onnx" --report "$out/fold$fold.json" --scores "$out/fold$fold.csv" >/dev/null 2>"$out/fold$fold.log"
+done
+# score column 4; in-domain rows have a label (column 2). Threshold: the largest rejecting at most 4 % of the scores given.
+threshold() { sort -g | awk '{ s[NR] = $1 } END { i = int(0.04 * NR) + 1; printf "%.6f", s[i] - 1e-6 }'; }
+in_scores() { for f in "$@"; do tail -n +2 "$out/fold$f.csv" | awk -F, '$2 != "" { print $4 }'; done; }
+printf "fold\tthreshold (other folds)\tin-domain not recognised\tout-of-domain not recognised\tAUROC (all clips, this fold)\n"
+for fold in "${folds[@]}"; do
+  others=(); for f in "${folds[@]}"; do [ "$f" != "$fold" ] && others+=("$f"); done
+  t="$(in_scores "${others[@]}" | threshold)"
+  tail -n +2 "$out/fold$fold.csv" | awk -F, -v t="$t" -v fold="$fold" '
+    $2 != "" { n_in++; if ($4 < t) r_in++ } $2 == "" { n_ood++; if ($4 < t) r_ood++ }
+    END { printf "%s\t%s\t%.4f (%d of %d)\t%.4f (%d of %d)\t", fold, t, r_in / n_in, r_in, n_in, r_ood / n_ood, r_ood, n_ood }'
+  # AUROC over every clip of this fold's model (the report halves are in its JSON)
+  tail -n +2 "$out/fold$fold.csv" | awk -F, '$2 != "" { print $4, 1 } $2 == "" { print $4, 0 }' | sort -g | awk '
+    { v[NR] = $1; p[NR] = $2 } END { # ranks with ties averaged
+      i = 1; while (i <= NR) { j = i; while (j < NR && v[j + 1] == v[i]) j++; r = (i + j) / 2; for (k = i; k <= j; k++) if (p[k]) { sum += r; n1++ } else n0++; i = j + 1 }
+      printf "%.4f\n", (sum - n1 * (n1 + 1) / 2) / (n1 * n0) }'
+done
+pooled="$(in_scores "${folds[@]}" | threshold)"
+temperature="$(jq -s 'map(.temperature) | add / length * 10000 | round / 10000' "$out"/fold*.json)"
+echo "pooled over folds ${folds[*]}: --threshold $pooled --temperature $temperature"

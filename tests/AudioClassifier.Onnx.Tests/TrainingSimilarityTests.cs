@@ -1,0 +1,106 @@
+using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Onnx.Contract;
+using AudioClassifier.Onnx.Export;
+using AudioClassifier.Onnx.Inference;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AudioClassifier.Onnx.Tests;
+
+/// <summary>
+/// The training-similarity open-set score: a model with a bank of training embeddings built into its graph answers,
+/// per window and per clip, the cosine similarity to the nearest bank entry; the engine decides "recognised" on it,
+/// leaves the probabilities untouched, and refuses a contract that asks for the score without the graph output.
+/// </summary>
+public sealed class TrainingSimilarityTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-similarity-").FullName;
+
+    private static AudioClip Tone(double hz, double seconds = 1.5) =>
+        new(Enumerable.Range(0, (int)(seconds * 22050)).Select(i => (float)(0.5 * Math.Sin(2 * Math.PI * hz * i / 22050))).ToArray(), 22050, 1, AudioFormat.Wav);
+
+    private static AudioClip Noise(int seed, double seconds = 1.5)
+    {
+        var rng = new Random(seed);
+        return new(Enumerable.Range(0, (int)(seconds * 22050)).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), 22050, 1, AudioFormat.Wav);
+    }
+
+    private static AudioClassifierEngine Engine(string model) =>
+        new(new AudioClassifierOptions { ModelPath = model, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false, IntraOpThreads = 1 });
+
+    // The model's own embedding of a clip's first window, straight from ONNX Runtime.
+    private static float[] Embedding(string model, AudioClassifierEngine engine, AudioClip clip)
+    {
+        var features = engine.SoundingWindowFeatures(clip)[0];
+        using var session = new InferenceSession(model);
+        using var runOptions = new RunOptions();
+        using var input = OrtValue.CreateTensorValueFromMemory(features.Data, [1, 1, features.NMels, features.Frames]);
+        using var outputs = session.Run(runOptions, [ModelContract.InputName], [input], [ModelContract.EmbeddingOutput]);
+        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    private static double Cosine(float[] a, float[] b) =>
+        a.Zip(b).Sum(p => (double)p.First * p.Second) / Math.Sqrt(a.Sum(v => (double)v * v) * b.Sum(v => (double)v * v));
+
+    [Fact]
+    public async Task TheScoreIsTheSimilarityToTheNearestTrainingClipAndDecidesRecognition()
+    {
+        var plain = TestModels.Write(_dir);
+        float[] low, high, noise;
+        ClassificationResult before;
+        using (var engine = Engine(plain))
+        {
+            low = Embedding(plain, engine, Tone(220));
+            high = Embedding(plain, engine, Tone(3000));
+            noise = Embedding(plain, engine, Noise(7));
+            before = await engine.ClassifyAsync(Noise(7));
+        }
+        // The noise is less like either tone than each tone is like itself: a threshold between recognises the tones only.
+        double expected = Math.Max(Cosine(noise, low), Cosine(noise, high));
+        Assert.True(expected < 0.999, $"the test needs noise unlike the tones (similarity {expected})");
+        double threshold = (1 + expected) / 2;
+        var calibrated = Path.Combine(_dir, "with-bank.onnx");
+        var contract = TrainingSimilarityGraph.Add(plain, [low, high],
+            c => c with { OpenSet = new OpenSetCalibration { Temperature = 1, Threshold = threshold, Score = OpenSetCalibration.Scores.TrainingSimilarity } }, calibrated);
+        Assert.Equal(OpenSetCalibration.Scores.TrainingSimilarity, contract.OpenSet!.Score);
+
+        using var withBank = Engine(calibrated);
+        var tone = await withBank.ClassifyAsync(Tone(3000));
+        Assert.Equal(1, tone.RecognitionScore, 4);
+        Assert.True(tone.Recognised);
+        Assert.Equal(OpenSetCalibration.Scores.TrainingSimilarity, tone.RecognitionScoreName);
+        Assert.All(tone.Events, e => Assert.Equal(1, e.RecognitionScore, 4));
+
+        var unknown = await withBank.ClassifyAsync(Noise(7));
+        Assert.Equal(expected, unknown.RecognitionScore, 4);
+        Assert.False(unknown.Recognised);
+        Assert.All(unknown.Events, e => Assert.False(e.Recognised));
+        // The bank adds a score; the probabilities are the model's own.
+        Assert.Equal(before.Probabilities, unknown.Probabilities);
+        Assert.Equal(threshold, unknown.Threshold);
+
+        // The same through the batched path (several clips in one run).
+        var both = await withBank.ClassifyBatchAsync([Tone(220), Noise(7)]);
+        Assert.Equal([true, false], both.Select(r => r.Recognised));
+    }
+
+    [Fact]
+    public void AContractAskingForTheScoreNeedsTheGraphOutput()
+    {
+        var model = TestModels.Write(_dir, TestModels.Contract() with
+        {
+            OpenSet = new OpenSetCalibration { Temperature = 1, Threshold = 0.5, Score = OpenSetCalibration.Scores.TrainingSimilarity },
+        });
+        var e = Assert.Throws<ModelContractException>(() => Engine(model));
+        Assert.Contains("'familiarity'", e.Message);
+    }
+
+    [Fact]
+    public void ThresholdsAreCheckedAgainstTheirScore()
+    {
+        Assert.Equal(-0.5, OpenSetCalibration.Parse("""{"temperature":1,"threshold":-0.5,"score":"training_similarity"}""").Threshold);
+        Assert.Throws<ModelContractException>(() => OpenSetCalibration.Parse("""{"temperature":1,"threshold":-0.5,"score":"max_probability"}"""));
+        Assert.Throws<ModelContractException>(() => OpenSetCalibration.Parse("""{"temperature":1,"threshold":0.5,"score":"energy"}"""));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
