@@ -6,6 +6,9 @@
 # printed are measured on clips that chose nothing. The last line gives the threshold pooled over all folds and the
 # mean fitted temperature: what a model of the same recipe trained on every fold is calibrated with.
 # Usage: scripts/open-set-cv.sh runs/esc10-cv ../shared/datasets/esc10 ../shared/datasets/urbansound8k '^[0-9]+-3-' [out-dir]
+# EXPORT_FLAGS (e.g. "--int8 --calibration-dataset ../shared/datasets/esc10") exports the fold models that way;
+# OUTLIERS (a folder from scripts/make-outliers.sh) adds the known-outlier bank (calibrate --outliers), with
+# OUTLIER_RATIO (calibrate --outlier-ratio, default 0.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cv="$(realpath "$1")"; dataset="$(realpath "$2")"; ood="$(realpath "$3")"; exclude="$4"; out="${5:-$cv/open-set}"
@@ -19,9 +22,9 @@ for dir in "$cv"/fold*; do folds+=("${dir##*fold}"); done
 for fold in "${folds[@]}"; do
   others=(); for f in "${folds[@]}"; do [ "$f" != "$fold" ] && others+=("$f"); done
   echo "fold $fold: export and score (training bank: folds ${others[*]})" >&2
-  dotnet "$train" export --run "$cv/fold$fold" --out "$out/fold$fold/model.onnx" --name "cv-fold$fold" --version 1 >/dev/null
+  dotnet "$train" export --run "$cv/fold$fold" --out "$out/fold$fold/model.onnx" --name "cv-fold$fold" --version 1 ${EXPORT_FLAGS:-} >/dev/null
   dotnet "$cli" calibrate "$out/fold$fold/model.onnx" --in-domain "$dataset" --folds "$fold" --reference "$dataset" --reference-folds "${others[@]}" \
-    --ood "$ood" --ood-exclude "$exclude" -o "$out/fold$fold/calibrated.onnx" --report "$out/fold$fold.json" --scores "$out/fold$fold.csv" >/dev/null 2>"$out/fold$fold.log"
+    ${OUTLIERS:+--outliers "$OUTLIERS" --outlier-ratio "${OUTLIER_RATIO:-0.5}"} --ood "$ood" --ood-exclude "$exclude" -o "$out/fold$fold/calibrated.onnx" --report "$out/fold$fold.json" --scores "$out/fold$fold.csv" >/dev/null 2>"$out/fold$fold.log"
 done
 # score column 4; in-domain rows have a label (column 2). Threshold: the largest rejecting at most 4 % of the scores given.
 threshold() { sort -g | awk '{ s[NR] = $1 } END { i = int(0.04 * NR) + 1; printf "%.6f", s[i] - 1e-6 }'; }

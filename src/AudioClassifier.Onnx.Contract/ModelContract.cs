@@ -156,6 +156,13 @@ public sealed record OpenSetCalibration
 {
     [System.Text.Json.Serialization.JsonPropertyName("temperature")] public required double Temperature { get; init; }
     [System.Text.Json.Serialization.JsonPropertyName("threshold")] public required double Threshold { get; init; }
+    /// <summary>For <see cref="Scores.TrainingSimilarity"/> with a bank of known outliers: a window scores -1 when its
+    /// cosine distance to the nearest outlier is below this ratio of its distance to the nearest training clip (null:
+    /// no outlier bank).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("outlier_ratio")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? OutlierRatio { get; init; }
+
     /// <summary>The score the threshold applies to: one of <see cref="Scores"/>.</summary>
     [System.Text.Json.Serialization.JsonPropertyName("score")] public string Score { get; init; } = Scores.MaxProbability;
 
@@ -165,7 +172,8 @@ public sealed record OpenSetCalibration
         /// <summary>The best calibrated probability (in [0, 1]).</summary>
         public const string MaxProbability = "max_probability";
         /// <summary>The cosine similarity of the clip's embedding to the nearest training clip's (in [-1, 1]; the
-        /// graph's <c>familiarity</c> output): separates unknown sounds better than probabilities do.</summary>
+        /// graph's <c>familiarity</c> output; -1 where a known outlier is much nearer: <see cref="OutlierRatio"/>):
+        /// separates unknown sounds better than probabilities do.</summary>
         public const string TrainingSimilarity = "training_similarity";
     }
 

@@ -17,7 +17,9 @@ public static class ModelCard
         s.AppendLine();
         s.AppendLine("## Interface");
         s.AppendLine(CultureInfo.InvariantCulture, $"- Input `{ModelContract.InputName}`: float32 `[batch, 1, {c.Features.NMels}, {c.Features.Frames}]` log-mel (dB) from the audioclf front end.");
-        s.AppendLine(CultureInfo.InvariantCulture, $"- Outputs `{ModelContract.LogitsOutput}` and `{ModelContract.ProbabilitiesOutput}` (softmax): `[batch, {c.Labels.Count}]`.");
+        s.AppendLine(CultureInfo.InvariantCulture, $"- Outputs `{ModelContract.LogitsOutput}` and `{ModelContract.ProbabilitiesOutput}` (softmax): `[batch, {c.Labels.Count}]`; `{ModelContract.EmbeddingOutput}`: the pooled features the head reads.");
+        if (c.OpenSet?.Score == OpenSetCalibration.Scores.TrainingSimilarity)
+            s.AppendLine(CultureInfo.InvariantCulture, $"- Output `{ModelContract.FamiliarityOutput}` `[batch]`: cosine similarity of the embedding to the nearest training clip's.");
         s.AppendLine(CultureInfo.InvariantCulture, $"- Clips longer than {c.Features.WindowSeconds} s are scored in windows every {c.Features.WindowHopSeconds} s and averaged.");
         s.AppendLine();
         s.AppendLine("## Labels (output order)");
@@ -35,6 +37,12 @@ public static class ModelCard
         s.AppendLine("## Licence and attribution");
         s.AppendLine(c.DatasetLicense.Length > 0 ? c.DatasetLicense : "(not recorded)");
         s.AppendLine();
+        if (c.OpenSet is { } o)
+        {
+            s.AppendLine("## Open set (\"not recognised\")");
+            s.AppendLine(CultureInfo.InvariantCulture, $"Probabilities are calibrated with temperature {o.Temperature:0.####}. A sound is recognised when its {(o.Score == OpenSetCalibration.Scores.TrainingSimilarity ? "mean similarity to the nearest training clip (cosine of embeddings, over the windows that hold sound)" : "best calibrated probability")} reaches {o.Threshold:0.######}{(o.OutlierRatio is { } r ? $" (a window whose cosine distance to the nearest known outlier — synthetic noise, tones, speech — is below {r:0.###} × its distance to the nearest training clip scores -1)" : "")}; below it the answer says `recognised: false` and still names the closest label. Measured rates are under `open_set` in the metrics below.");
+            s.AppendLine();
+        }
         s.AppendLine("## Validation metrics");
         s.AppendLine("```json");
         s.AppendLine(c.MetricsJson);

@@ -1,11 +1,14 @@
+using AudioClassifier.Audio.Decoding;
 using AudioClassifier.Audio.Features;
+using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Inference;
 
 namespace AudioClassifier.Onnx.Tests;
 
 /// <summary>
-/// Regression guard for the model shipped in models/: its contract, and its accuracy on a fixed set of ESC-10 clips it
-/// was trained on (not a quality claim — cross-validation is, see docs/esc10-model.md).
+/// Regression guard for the model shipped in models/: its contract, its accuracy on a fixed set of ESC-10 clips it
+/// was trained on (not a quality claim — cross-validation is, see docs/esc10-model.md), and its open-set calibration
+/// (clips it knows are recognised; loud noise, a tone and a 10 ms blip are not).
 /// </summary>
 public sealed class ShippedModelTests
 {
@@ -25,6 +28,8 @@ public sealed class ShippedModelTests
         Assert.Equal("esc10-resnet18", c.ModelName);
         Assert.Contains("CC BY 3.0", c.DatasetLicense);
         Assert.Contains("cross_validation", c.MetricsJson);
+        Assert.Contains("open_set", c.MetricsJson);
+        Assert.Equal(OpenSetCalibration.Scores.TrainingSimilarity, c.OpenSet?.Score);
         var dir = Path.GetDirectoryName(ModelPath)!;
         Assert.Contains("jimblodget", File.ReadAllText(Path.Combine(dir, "ATTRIBUTION.md")));
         var card = File.ReadAllText(Path.Combine(dir, "model-card.md"));
@@ -39,7 +44,8 @@ public sealed class ShippedModelTests
         using var int8 = OnnxModel.Load(new AudioClassifierOptions { ModelPath = Int8Path, ExecutionProvider = ExecutionProviderPreference.Cpu });
         Assert.Equal(Onnx.Contract.ModelContract.Precisions.Float16Weights, fp.Contract.Precision);
         Assert.Equal(Onnx.Contract.ModelContract.Precisions.Int8, int8.Contract.Precision);
-        Assert.Equal(fp.Contract with { Precision = int8.Contract.Precision, TrainedAt = int8.Contract.TrainedAt }, int8.Contract);
+        // Same labels, features and provenance; each precision has its own calibration (measured on its own fold models).
+        Assert.Equal(fp.Contract with { Precision = int8.Contract.Precision, TrainedAt = int8.Contract.TrainedAt, OpenSet = int8.Contract.OpenSet, MetricsJson = int8.Contract.MetricsJson }, int8.Contract);
         Assert.Contains("int8", File.ReadAllText(Path.Combine(Path.GetDirectoryName(Int8Path)!, "model-card-int8.md")));
     }
 
@@ -61,9 +67,37 @@ public sealed class ShippedModelTests
         foreach (var (path, label) in clips)
         {
             await using var stream = File.OpenRead(path);
-            if ((await engine.ClassifyAsync(stream)).Top!.Label == label)
+            var result = await engine.ClassifyAsync(stream);
+            if (result.Top!.Label == label)
                 correct++;
+            // Its own training clips are in its bank: recognised.
+            Assert.True(result.Recognised, $"{Path.GetFileName(path)}: not recognised (score {result.RecognitionScore})");
         }
         Assert.True(correct >= 76, $"{correct}/80 training clips classified correctly (expected ≥ 76)");
+    }
+
+    public static TheoryData<string, bool> Unknown => new()
+    {
+        { "white noise", false }, { "1 kHz tone", false }, { "10 ms tone", false },
+        { "white noise", true }, { "1 kHz tone", true }, { "10 ms tone", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unknown))]
+    public async Task SoundsOutsideItsClassesAreNotRecognised(string sound, bool int8)
+    {
+        using var engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = int8 ? Int8Path : ModelPath, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+        const int rate = 22050;
+        var rng = new Random(3);
+        float[] samples = sound switch
+        {
+            "white noise" => Enumerable.Range(0, 5 * rate).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(),
+            "1 kHz tone" => Enumerable.Range(0, 5 * rate).Select(i => (float)(0.5 * Math.Sin(2 * Math.PI * 1000 * i / rate))).ToArray(),
+            _ => Enumerable.Range(0, rate / 100).Select(i => (float)(0.5 * Math.Sin(2 * Math.PI * 1000 * i / rate))).ToArray(),
+        };
+        var result = await engine.ClassifyAsync(new AudioClip(samples, rate, 1, AudioFormat.Wav));
+        Assert.False(result.Silent);
+        Assert.False(result.Recognised, $"{sound}: recognised as {result.Top?.Label} (similarity {result.RecognitionScore}, threshold {result.Threshold})");
+        Assert.True(result.RecognitionScore < result.Threshold);
     }
 }

@@ -84,6 +84,33 @@ public sealed class TrainingSimilarityTests : IDisposable
     }
 
     [Fact]
+    public async Task ASoundMuchNearerToAKnownOutlierThanToAnyTrainingClipScoresMinusOne()
+    {
+        var plain = TestModels.Write(_dir);
+        float[] tone, noise, otherNoise;
+        using (var engine = Engine(plain))
+        {
+            tone = Embedding(plain, engine, Tone(440));
+            noise = Embedding(plain, engine, Noise(1));
+            otherNoise = Embedding(plain, engine, Noise(2));
+        }
+        var calibrated = Path.Combine(_dir, "with-outliers.onnx");
+        TrainingSimilarityGraph.Add(plain, [tone], [noise], 0.5,
+            c => c with { OpenSet = new OpenSetCalibration { Temperature = 1, Threshold = -0.5, Score = OpenSetCalibration.Scores.TrainingSimilarity, OutlierRatio = 0.5 } }, calibrated);
+        using var withBanks = Engine(calibrated);
+        // Another noise is at less than half the distance from the known noise than from the tone: -1, below any threshold.
+        Assert.True(1 - Cosine(otherNoise, noise) < 0.5 * (1 - Cosine(otherNoise, tone)), "the test needs noises alike");
+        var unknown = await withBanks.ClassifyAsync(Noise(2));
+        Assert.Equal(-1, unknown.RecognitionScore, 6);
+        Assert.False(unknown.Recognised);
+        // The training sound itself keeps its similarity.
+        var known = await withBanks.ClassifyAsync(Tone(440));
+        Assert.Equal(1, known.RecognitionScore, 4);
+        Assert.True(known.Recognised);
+        Assert.Equal(0.5, withBanks.Contract.OpenSet!.OutlierRatio);
+    }
+
+    [Fact]
     public void AContractAskingForTheScoreNeedsTheGraphOutput()
     {
         var model = TestModels.Write(_dir, TestModels.Contract() with

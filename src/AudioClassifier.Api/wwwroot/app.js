@@ -206,7 +206,11 @@
       top.textContent = "Silence: nothing to classify";
       top.className = "top-label silent";
     } else if (r.recognised === false) {
-      top.textContent = "Not recognised (closest: " + r.label + ", " + (r.score * 100).toFixed(1) + " %)";
+      // Say why: the score the decision was made on against its threshold.
+      const why = r.recognition_score_type === "training_similarity"
+        ? "similarity to its training sounds " + r.recognition_score.toFixed(2) + " < " + r.threshold.toFixed(2)
+        : "score " + r.recognition_score.toFixed(2) + " < " + r.threshold.toFixed(2);
+      top.textContent = "Not recognised (closest: " + r.label + ", " + (r.score * 100).toFixed(1) + " %; " + why + ")";
       top.className = "top-label unrecognised";
     } else if (new Set((r.events || []).filter((e) => e.recognised !== false).map((e) => e.label)).size > 1) {
       // A mixture: the mean over windows names one label for the whole clip, which says little; name the recognised

@@ -33,13 +33,16 @@ public static class CalibrateCommand
         var exclude = new Option<string?>("--ood-exclude") { Description = "Regular expression on file names to leave out of --ood (e.g. UrbanSound8K dog_bark: '^[0-9]+-3-')." };
         var reference = new Option<DirectoryInfo?>("--reference") { Description = "The labelled clips the model was trained on: the score becomes the similarity to the nearest of them (built into the model), which tells unknown sounds apart better than probabilities." };
         var referenceFolds = new Option<int[]>("--reference-folds") { Description = "Only these folds of --reference (the training folds).", AllowMultipleArgumentsPerToken = true };
+        var outliers = new Option<DirectoryInfo[]>("--outliers") { Description = "With --reference: folders of known outliers (e.g. scripts/make-outliers.sh: noise, tones, speech), built in as a second bank; a sound whose distance to the nearest of them is below --outlier-ratio times its distance to the nearest training clip is not recognised. Never the clips the figures are reported on.", AllowMultipleArgumentsPerToken = true };
+        var outlierRatio = new Option<double>("--outlier-ratio") { Description = "A window is rejected by the outlier bank when its cosine distance to the nearest known outlier is below this ratio of its distance to the nearest training clip.", DefaultValueFactory = _ => 0.5 };
         var temperatureOption = new Option<double?>("--temperature") { Description = "Use this temperature instead of fitting one (e.g. the mean of cross-validation models of the same recipe)." };
         var thresholdOption = new Option<double?>("--threshold") { Description = "Use this threshold instead of fitting one." };
         var output = new Option<FileInfo>("--out", "-o") { Description = "Where to write the calibrated model.", Required = true };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the report as JSON here." };
+        var card = new Option<FileInfo?>("--card") { Description = "The source model's model-card.md: rewritten for the calibrated model (open-set section and metrics), its hand-written notes kept." };
         var scoresFile = new Option<FileInfo?>("--scores") { Description = "Also write every clip's scores as CSV here (path, label, set, score, best probability), e.g. to pool thresholds over cross-validation models." };
         var command = new Command("calibrate", "Fit a model's temperature and 'not recognised' threshold on held-out in-domain and out-of-domain clips; report on the other half of each.")
-            { model, inDomain, folds, ood, exclude, reference, referenceFolds, temperatureOption, thresholdOption, output, report, scoresFile };
+            { model, inDomain, folds, ood, exclude, reference, referenceFolds, outliers, outlierRatio, temperatureOption, thresholdOption, output, report, scoresFile, card };
         command.SetAction(async (result, ct) =>
         {
             var stdout = result.InvocationConfiguration.Output;
@@ -52,9 +55,15 @@ public static class CalibrateCommand
                 stderr.WriteLine("error: --in-domain is needed to fit the temperature or the threshold (or give both --temperature and --threshold).");
                 return ExitCodes.InvalidArguments;
             }
-            if (givenTemperature is <= 0 || givenThreshold is < -1 or > 1)
+            if (givenTemperature is <= 0 || givenThreshold is < -1 or > 1 || result.GetValue(outlierRatio) is < 0 or > 10)
             {
-                stderr.WriteLine("error: --temperature must be positive and --threshold in [-1, 1].");
+                stderr.WriteLine("error: --temperature must be positive, --threshold in [-1, 1] and --outlier-ratio in [0, 10].");
+                return ExitCodes.InvalidArguments;
+            }
+            var outlierDirs = result.GetValue(outliers) ?? [];
+            if (outlierDirs.Length > 0 && result.GetValue(reference) is null)
+            {
+                stderr.WriteLine("error: --outliers needs --reference (the outlier bank is compared with the training bank).");
                 return ExitCodes.InvalidArguments;
             }
             using var original = LocalEngine.Open(source, stderr);
@@ -79,20 +88,18 @@ public static class CalibrateCommand
 
             // With --reference, the scoring model is the original plus its training bank (contract placeholders until fitted).
             string? withBank = null;
-            int bankSize = 0;
+            int bankSize = 0, outlierBankSize = 0;
+            double? ratio = null;
             if (result.GetValue(reference) is { } referenceDir)
             {
                 var referenceFiles = LabelledClips.Find(referenceDir, labels, result.GetValue(referenceFolds) ?? []).ToList();
-                var bank = new List<float[]>();
+                var outlierFiles = outlierDirs.SelectMany(d => Directory.EnumerateFiles(d.FullName, "*", SearchOption.AllDirectories))
+                    .Where(LabelledClips.IsAudio).Order(StringComparer.Ordinal).ToList();
+                List<float[]> bank, outlierBank;
                 using (var reader = new EmbeddingReader(original))
                 {
-                    var embedding = new TerminalProgress(stderr, "training clips", referenceFiles.Count);
-                    for (int i = 0; i < referenceFiles.Count; i++)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        bank.AddRange(reader.Embed(referenceFiles[i].Path));
-                        embedding.Report(i + 1);
-                    }
+                    bank = Embed(reader, referenceFiles.Select(f => f.Path).ToList(), "training clips", stderr, ct);
+                    outlierBank = Embed(reader, outlierFiles, "known outliers", stderr, ct);
                 }
                 if (bank.Count == 0)
                 {
@@ -100,9 +107,11 @@ public static class CalibrateCommand
                     return ExitCodes.InvalidArguments;
                 }
                 bankSize = bank.Count;
+                outlierBankSize = outlierBank.Count;
+                ratio = outlierBank.Count > 0 ? result.GetValue(outlierRatio) : null;
                 withBank = Path.Combine(Path.GetTempPath(), $"audioclf-calibrate-{Guid.NewGuid():N}.onnx");
-                TrainingSimilarityGraph.Add(source.FullName, bank,
-                    c => c with { OpenSet = new OpenSetCalibration { Temperature = 1, Threshold = -1, Score = OpenSetCalibration.Scores.TrainingSimilarity } }, withBank);
+                TrainingSimilarityGraph.Add(source.FullName, bank, outlierBank, ratio ?? 0,
+                    c => c with { OpenSet = new OpenSetCalibration { Temperature = 1, Threshold = -1, Score = OpenSetCalibration.Scores.TrainingSimilarity, OutlierRatio = ratio } }, withBank);
             }
             try
             {
@@ -141,6 +150,7 @@ public static class CalibrateCommand
                     Temperature = temperature,
                     Threshold = threshold,
                     Score = withBank is null ? OpenSetCalibration.Scores.MaxProbability : OpenSetCalibration.Scores.TrainingSimilarity,
+                    OutlierRatio = ratio,
                 };
                 double Rejected(IEnumerable<OpenSetFitter.Scored> set) => set.DefaultIfEmpty().Average(s => s is not null && s.OpenSetScore(temperature) < threshold ? 1.0 : 0.0);
                 double? Auroc(Func<OpenSetFitter.Scored, double> score) => reportIn.Count == 0 ? null
@@ -151,6 +161,8 @@ public static class CalibrateCommand
                     model = $"{original.Contract.ModelName} {original.Contract.ModelVersion}",
                     score = calibration.Score,
                     training_clip_windows = bankSize,
+                    outlier_windows = outlierBankSize,
+                    outlier_ratio = ratio,
                     temperature,
                     threshold,
                     fitted = new { temperature = givenTemperature is null, threshold = givenThreshold is null },
@@ -165,8 +177,18 @@ public static class CalibrateCommand
                     ece_after = InDomain(set => OpenSetFitter.Ece(set, temperature)),
                 };
                 var destination = result.GetValue(output)!;
-                ContractStamper.Restamp(withBank ?? source.FullName, c => c with { OpenSet = calibration }, destination.FullName);
                 var json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
+                // The figures travel with the model: its metrics gain an "open_set" entry.
+                var calibrated = ContractStamper.Restamp(withBank ?? source.FullName,
+                    c => c with { OpenSet = calibration, MetricsJson = WithOpenSetFigures(c.MetricsJson, JsonSerializer.SerializeToNode(figures)!) }, destination.FullName);
+                if (result.GetValue(card) is { } cardFile)
+                {
+                    var old = cardFile.Exists ? await File.ReadAllTextAsync(cardFile.FullName, ct) : "";
+                    var generated = ModelCard.Render(original.Contract, source.Name);
+                    // What follows the generated part is the exporter's --card-notes: kept as it is.
+                    var notes = old.StartsWith(generated, StringComparison.Ordinal) ? old[generated.Length..] : "";
+                    await File.WriteAllTextAsync(cardFile.FullName, ModelCard.Render(calibrated, destination.Name) + notes, ct);
+                }
                 stdout.WriteLine(json);
                 if (result.GetValue(report) is { } file)
                     await File.WriteAllTextAsync(file.FullName, json + Environment.NewLine, ct);
@@ -187,6 +209,26 @@ public static class CalibrateCommand
             }
         });
         return command;
+    }
+
+    private static List<float[]> Embed(EmbeddingReader reader, IReadOnlyList<string> files, string what, TextWriter stderr, CancellationToken ct)
+    {
+        var embeddings = new List<float[]>();
+        var progress = new TerminalProgress(stderr, what, files.Count);
+        for (int i = 0; i < files.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            embeddings.AddRange(reader.Embed(files[i]));
+            progress.Report(i + 1);
+        }
+        return embeddings;
+    }
+
+    private static string WithOpenSetFigures(string metricsJson, System.Text.Json.Nodes.JsonNode figures)
+    {
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(metricsJson) as System.Text.Json.Nodes.JsonObject ?? [];
+        metrics["open_set"] = figures;
+        return metrics.ToJsonString();
     }
 
     private static string Quote(string field) => field.Contains(',') || field.Contains('"') ? '"' + field.Replace("\"", "\"\"", StringComparison.Ordinal) + '"' : field;

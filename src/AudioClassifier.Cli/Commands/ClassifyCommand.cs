@@ -71,7 +71,7 @@ public static class ClassifyCommand
                     try
                     {
                         var prediction = await classifier.ClassifyAsync(files[i], k, ct);
-                        rows.Add(new PredictionRow(files[i], prediction.TopK) { Silent = prediction.Silent, Events = prediction.Events });
+                        rows.Add(new PredictionRow(files[i], prediction.TopK) { Silent = prediction.Silent, Events = prediction.Events, Decision = prediction });
                     }
                     catch (ClipFailedException e)
                     {

@@ -10,11 +10,21 @@ namespace AudioClassifier.Cli.Commands;
 /// <summary>A label and score for one clip, whichever classifier produced it.</summary>
 public sealed record PredictedLabel(string Label, float Score);
 
-/// <summary>A stretch of a clip where one label wins (from the model's windows).</summary>
-public sealed record PredictedEvent(double StartSeconds, double EndSeconds, string Label, float Score);
+/// <summary>A stretch of a clip where one label wins (from the model's windows), and whether it is recognised.</summary>
+public sealed record PredictedEvent(double StartSeconds, double EndSeconds, string Label, float Score, bool Recognised = true);
 
-/// <summary>What a classifier says of one clip: top-k (empty when silent), whether it is silent, and its events.</summary>
-public sealed record ClipPrediction(IReadOnlyList<PredictedLabel> TopK, bool Silent, IReadOnlyList<PredictedEvent> Events);
+/// <summary>What a classifier says of one clip: top-k (empty when silent), whether it is silent, its events, and the
+/// open-set decision (recognised, the score it was decided on and the threshold; null threshold: none).</summary>
+public sealed record ClipPrediction(IReadOnlyList<PredictedLabel> TopK, bool Silent, IReadOnlyList<PredictedEvent> Events)
+{
+    public bool Recognised { get; init; } = true;
+
+    public double RecognitionScore { get; init; }
+
+    public string RecognitionScoreType { get; init; } = "max_probability";
+
+    public double? Threshold { get; init; }
+}
 
 /// <summary>One row of <c>audioclf classify</c> output.</summary>
 public sealed record PredictionRow(string Path, IReadOnlyList<PredictedLabel> TopK, string? Error = null)
@@ -22,6 +32,9 @@ public sealed record PredictionRow(string Path, IReadOnlyList<PredictedLabel> To
     public bool Silent { get; init; }
 
     public IReadOnlyList<PredictedEvent> Events { get; init; } = [];
+
+    /// <summary>The open-set decision (null for a clip that failed).</summary>
+    public ClipPrediction? Decision { get; init; }
 }
 
 /// <summary>One clip could not be classified (bad audio, or the service refused it); the batch goes on.</summary>
@@ -52,7 +65,10 @@ internal sealed class LocalClipClassifier(AudioClassifierEngine engine) : IClipC
             await using var stream = File.OpenRead(path);
             var result = await engine.ClassifyAsync(stream, Math.Min(topK, engine.Contract.Labels.Count), ct);
             return new ClipPrediction(result.TopK.Select(s => new PredictedLabel(s.Label, s.Score)).ToList(), result.Silent,
-                result.Events.Select(e => new PredictedEvent(e.StartSeconds, e.EndSeconds, e.Label, e.Score)).ToList());
+                result.Events.Select(e => new PredictedEvent(e.StartSeconds, e.EndSeconds, e.Label, e.Score, e.Recognised)).ToList())
+            {
+                Recognised = result.Recognised, RecognitionScore = result.RecognitionScore, RecognitionScoreType = result.RecognitionScoreName, Threshold = result.Threshold,
+            };
         }
         catch (AudioDecodeException e)
         {
@@ -88,7 +104,10 @@ internal sealed class RemoteClipClassifier : IClipClassifier
             await using var stream = File.OpenRead(path);
             var result = await _client.ClassifyAsync(stream, Path.GetFileName(path), topK, cancellationToken: ct);
             return new ClipPrediction(result.TopK.Select(s => new PredictedLabel(s.Label, s.Score)).ToList(), result.Silent,
-                result.Events.Select(e => new PredictedEvent(e.StartSeconds, e.EndSeconds, e.Label, e.Score)).ToList());
+                result.Events.Select(e => new PredictedEvent(e.StartSeconds, e.EndSeconds, e.Label, e.Score, e.Recognised)).ToList())
+            {
+                Recognised = result.Recognised, RecognitionScore = result.RecognitionScore, RecognitionScoreType = result.RecognitionScoreType, Threshold = result.Threshold,
+            };
         }
         catch (InvalidAudioException e)
         {
@@ -107,17 +126,21 @@ internal sealed class RemoteClipClassifier : IClipClassifier
 internal static class PredictionWriter
 {
     /// <summary>One line per clip. Columns added only when some clip needs them: <c>silent</c> (a silent clip's label
-    /// cells are empty), <c>events</c> ("label@start-end" joined by ';' when a clip holds more than one), and
-    /// <c>error</c> (a failed clip's label cells empty).</summary>
+    /// cells are empty), <c>recognised</c> and <c>recognition_score</c> (a calibrated model, or a threshold configured),
+    /// <c>events</c> ("label@start-end" joined by ';' when a clip holds more than one; "?" after a not-recognised
+    /// one), and <c>error</c> (a failed clip's label cells empty).</summary>
     public static string Csv(IReadOnlyList<PredictionRow> rows, int k)
     {
         bool errors = rows.Any(r => r.Error is not null), silence = rows.Any(r => r.Silent), events = rows.Any(r => r.Events.Count > 1);
-        bool padded = errors || silence || events;
+        bool decided = rows.Any(r => r.Decision?.Threshold is not null);
+        bool padded = errors || silence || events || decided;
         var s = new StringBuilder("path,label,score");
         for (int i = 2; i <= k; i++)
             s.Append(CultureInfo.InvariantCulture, $",label_{i},score_{i}");
         if (silence)
             s.Append(",silent");
+        if (decided)
+            s.Append(",recognised,recognition_score");
         if (events)
             s.Append(",events");
         if (errors)
@@ -132,8 +155,10 @@ internal static class PredictionWriter
                 s.Append(",,");
             if (silence)
                 s.Append(row.Silent ? ",true" : ",false");
+            if (decided)
+                s.Append(row.Decision is { } d ? string.Create(CultureInfo.InvariantCulture, $",{(d.Recognised ? "true" : "false")},{d.RecognitionScore:0.000000}") : ",,");
             if (events)
-                s.Append(',').Append(Escape(string.Join(';', row.Events.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label}@{e.StartSeconds:0.##}-{e.EndSeconds:0.##}")))));
+                s.Append(',').Append(Escape(string.Join(';', row.Events.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label}@{e.StartSeconds:0.##}-{e.EndSeconds:0.##}{(e.Recognised ? "" : "?")}")))));
             if (errors)
                 s.Append(',').Append(Escape(row.Error ?? ""));
             s.AppendLine();
@@ -141,8 +166,8 @@ internal static class PredictionWriter
         return s.ToString();
     }
 
-    /// <summary>An array of {path, label, score, top_k, silent, events} (label null when silent), or {path, error} for
-    /// a clip that failed.</summary>
+    /// <summary>An array of {path, label, score, top_k, silent, recognised, recognition_score, recognition_score_type,
+    /// threshold, events} (label null when silent), or {path, error} for a clip that failed.</summary>
     public static string Json(IReadOnlyList<PredictionRow> rows) =>
         JsonSerializer.Serialize(rows.Select(r => r.Error is not null
                 ? (object)new { path = r.Path, error = r.Error }
@@ -153,7 +178,11 @@ internal static class PredictionWriter
                     score = r.TopK.Count > 0 ? r.TopK[0].Score : 0,
                     top_k = r.TopK.Select(p => new { label = p.Label, score = p.Score }),
                     silent = r.Silent,
-                    events = r.Events.Select(e => new { start_seconds = e.StartSeconds, end_seconds = e.EndSeconds, label = e.Label, score = e.Score }),
+                    recognised = r.Decision?.Recognised ?? !r.Silent,
+                    recognition_score = r.Decision?.RecognitionScore ?? 0,
+                    recognition_score_type = r.Decision?.RecognitionScoreType ?? "max_probability",
+                    threshold = r.Decision?.Threshold,
+                    events = r.Events.Select(e => new { start_seconds = e.StartSeconds, end_seconds = e.EndSeconds, label = e.Label, score = e.Score, recognised = e.Recognised }),
                 }),
             new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
 
