@@ -53,6 +53,8 @@ public sealed class SoundEventsServiceTests : IDisposable
             .Select(e => (Label: e.GetProperty("label").GetString(), Start: e.GetProperty("start_seconds").GetDouble(), End: e.GetProperty("end_seconds").GetDouble()))
             .ToList();
         Assert.Equal(["Rooster", "Chainsaw", "Helicopter"], events.Select(e => e.Label));
+        // Clips it was trained on: every event recognised, each with its own score.
+        Assert.All(answer.GetProperty("events").EnumerateArray(), e => Assert.True(e.GetProperty("recognised").GetBoolean(), e.ToString()));
         const double hop = 2.5; // the shipped model's window hop
         Assert.Equal(0, events[0].Start);
         Assert.InRange(events[0].End, 5 - hop, 5 + hop);    // the rooster, then 5 s of silence (left out)
@@ -88,6 +90,14 @@ public sealed class SoundEventsServiceTests : IDisposable
         var loud = await Classify(service, noise);
         Assert.False(loud.GetProperty("silent").GetBoolean());
         Assert.Equal(JsonValueKind.String, loud.GetProperty("label").ValueKind);
+        // ...but not a sound the shipped model knows: not recognised (its closest label is still named), nor is a 10 ms tone.
+        Assert.False(loud.GetProperty("recognised").GetBoolean(), loud.ToString());
+        var blip = Path.Combine(_dir, "blip.wav");
+        ExternalTools.Run("sox", "-n", "-r", "22050", "-c", "1", "-b", "16", blip, "synth", "0.01", "sine", "1000", "vol", "0.5");
+        var tone = await Classify(service, blip);
+        Assert.False(tone.GetProperty("silent").GetBoolean());
+        Assert.False(tone.GetProperty("recognised").GetBoolean(), tone.ToString());
+        Assert.Equal("training_similarity", tone.GetProperty("recognition_score_type").GetString());
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -135,10 +135,10 @@ public sealed class OnnxModel : IDisposable
             }
             // Inputs are finite (the decoder refuses non-finite samples), so a NaN here is a defect of the model: fail
             // the run (a 500 that is logged and counted) rather than hand NaN to callers and JSON writers.
-            foreach (float p in rows)
+            for (int i = 0; i < rows.Length; i++)
             {
-                if (!float.IsFinite(p))
-                    throw new InvalidOperationException($"The model produced a non-finite output ({p}) for a batch of {batch}.");
+                if (!float.IsFinite(rows[i]))
+                    throw new InvalidOperationException($"The model produced a non-finite {(i % RowWidth == Classes ? "familiarity" : "probability")} ({rows[i]}) for a batch of {batch}.");
             }
             return rows;
         }
