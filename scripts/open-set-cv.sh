@@ -10,6 +10,7 @@
 # OUTLIERS (a folder from scripts/make-outliers.sh) adds the known-outlier bank (calibrate --outliers), with
 # OUTLIER_RATIO (calibrate --outlier-ratio, default 0.5).
 set -euo pipefail
+export LC_ALL=C   # sort -g and awk read decimal points
 cd "$(dirname "$0")/.."
 cv="$(realpath "$1")"; dataset="$(realpath "$2")"; ood="$(realpath "$3")"; exclude="$4"; out="${5:-$cv/open-set}"
 mkdir -p "$out"
@@ -27,7 +28,8 @@ for fold in "${folds[@]}"; do
     ${OUTLIERS:+--outliers "$OUTLIERS" --outlier-ratio "${OUTLIER_RATIO:-0.5}"} --ood "$ood" --ood-exclude "$exclude" -o "$out/fold$fold/calibrated.onnx" --report "$out/fold$fold.json" --scores "$out/fold$fold.csv" >/dev/null 2>"$out/fold$fold.log"
 done
 # score column 4; in-domain rows have a label (column 2). Threshold: the largest rejecting at most 4 % of the scores given.
-threshold() { sort -g | awk '{ s[NR] = $1 } END { i = int(0.04 * NR) + 1; printf "%.6f", s[i] - 1e-6 }'; }
+# (calibrate --scores quotes paths with commas; the paths here have none.)
+threshold() { sort -g | awk '{ s[NR] = $1 } END { i = int(0.04 * NR) + 1; t = s[i] - 1e-6; printf "%.6f", (t < -1 ? -1 : t) }'; }
 in_scores() { for f in "$@"; do tail -n +2 "$out/fold$f.csv" | awk -F, '$2 != "" { print $4 }'; done; }
 printf "fold\tthreshold (other folds)\tin-domain not recognised\tout-of-domain not recognised\tAUROC (all clips, this fold)\n"
 for fold in "${folds[@]}"; do
@@ -35,7 +37,8 @@ for fold in "${folds[@]}"; do
   t="$(in_scores "${others[@]}" | threshold)"
   tail -n +2 "$out/fold$fold.csv" | awk -F, -v t="$t" -v fold="$fold" '
     $2 != "" { n_in++; if ($4 < t) r_in++ } $2 == "" { n_ood++; if ($4 < t) r_ood++ }
-    END { printf "%s\t%s\t%.4f (%d of %d)\t%.4f (%d of %d)\t", fold, t, r_in / n_in, r_in, n_in, r_ood / n_ood, r_ood, n_ood }'
+    END { if (!n_in || !n_ood) { print "fold " fold ": no in-domain or no out-of-domain clips" > "/dev/stderr"; exit 1 }
+          printf "%s\t%s\t%.4f (%d of %d)\t%.4f (%d of %d)\t", fold, t, r_in / n_in, r_in, n_in, r_ood / n_ood, r_ood, n_ood }'
   # AUROC over every clip of this fold's model (the report halves are in its JSON)
   tail -n +2 "$out/fold$fold.csv" | awk -F, '$2 != "" { print $4, 1 } $2 == "" { print $4, 0 }' | sort -g | awk '
     { v[NR] = $1; p[NR] = $2 } END { # ranks with ties averaged

@@ -32,9 +32,13 @@ public sealed class AudioClassifierClient : IDisposable
     /// <summary>Releases a standalone client's resources (nothing for one from a host's container).</summary>
     public void Dispose() => owner?.Dispose();
 
-    /// <summary>Classifies a clip (WAV, MP3 or Ogg Vorbis; the service detects the format from the bytes).
-    /// <paramref name="minScore"/> replaces the model's "not recognised" threshold for this request.</summary>
-    public async Task<Classification> ClassifyAsync(Stream audio, string fileName, int? topK = null, bool windows = false, CancellationToken cancellationToken = default, double? minScore = null)
+    /// <summary>Classifies a clip (WAV, MP3 or Ogg Vorbis; the service detects the format from the bytes).</summary>
+    public Task<Classification> ClassifyAsync(Stream audio, string fileName, int? topK = null, bool windows = false, CancellationToken cancellationToken = default) =>
+        ClassifyAsync(audio, fileName, topK, windows, minScore: null, cancellationToken);
+
+    /// <summary>Classifies a clip with <paramref name="minScore"/> replacing the model's "not recognised" threshold for
+    /// this request (a probability, or a training similarity in [-1, 1]: see <see cref="Classification.RecognitionScoreType"/>).</summary>
+    public async Task<Classification> ClassifyAsync(Stream audio, string fileName, int? topK, bool windows, double? minScore, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(audio);
         byte[] body = await BufferAsync(audio, cancellationToken).ConfigureAwait(false);

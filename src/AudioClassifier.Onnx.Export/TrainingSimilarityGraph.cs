@@ -34,34 +34,40 @@ public static class TrainingSimilarityGraph
             throw new ContractStampException($"The model has no '{ModelContract.EmbeddingOutput}' output; re-export it with this version of audioclf-train.");
         if (graph.Output.Any(o => o.Name == ModelContract.FamiliarityOutput))
             throw new ContractStampException($"The model already has a '{ModelContract.FamiliarityOutput}' output.");
+        // Reduce* take their axes as an attribute up to opset 17 (an input from 18).
+        long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        if (opset is < 13 or > 17)
+            throw new ContractStampException($"The model's opset is {opset}; the similarity nodes are written for opsets 13 to 17.");
+        if (graph.Initializer.Any(i => i.Name.StartsWith("open_set.", StringComparison.Ordinal)) || graph.Node.Any(n => n.Output.Any(o => o.StartsWith("open_set.", StringComparison.Ordinal))))
+            throw new ContractStampException("The model already has open_set.* values.");
         if (trainingEmbeddings.Count == 0)
             throw new ArgumentException("At least one training embedding is needed.", nameof(trainingEmbeddings));
         if (outlierRatio is < 0 or > 10 || double.IsNaN(outlierRatio))
             throw new ArgumentOutOfRangeException(nameof(outlierRatio), outlierRatio, "The outlier ratio compares two cosine distances; it must be in [0, 10].");
         int dim = trainingEmbeddings[0].Length;
-        Initializer(graph, "training_bank", Bank(trainingEmbeddings, dim), dim, trainingEmbeddings.Count);
-        Initializer(graph, "similarity_epsilon", [1e-12f]);
-        Node(graph, "ReduceSumSquare", [ModelContract.EmbeddingOutput], "embedding_sum_squares", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 1));
-        Node(graph, "Max", ["embedding_sum_squares", "similarity_epsilon"], "embedding_sum_squares_safe");
-        Node(graph, "Sqrt", ["embedding_sum_squares_safe"], "embedding_norm");
-        Node(graph, "Div", [ModelContract.EmbeddingOutput, "embedding_norm"], "embedding_unit");
-        Node(graph, "MatMul", ["embedding_unit", "training_bank"], "training_similarities");
+        Initializer(graph, "open_set.training_bank", Bank(trainingEmbeddings, dim), dim, trainingEmbeddings.Count);
+        Initializer(graph, "open_set.similarity_epsilon", [1e-12f]);
+        Node(graph, "ReduceSumSquare", [ModelContract.EmbeddingOutput], "open_set.embedding_sum_squares", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 1));
+        Node(graph, "Max", ["open_set.embedding_sum_squares", "open_set.similarity_epsilon"], "open_set.embedding_sum_squares_safe");
+        Node(graph, "Sqrt", ["open_set.embedding_sum_squares_safe"], "open_set.embedding_norm");
+        Node(graph, "Div", [ModelContract.EmbeddingOutput, "open_set.embedding_norm"], "open_set.embedding_unit");
+        Node(graph, "MatMul", ["open_set.embedding_unit", "open_set.training_bank"], "open_set.training_similarities");
         if (outlierEmbeddings.Count == 0)
-            Node(graph, "ReduceMax", ["training_similarities"], ModelContract.FamiliarityOutput, OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
+            Node(graph, "ReduceMax", ["open_set.training_similarities"], ModelContract.FamiliarityOutput, OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
         else
         {
-            Node(graph, "ReduceMax", ["training_similarities"], "training_similarity", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
-            Initializer(graph, "outlier_bank", Bank(outlierEmbeddings, dim), dim, outlierEmbeddings.Count);
-            Initializer(graph, "outlier_ratio", [(float)outlierRatio]);
-            Initializer(graph, "one", [1f]);
-            Initializer(graph, "nearer_to_outlier_value", [-1f]);
-            Node(graph, "MatMul", ["embedding_unit", "outlier_bank"], "outlier_similarities");
-            Node(graph, "ReduceMax", ["outlier_similarities"], "outlier_similarity", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
-            Node(graph, "Sub", ["one", "outlier_similarity"], "outlier_distance");
-            Node(graph, "Sub", ["one", "training_similarity"], "training_distance");
-            Node(graph, "Mul", ["training_distance", "outlier_ratio"], "training_distance_scaled");
-            Node(graph, "Less", ["outlier_distance", "training_distance_scaled"], "nearer_to_outlier");
-            Node(graph, "Where", ["nearer_to_outlier", "nearer_to_outlier_value", "training_similarity"], ModelContract.FamiliarityOutput);
+            Node(graph, "ReduceMax", ["open_set.training_similarities"], "open_set.training_similarity", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
+            Initializer(graph, "open_set.outlier_bank", Bank(outlierEmbeddings, dim), dim, outlierEmbeddings.Count);
+            Initializer(graph, "open_set.outlier_ratio", [(float)outlierRatio]);
+            Initializer(graph, "open_set.one", [1f]);
+            Initializer(graph, "open_set.nearer_to_outlier_value", [-1f]);
+            Node(graph, "MatMul", ["open_set.embedding_unit", "open_set.outlier_bank"], "open_set.outlier_similarities");
+            Node(graph, "ReduceMax", ["open_set.outlier_similarities"], "open_set.outlier_similarity", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
+            Node(graph, "Sub", ["open_set.one", "open_set.outlier_similarity"], "open_set.outlier_distance");
+            Node(graph, "Sub", ["open_set.one", "open_set.training_similarity"], "open_set.training_distance");
+            Node(graph, "Mul", ["open_set.training_distance", "open_set.outlier_ratio"], "open_set.training_distance_scaled");
+            Node(graph, "Less", ["open_set.outlier_distance", "open_set.training_distance_scaled"], "open_set.nearer_to_outlier");
+            Node(graph, "Where", ["open_set.nearer_to_outlier", "open_set.nearer_to_outlier_value", "open_set.training_similarity"], ModelContract.FamiliarityOutput);
         }
         graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.FamiliarityOutput, "batch"));
         var contract = change(ModelContract.FromMetadata(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value)));
@@ -95,7 +101,7 @@ public static class TrainingSimilarityGraph
 
     private static void Node(GraphProto graph, string op, string[] inputs, string output, params AttributeProto[] attributes)
     {
-        var node = new NodeProto { OpType = op, Name = "open_set_" + output };
+        var node = new NodeProto { OpType = op, Name = "open_set." + output.Replace("open_set.", "", StringComparison.Ordinal) };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
         node.Attribute.AddRange(attributes);

@@ -100,6 +100,19 @@ public sealed class CalibrateCommandTests : IDisposable
         (code, _, error) = CliRunner.Run("calibrate", model, "--ood", ood, "--outliers", ood, "--temperature", "1", "--threshold", "0.5", "-o", Path.Combine(_dir, "x.onnx"));
         Assert.NotEqual(0, code);
         Assert.Contains("--outliers needs --reference", error);
+        // A negative probability threshold, or NaN, would write a model no engine loads.
+        foreach (var bad in new[] { "-0.5", "NaN" })
+        {
+            (code, _, error) = CliRunner.Run("calibrate", model, "--ood", ood, "--temperature", "1", "--threshold", bad, "-o", Path.Combine(_dir, "x.onnx"));
+            Assert.NotEqual(0, code);
+            Assert.Contains("--threshold in [0, 1]", error);
+        }
+        // Held-out clips in the bank would make every new sound look unfamiliar.
+        var clips = Labelled("overlap", folds: 1, perFold: 7);
+        (code, _, error) = CliRunner.Run("calibrate", model, "--reference", clips, "--in-domain", clips, "--ood", ood, "-o", Path.Combine(_dir, "x.onnx"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("both --reference", error);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.onnx")));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

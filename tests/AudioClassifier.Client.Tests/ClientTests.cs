@@ -66,6 +66,14 @@ public sealed class ClientTests : IDisposable
         Assert.Equal("test-resnet18", result.Model.Name);
         Assert.NotNull(result.Windows);
         Assert.NotEmpty(result.Windows!);
+        // An uncalibrated model recognises every sound; min_score decides for one request, on the named score.
+        Assert.True(result.Recognised);
+        Assert.Null(result.Threshold);
+        var strict = await client.ClassifyAsync(Wav(), "dog.wav", topK: 1, windows: false, minScore: 0.999);
+        Assert.False(strict.Recognised);
+        Assert.Equal(0.999, strict.Threshold);
+        Assert.Equal("max_probability", strict.RecognitionScoreType);
+        Assert.Equal(strict.Score, strict.RecognitionScore, 5);
         var health = await client.CheckHealthAsync();
         Assert.True(health.Ready);
         Assert.Equal("CPUExecutionProvider", health.ExecutionProvider);

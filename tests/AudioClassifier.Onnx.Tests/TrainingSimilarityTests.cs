@@ -111,6 +111,39 @@ public sealed class TrainingSimilarityTests : IDisposable
     }
 
     [Fact]
+    public async Task ALongClipAtATemperatureKeepsItsFamiliarityAndCalibratedProbabilities()
+    {
+        var plain = TestModels.Write(_dir);
+        float[] tone;
+        using (var engine = Engine(plain))
+            tone = Embedding(plain, engine, Tone(660));
+        var calibrated = Path.Combine(_dir, "hot.onnx");
+        TrainingSimilarityGraph.Add(plain, [tone],
+            c => c with { OpenSet = new OpenSetCalibration { Temperature = 3, Threshold = 0.9, Score = OpenSetCalibration.Scores.TrainingSimilarity } }, calibrated);
+        using var withBank = Engine(calibrated);
+        // 12 s: 11 windows of 2 s, more than one run of the largest batch shape (8).
+        var result = await withBank.ClassifyAsync(Tone(660, 12));
+        Assert.True(result.Timeline.Count > withBank.BatchShapes.Max, $"{result.Timeline.Count} windows");
+        // The same tone (its windows start at other phases, and the bank's clip was shorter than a window): near 1.
+        Assert.InRange(result.RecognitionScore, 0.95, 1.0001);
+        Assert.True(result.Recognised);
+        Assert.All(result.Events, e => Assert.InRange(e.RecognitionScore, 0.95, 1.0001));
+        // The temperature applies to the probabilities only: each window's still sum to 1.
+        Assert.All(result.Timeline, w => Assert.Equal(1, w.TopK.Sum(s => s.Score), 4));
+        Assert.Equal(1, result.Probabilities.Sum(), 4);
+    }
+
+    [Fact]
+    public void OutlierWindowsAreAFlagNotAValueToAverage()
+    {
+        Assert.Equal(0.9, SoundEvents.MeanFamiliarity([0.9f, 0.9f, -1f, 0.9f]), 5);   // one noisy window among familiar ones
+        Assert.Equal(-1, SoundEvents.MeanFamiliarity([0.9f, -1f, -1f]));               // mostly known outliers
+        Assert.Equal(-1, SoundEvents.MeanFamiliarity([0.9f, -1f]));                    // half
+        Assert.Equal(-1, SoundEvents.MeanFamiliarity([]));
+        Assert.Equal(0.5, SoundEvents.MeanFamiliarity([0.4f, 0.6f]), 5);
+    }
+
+    [Fact]
     public void AContractAskingForTheScoreNeedsTheGraphOutput()
     {
         var model = TestModels.Write(_dir, TestModels.Contract() with

@@ -207,9 +207,11 @@
       top.className = "top-label silent";
     } else if (r.recognised === false) {
       // Say why: the score the decision was made on against its threshold.
-      const why = r.recognition_score_type === "training_similarity"
-        ? "similarity to its training sounds " + r.recognition_score.toFixed(2) + " < " + r.threshold.toFixed(2)
-        : "score " + r.recognition_score.toFixed(2) + " < " + r.threshold.toFixed(2);
+      const why = r.recognition_score_type !== "training_similarity"
+        ? "score " + r.recognition_score.toFixed(3) + " < " + r.threshold.toFixed(3)
+        : r.recognition_score <= -0.999
+          ? "closer to a known non-target sound (noise, tone, speech) than to its training sounds"
+          : "similarity to its training sounds " + r.recognition_score.toFixed(3) + " < " + r.threshold.toFixed(3);
       top.textContent = "Not recognised (closest: " + r.label + ", " + (r.score * 100).toFixed(1) + " %; " + why + ")";
       top.className = "top-label unrecognised";
     } else if (new Set((r.events || []).filter((e) => e.recognised !== false).map((e) => e.label)).size > 1) {

@@ -55,9 +55,12 @@ public static class CalibrateCommand
                 stderr.WriteLine("error: --in-domain is needed to fit the temperature or the threshold (or give both --temperature and --threshold).");
                 return ExitCodes.InvalidArguments;
             }
-            if (givenTemperature is <= 0 || givenThreshold is < -1 or > 1 || result.GetValue(outlierRatio) is < 0 or > 10)
+            bool withReference = result.GetValue(reference) is not null;
+            if (givenTemperature is { } gt && !(double.IsFinite(gt) && gt > 0)
+                || givenThreshold is { } gh && !(double.IsFinite(gh) && gh <= 1 && gh >= (withReference ? -1 : 0))
+                || result.GetValue(outlierRatio) is var ratioValue && !(double.IsFinite(ratioValue) && ratioValue is >= 0 and <= 10))
             {
-                stderr.WriteLine("error: --temperature must be positive, --threshold in [-1, 1] and --outlier-ratio in [0, 10].");
+                stderr.WriteLine("error: --temperature must be positive, --threshold in [0, 1] (a probability; in [-1, 1] with --reference: a similarity) and --outlier-ratio in [0, 10].");
                 return ExitCodes.InvalidArguments;
             }
             var outlierDirs = result.GetValue(outliers) ?? [];
@@ -93,13 +96,31 @@ public static class CalibrateCommand
             if (result.GetValue(reference) is { } referenceDir)
             {
                 var referenceFiles = LabelledClips.Find(referenceDir, labels, result.GetValue(referenceFolds) ?? []).ToList();
+                // Held-out clips in the bank would score ~1 and drag the fitted threshold up to reject nearly everything new.
+                var overlap = referenceFiles.Select(f => f.Path).Intersect(inFiles.Select(f => f.Path)).Count();
+                if (overlap > 0)
+                {
+                    stderr.WriteLine($"error: {overlap} clip(s) are both --reference (the bank) and --in-domain (held out); give the training folds with --reference-folds and the held-out ones with --folds.");
+                    return ExitCodes.InvalidArguments;
+                }
                 var outlierFiles = outlierDirs.SelectMany(d => Directory.EnumerateFiles(d.FullName, "*", SearchOption.AllDirectories))
                     .Where(LabelledClips.IsAudio).Order(StringComparer.Ordinal).ToList();
                 List<float[]> bank, outlierBank;
-                using (var reader = new EmbeddingReader(original))
+                try
                 {
+                    using var reader = new EmbeddingReader(original);
                     bank = Embed(reader, referenceFiles.Select(f => f.Path).ToList(), "training clips", stderr, ct);
                     outlierBank = Embed(reader, outlierFiles, "known outliers", stderr, ct);
+                }
+                catch (ModelContractException e)
+                {
+                    stderr.WriteLine($"error: {e.Message}");
+                    return ExitCodes.InvalidArguments;
+                }
+                if (outlierDirs.Length > 0 && outlierBank.Count == 0)
+                {
+                    stderr.WriteLine("error: --outliers gave no sounding clips.");
+                    return ExitCodes.InvalidArguments;
                 }
                 if (bank.Count == 0)
                 {
@@ -143,6 +164,11 @@ public static class CalibrateCommand
                 var fitIn = scored.Where(s => s.Label >= 0 && Fits(s)).ToList();
                 var reportIn = scored.Where(s => s.Label >= 0 && !Fits(s)).ToList();
                 var reportOod = scored.Where(s => s.Label < 0 && !Fits(s)).ToList();
+                if (fitting && fitIn.Count == 0)
+                {
+                    stderr.WriteLine("error: no in-domain clip was left to fit on (all silent or undecodable).");
+                    return ExitCodes.InvalidArguments;
+                }
                 double temperature = givenTemperature ?? OpenSetFitter.FitTemperature(fitIn);
                 double threshold = givenThreshold ?? OpenSetFitter.FitThreshold(fitIn.Select(s => s.OpenSetScore(temperature)).ToList());
                 var calibration = new OpenSetCalibration
@@ -153,7 +179,7 @@ public static class CalibrateCommand
                     OutlierRatio = ratio,
                 };
                 double Rejected(IEnumerable<OpenSetFitter.Scored> set) => set.DefaultIfEmpty().Average(s => s is not null && s.OpenSetScore(temperature) < threshold ? 1.0 : 0.0);
-                double? Auroc(Func<OpenSetFitter.Scored, double> score) => reportIn.Count == 0 ? null
+                double? Auroc(Func<OpenSetFitter.Scored, double> score) => reportIn.Count == 0 || reportOod.Count == 0 ? null
                     : Math.Round(OpenSetFitter.Auroc(reportIn.Select(score).ToList(), reportOod.Select(score).ToList()), 4);
                 double? InDomain(Func<List<OpenSetFitter.Scored>, double> measure) => reportIn.Count == 0 ? null : Math.Round(measure(reportIn), 4);
                 var figures = new
@@ -176,6 +202,15 @@ public static class CalibrateCommand
                     ece_before = InDomain(set => OpenSetFitter.Ece(set, 1)),
                     ece_after = InDomain(set => OpenSetFitter.Ece(set, temperature)),
                 };
+                try
+                {
+                    OpenSetCalibration.Parse(JsonSerializer.Serialize(calibration)); // what every engine will check at load
+                }
+                catch (ModelContractException e)
+                {
+                    stderr.WriteLine($"error: the calibration would make the model unservable: {e.Message}");
+                    return ExitCodes.InvalidArguments;
+                }
                 var destination = result.GetValue(output)!;
                 var json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
                 // The figures travel with the model: its metrics gain an "open_set" entry.
@@ -187,6 +222,8 @@ public static class CalibrateCommand
                     var generated = ModelCard.Render(original.Contract, source.Name);
                     // What follows the generated part is the exporter's --card-notes: kept as it is.
                     var notes = old.StartsWith(generated, StringComparison.Ordinal) ? old[generated.Length..] : "";
+                    if (old.Length > 0 && notes.Length == 0 && !old.StartsWith(generated, StringComparison.Ordinal))
+                        stderr.WriteLine($"warning: {cardFile.Name} does not start with the card this version renders for the source model; its hand-written notes (if any) are not carried over.");
                     await File.WriteAllTextAsync(cardFile.FullName, ModelCard.Render(calibrated, destination.Name) + notes, ct);
                 }
                 stdout.WriteLine(json);
@@ -218,7 +255,14 @@ public static class CalibrateCommand
         for (int i = 0; i < files.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            embeddings.AddRange(reader.Embed(files[i]));
+            try
+            {
+                embeddings.AddRange(reader.Embed(files[i]));
+            }
+            catch (AudioDecodeException e)
+            {
+                stderr.WriteLine($"{files[i]}: skipped ({e.Message})");
+            }
             progress.Report(i + 1);
         }
         return embeddings;

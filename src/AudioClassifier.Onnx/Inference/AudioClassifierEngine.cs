@@ -34,6 +34,9 @@ public sealed class AudioClassifierEngine : IDisposable
         _frontEnd = new AudioFrontEnd(_model.Contract.Features, new DecodeOptions { MaxDuration = TimeSpan.FromSeconds(options.MaxAudioSeconds), MinDuration = TimeSpan.FromSeconds(options.MinAudioSeconds) });
         _extractor = LogMelExtractor.For(_model.Contract.Features);
         _runner = new ShapedRunner(_model.Run, _model.InputSize, _model.RowWidth, _model.Shapes);
+        if (options.MinScore is { } minScore && _model.HasFamiliarity)
+            logger?.LogWarning("Classifier:MinScore {MinScore} replaces the model's threshold {Threshold} on its training similarity (a cosine in [-1, 1], not a probability).",
+                minScore, _model.Contract.OpenSet!.Threshold);
         if (options.DynamicBatching)
         {
             _batcher = new InferenceBatcher(_runner, options, logger);
@@ -374,10 +377,11 @@ public sealed class AudioClassifierEngine : IDisposable
         var threshold = RecognitionThreshold;
         var events = found.Select(e => e with { Recognised = threshold is not { } t || e.RecognitionScore >= t }).ToList();
         bool allSilent = heard == 0;
-        // The clip's score: the mean familiarity of the windows that hold sound, else the best mean probability.
+        // The clip's score: the familiarity of the windows that hold sound (SoundEvents.MeanFamiliarity), else the best
+        // mean probability.
         double clipScore = allSilent ? 0
             : familiarity is null ? mean.Max()
-            : Enumerable.Range(0, windows.Count).Where(w => !silent[w]).Average(w => (double)familiarity[w]);
+            : SoundEvents.MeanFamiliarity(Enumerable.Range(0, windows.Count).Where(w => !silent[w]).Select(w => familiarity[w]));
         return new ClassificationResult(allSilent ? [] : ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider)
         {
             Probabilities = allSilent ? new float[classes] : mean,

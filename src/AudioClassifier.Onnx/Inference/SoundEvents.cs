@@ -52,14 +52,11 @@ public static class SoundEvents
             if (winner[first] >= 0)
             {
                 int label = winner[first];
-                double sum = 0, familiar = 0;
+                double sum = 0;
                 for (int i = first; i < w; i++)
-                {
                     sum += probabilities[i * classes + label];
-                    familiar += familiarity?[i] ?? 0;
-                }
                 var found = new SoundEvent(Owned(spans, first, clipSeconds).Start, Owned(spans, w - 1, clipSeconds).End, labels[label], (float)(sum / (w - first)));
-                events.Add(familiarity is null ? found : found with { RecognitionScore = (float)(familiar / (w - first)) });
+                events.Add(familiarity is null ? found : found with { RecognitionScore = (float)MeanFamiliarity(Enumerable.Range(first, w - first).Select(i => familiarity[i])) });
             }
             first = w;
         }
@@ -77,6 +74,31 @@ public static class SoundEvents
         }
         return (events, summary.OrderByDescending(p => p.Seconds).ThenByDescending(p => p.MaxScore).ToList());
     }
+
+    /// <summary>
+    /// The familiarity of several windows: -1 (nearer to a known outlier) when at least half of them are, else the mean
+    /// of the others. The -1 marks a window, it is not a similarity to average: one noisy window among ten familiar
+    /// ones must not pull a clip below its threshold, nor ten noise windows hide behind one familiar one.
+    /// </summary>
+    public static double MeanFamiliarity(IEnumerable<float> windows)
+    {
+        int outliers = 0, familiar = 0;
+        double sum = 0;
+        foreach (float f in windows)
+        {
+            if (f <= OutlierFamiliarity)
+                outliers++;
+            else
+            {
+                familiar++;
+                sum += f;
+            }
+        }
+        return familiar == 0 || outliers >= familiar ? -1 : sum / familiar;
+    }
+
+    // The graph's familiarity for a window nearer to a known outlier (embeddings are post-ReLU, so a true cosine is ≥ 0).
+    private const float OutlierFamiliarity = -0.999f;
 
     // The part of the clip window w stands for: between the midpoints of its overlaps with its neighbours.
     private static (double Start, double End) Owned(IReadOnlyList<(double Start, double End)> spans, int w, double clipSeconds)
