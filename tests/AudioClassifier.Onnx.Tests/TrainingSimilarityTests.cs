@@ -81,6 +81,11 @@ public sealed class TrainingSimilarityTests : IDisposable
         // The same through the batched path (several clips in one run).
         var both = await withBank.ClassifyBatchAsync([Tone(220), Noise(7)]);
         Assert.Equal([true, false], both.Select(r => r.Recognised));
+        // Features scored directly (the Open Inference Protocol's path) come back as probabilities only.
+        var window = withBank.SoundingWindowFeatures(Noise(7)).Single();
+        var scored = await withBank.ScoreFeaturesAsync(window.Data, 1);
+        Assert.Equal(TestModels.Labels.Length, scored.Length);
+        Assert.Equal(unknown.Probabilities.ToArray(), scored, (x, y) => Math.Abs(x - y) < 1e-6);
     }
 
     [Fact]
