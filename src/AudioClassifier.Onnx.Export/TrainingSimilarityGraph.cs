@@ -12,8 +12,9 @@ namespace AudioClassifier.Onnx.Export;
 /// distance to the nearest outlier is below a ratio of its distance to the nearest training clip gets familiarity -1.
 /// (Measured on ESC-10: the training similarity alone takes white noise for rain and tones for sneezes; the outlier
 /// bank rejects them without changing how real out-of-domain recordings score. A ratio, not a margin of similarities,
-/// because white noise sits at 0.98 from rain: no margin on a cosine capped at 1 could separate it.) In the graph rather than in the engine, so the model file stays
-/// the one thing a deployment needs, and every runtime (CPU, CUDA, a KServe predictor) computes the same score.
+/// because white noise sits at 0.98 from rain: no margin on a cosine capped at 1 could separate it.) In the graph
+/// rather than in the engine, so the model file stays the one thing a deployment needs, and every runtime (CPU, CUDA,
+/// a KServe predictor) computes the same score.
 /// </summary>
 public static class TrainingSimilarityGraph
 {

@@ -347,13 +347,18 @@ public sealed class AudioClassifierEngine : IDisposable
     private ClassificationResult Summarise(float[] rows, IReadOnlyList<ClipWindow> windows, bool[] silent, int samples, int topK, double duration)
     {
         int classes = _model.Classes, width = _model.RowWidth;
-        var probabilities = new float[windows.Count * classes];
-        float[]? familiarity = _model.HasFamiliarity ? new float[windows.Count] : null;
-        for (int w = 0; w < windows.Count; w++)
+        // Rows are the probabilities themselves unless each ends with the window's familiarity.
+        var probabilities = rows;
+        float[]? familiarity = null;
+        if (_model.HasFamiliarity)
         {
-            rows.AsSpan(w * width, classes).CopyTo(probabilities.AsSpan(w * classes));
-            if (familiarity is not null)
+            probabilities = new float[windows.Count * classes];
+            familiarity = new float[windows.Count];
+            for (int w = 0; w < windows.Count; w++)
+            {
+                rows.AsSpan(w * width, classes).CopyTo(probabilities.AsSpan(w * classes));
                 familiarity[w] = rows[w * width + classes];
+            }
         }
         double rate = Contract.Features.SampleRate;
         var mean = new float[classes];

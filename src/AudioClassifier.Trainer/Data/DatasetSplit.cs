@@ -48,20 +48,22 @@ public sealed record DatasetSplit(IReadOnlyList<DatasetItem> Train, IReadOnlyLis
             var recordings = label.GroupBy(i => RecordingKey(i.Path), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => g.ToList()).OrderBy(_ => rng.Next()).ToList();
             int wanted = recordings.Count < 2 ? 0 : Math.Max(1, (int)Math.Round(label.Count() * validationFraction));
-            int taken = 0, left = label.Count();
+            int taken = 0, trained = 0, left = label.Count();
             foreach (var recording in recordings)
             {
                 // A recording goes to validation while it brings validation closer to its share, and never the last
                 // clips of the label: training keeps at least one recording.
                 left -= recording.Count;
-                if (taken < wanted && left + (trainItems.Count(i => i.Label == label.Key) > 0 ? 1 : 0) > 0
-                    && Math.Abs(wanted - (taken + recording.Count)) <= Math.Abs(wanted - taken))
+                if (taken < wanted && (left > 0 || trained > 0) && Math.Abs(wanted - (taken + recording.Count)) <= Math.Abs(wanted - taken))
                 {
                     valItems.AddRange(recording);
                     taken += recording.Count;
                 }
                 else
+                {
                     trainItems.AddRange(recording);
+                    trained += recording.Count;
+                }
             }
         }
         return new DatasetSplit(trainItems, valItems, $"stratified {validationFraction:P0} validation by source recording (seed {seed})");
