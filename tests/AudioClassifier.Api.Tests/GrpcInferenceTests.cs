@@ -41,7 +41,11 @@ public sealed class GrpcInferenceTests(ServiceFixture fixture) : IClassFixture<S
         request.Inputs.Add(input);
         var answer = await client.ModelInferAsync(request);
         Assert.Equal("g1", answer.Id);
-        Assert.Equal(["probabilities", "labels"], answer.Outputs.Select(o => o.Name));
+        Assert.Equal(["probabilities", "labels", "recognition_score", "recognised"], answer.Outputs.Select(o => o.Name));
+        Assert.Equal(["FP32", "BYTES", "FP32", "BOOL"], answer.Outputs.Select(o => o.Datatype));
+        Assert.Equal(["probabilities", "labels", "recognition_score", "recognised"], meta.Outputs.Select(o => o.Name));
+        // An uncalibrated model recognises every sound; its score is the best probability, one byte per BOOL.
+        Assert.Equal(new byte[] { 1 }, answer.RawOutputContents[3].ToByteArray());
         var probabilities = Floats(answer.RawOutputContents[0].Span);
         Assert.Equal([1L, 3], answer.Outputs[0].Shape);
 
@@ -54,6 +58,7 @@ public sealed class GrpcInferenceTests(ServiceFixture fixture) : IClassFixture<S
         // labels: BYTES raw contents, each element length-prefixed.
         var label = Encoding.UTF8.GetString(answer.RawOutputContents[1].Span[4..]);
         Assert.Equal(TestModels.Labels[Array.IndexOf(probabilities, probabilities.Max())], label);
+        Assert.Equal(probabilities.Max(), Floats(answer.RawOutputContents[2].Span).Single(), 5);
 
         // The same clip as raw input contents (BYTES, length-prefixed) gives the same answer.
         var raw = new ModelInferRequest { ModelName = Model, ModelVersion = "0.0.1" };

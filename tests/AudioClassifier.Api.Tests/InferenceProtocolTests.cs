@@ -151,7 +151,7 @@ public sealed class InferenceProtocolTests(ServiceFixture fixture) : IClassFixtu
         Assert.True((await Client.GetFromJsonAsync<JsonElement>($"/v2/models/{Model}/versions/0.0.1/ready")).GetProperty("ready").GetBoolean());
         var meta = await Client.GetFromJsonAsync<JsonElement>($"/v2/models/{Model}/versions/0.0.1");
         Assert.Equal(["audio", "log_mel"], meta.GetProperty("inputs").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
-        Assert.Equal(["probabilities", "labels"], meta.GetProperty("outputs").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
+        Assert.Equal(["probabilities", "labels", "recognition_score", "recognised"], meta.GetProperty("outputs").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
         foreach (var path in new[] { "/v2/models/other", "/v2/models/other/ready", $"/v2/models/{Model}/versions/9.9/ready" })
         {
             var response = await Client.GetAsync(path);

@@ -51,6 +51,27 @@ public sealed class RecognitionTests : IDisposable
 
         var bad = await service.Client.PostAsync("/classify?min_score=1.5", Tone());
         await ClassifyTests.AssertProblem(bad, HttpStatusCode.BadRequest, "min_score must be between -1 and 1 (got 1.5)");
+
+        // The Open Inference Protocol answers with the same score and decision, for an encoded clip and for the
+        // clip's log-mel window.
+        var wav = await Tone().ReadAsByteArrayAsync();
+        var v2 = await (await service.Client.PostAsJsonAsync("/v2/models/test-resnet18/infer", new
+        {
+            inputs = new[] { new { name = "audio", datatype = "BYTES", shape = new[] { 1 }, data = new[] { Convert.ToBase64String(wav) } } },
+        })).Content.ReadFromJsonAsync<JsonElement>();
+        var outputs = v2.GetProperty("outputs").EnumerateArray().ToDictionary(o => o.GetProperty("name").GetString()!);
+        Assert.Equal("BOOL", outputs["recognised"].GetProperty("datatype").GetString());
+        Assert.False(outputs["recognised"].GetProperty("data")[0].GetBoolean());
+        Assert.Equal(answer.GetProperty("recognition_score").GetDouble(), outputs["recognition_score"].GetProperty("data")[0].GetDouble(), 5);
+        var features = AudioClassifier.Audio.Features.LogMelExtractor.For(TestModels.SmallSpec)
+            .Compute(WavBuilder.Sine(22050, 1.5, 440).Select(x => x / 32768f).ToArray()).Data;
+        var window = await (await service.Client.PostAsJsonAsync("/v2/models/test-resnet18/infer", new
+        {
+            inputs = new[] { new { name = "log_mel", datatype = "FP32", shape = new[] { 1, 1, 32, 44 }, data = features } },
+            outputs = new[] { new { name = "recognised" }, new { name = "recognition_score" } },
+        })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(window.GetProperty("outputs")[0].GetProperty("data")[0].GetBoolean());
+        Assert.Equal(answer.GetProperty("recognition_score").GetDouble(), window.GetProperty("outputs")[1].GetProperty("data")[0].GetDouble(), 4);
     }
 
     [Fact]

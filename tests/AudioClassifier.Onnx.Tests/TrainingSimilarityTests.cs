@@ -81,11 +81,19 @@ public sealed class TrainingSimilarityTests : IDisposable
         // The same through the batched path (several clips in one run).
         var both = await withBank.ClassifyBatchAsync([Tone(220), Noise(7)]);
         Assert.Equal([true, false], both.Select(r => r.Recognised));
-        // Features scored directly (the Open Inference Protocol's path) come back as probabilities only.
+        // Features scored directly (the Open Inference Protocol's path): the probabilities without the familiarity
+        // column, and beside them each window's familiarity and decision.
         var window = withBank.SoundingWindowFeatures(Noise(7)).Single();
         var scored = await withBank.ScoreFeaturesAsync(window.Data, 1);
         Assert.Equal(TestModels.Labels.Length, scored.Length);
         Assert.Equal(unknown.Probabilities.ToArray(), scored, (x, y) => Math.Abs(x - y) < 1e-6);
+        var windows = await withBank.ScoreWindowsAsync(window.Data, 1);
+        Assert.Equal(scored, windows.Probabilities);
+        Assert.Equal(expected, windows.RecognitionScores.Single(), 4);
+        Assert.False(windows.Recognised.Single());
+        var known = await withBank.ScoreWindowsAsync(withBank.SoundingWindowFeatures(Tone(3000)).Single().Data, 1);
+        Assert.Equal(1, known.RecognitionScores.Single(), 4);
+        Assert.True(known.Recognised.Single());
     }
 
     [Fact]

@@ -50,6 +50,8 @@ public sealed class GrpcInferenceService(ModelHost host, ShutdownState shutdown,
         answer.Inputs.Add(Tensor(InferenceRunner.FeaturesInput, "FP32", -1, 1, c.Features.NMels, c.Features.Frames));
         answer.Outputs.Add(Tensor(InferenceRunner.ProbabilitiesOutput, "FP32", -1, c.Labels.Count));
         answer.Outputs.Add(Tensor(InferenceRunner.LabelsOutput, "BYTES", -1));
+        answer.Outputs.Add(Tensor(InferenceRunner.RecognitionScoreOutput, "FP32", -1));
+        answer.Outputs.Add(Tensor(InferenceRunner.RecognisedOutput, "BOOL", -1));
         return Task.FromResult(answer);
     }
 

@@ -12,8 +12,12 @@ public sealed record InferInput(string Name, string Datatype, long[] Shape, floa
 /// "score:index:label" strings; 0 = off) and whether it goes back as binary data.</summary>
 public sealed record RequestedOutput(string Name, int Classification = 0, bool Binary = false);
 
-/// <summary>An output tensor of the answer: FP32 values or BYTES strings.</summary>
-public sealed record InferOutput(string Name, string Datatype, long[] Shape, float[]? Fp32, string[]? Strings, bool Binary);
+/// <summary>An output tensor of the answer: FP32 values, BYTES strings or BOOL values.</summary>
+public sealed record InferOutput(string Name, string Datatype, long[] Shape, float[]? Fp32, string[]? Strings, bool Binary)
+{
+    /// <summary>A BOOL tensor's values (one byte each in raw form).</summary>
+    public bool[]? Bools { get; init; }
+}
 
 /// <summary>A request the protocol refuses, with the HTTP status (and gRPC code) that names the kind of problem.</summary>
 public sealed class InferenceProtocolException(int status, string message) : Exception(message)

@@ -40,7 +40,7 @@ public static class InferenceProtocolEndpoints
             v2.MapPost(prefix + "/infer", (HttpContext context, string name, string? version, ModelHost host, ServiceMetrics metrics, ApiKeyFilter apiKey, IOptions<ServiceOptions> options) =>
                     InferAsync(context, name, version, host, metrics, apiKey, options.Value))
                 .WithName("V2ModelInfer" + suffix)
-                .WithSummary("Inference: 'audio' (BYTES, encoded clips, base64 in JSON) or 'log_mel' (FP32 [batch, 1, n_mels, frames]) in; 'probabilities' and 'labels' out.")
+                .WithSummary("Inference: 'audio' (BYTES, encoded clips, base64 in JSON) or 'log_mel' (FP32 [batch, 1, n_mels, frames]) in; 'probabilities', 'labels', 'recognition_score' and 'recognised' out.")
                 .Produces<InferResponseDocument>()
                 .Produces<ProtocolError>(StatusCodes.Status400BadRequest).Produces<ProtocolError>(StatusCodes.Status401Unauthorized)
                 .Produces<ProtocolError>(StatusCodes.Status404NotFound).Produces<ProtocolError>(StatusCodes.Status413PayloadTooLarge)
@@ -77,7 +77,8 @@ public static class InferenceProtocolEndpoints
         var c = engine.Contract;
         return TypedResults.Ok(new ModelMetadata(c.ModelName, [c.ModelVersion], "onnxruntime_onnx",
             [new TensorMetadata(InferenceRunner.AudioInput, "BYTES", [-1]), new TensorMetadata(InferenceRunner.FeaturesInput, "FP32", [-1, 1, c.Features.NMels, c.Features.Frames])],
-            [new TensorMetadata(InferenceRunner.ProbabilitiesOutput, "FP32", [-1, c.Labels.Count]), new TensorMetadata(InferenceRunner.LabelsOutput, "BYTES", [-1])],
+            [new TensorMetadata(InferenceRunner.ProbabilitiesOutput, "FP32", [-1, c.Labels.Count]), new TensorMetadata(InferenceRunner.LabelsOutput, "BYTES", [-1]),
+                new TensorMetadata(InferenceRunner.RecognitionScoreOutput, "FP32", [-1]), new TensorMetadata(InferenceRunner.RecognisedOutput, "BOOL", [-1])],
             c.Labels, engine.ExecutionProvider));
     }
 

@@ -9,8 +9,10 @@ namespace AudioClassifier.Api.InferenceProtocol;
 /// The model as the Open Inference Protocol sees it, shared by REST and gRPC: one input, either <c>audio</c> (BYTES,
 /// one encoded WAV/MP3/Ogg clip per element, classified like /classify: windows averaged) or <c>log_mel</c> (FP32
 /// [batch, 1, n_mels, frames], the model's own input, one window per row); outputs <c>probabilities</c>
-/// (FP32 [batch, classes], or with Triton's classification parameter the top k as "score:index:label") and
-/// <c>labels</c> (BYTES [batch], the top-1 label). Limits are /classify's: the longest clip's audio (or its windows)
+/// (FP32 [batch, classes], or with Triton's classification parameter the top k as "score:index:label"),
+/// <c>labels</c> (BYTES [batch], the top-1 label), <c>recognition_score</c> (FP32 [batch], the score the "not
+/// recognised" decision is made on, as /classify's recognition_score) and <c>recognised</c> (BOOL [batch]; a silent
+/// clip is not recognised). Limits are /classify's: the longest clip's audio (or its windows)
 /// per request, and the same time budget, batching and cancellation.
 /// </summary>
 public static class InferenceRunner
@@ -19,6 +21,11 @@ public static class InferenceRunner
     public const string FeaturesInput = "log_mel";
     public const string ProbabilitiesOutput = "probabilities";
     public const string LabelsOutput = "labels";
+    public const string RecognitionScoreOutput = "recognition_score";
+    public const string RecognisedOutput = "recognised";
+
+    /// <summary>Every output, in the order they come back when none is asked for.</summary>
+    public static readonly string[] Outputs = [ProbabilitiesOutput, LabelsOutput, RecognitionScoreOutput, RecognisedOutput];
 
     /// <summary>Runs one request; throws <see cref="InferenceProtocolException"/> for what the caller must fix.</summary>
     /// <param name="deadline">The request's budget (Service:InferenceTimeoutSeconds, started by the caller once the
@@ -30,30 +37,23 @@ public static class InferenceRunner
             throw Bad($"Send exactly one input, '{AudioInput}' (BYTES, encoded clips) or '{FeaturesInput}' (FP32 log-mel windows); got {inputs.Count}.");
         var requested = Requested(outputs);
         var input = inputs[0];
-        float[] probabilities;
-        int batch;
-        switch (input.Name)
+        var scored = input.Name switch
         {
-            case AudioInput:
-                (probabilities, batch) = await ClassifyClipsAsync(engine, input, settings, deadline, started, metrics).ConfigureAwait(false);
-                break;
-            case FeaturesInput:
-                (probabilities, batch) = await ScoreWindowsAsync(engine, input, deadline.Token).ConfigureAwait(false);
-                break;
-            default:
-                throw Bad($"Unknown input '{input.Name}': this model takes '{AudioInput}' (BYTES) or '{FeaturesInput}' (FP32).");
-        }
-        return requested.Select(r => Output(r, engine.Contract.Labels, probabilities, batch)).ToList();
+            AudioInput => await ClassifyClipsAsync(engine, input, settings, deadline, started, metrics).ConfigureAwait(false),
+            FeaturesInput => await ScoreWindowsAsync(engine, input, deadline.Token).ConfigureAwait(false),
+            _ => throw Bad($"Unknown input '{input.Name}': this model takes '{AudioInput}' (BYTES) or '{FeaturesInput}' (FP32)."),
+        };
+        return requested.Select(r => Output(r, engine.Contract.Labels, scored)).ToList();
     }
 
     private static List<RequestedOutput> Requested(IReadOnlyList<RequestedOutput>? outputs)
     {
         if (outputs is null || outputs.Count == 0)
-            return [new(ProbabilitiesOutput), new(LabelsOutput)];
+            return Outputs.Select(name => new RequestedOutput(name)).ToList();
         foreach (var o in outputs)
         {
-            if (o.Name is not (ProbabilitiesOutput or LabelsOutput))
-                throw Bad($"Unknown output '{o.Name}': this model has '{ProbabilitiesOutput}' and '{LabelsOutput}'.");
+            if (!Outputs.Contains(o.Name))
+                throw Bad($"Unknown output '{o.Name}': this model has {string.Join(", ", Outputs.Select(n => $"'{n}'"))}.");
             if (o.Classification < 0)
                 throw Bad($"Output '{o.Name}': classification must be a positive count (got {o.Classification}).");
         }
@@ -62,7 +62,7 @@ public static class InferenceRunner
         return outputs.ToList();
     }
 
-    private static async Task<(float[], int)> ClassifyClipsAsync(AudioClassifierEngine engine, InferInput input, ServiceOptions settings, CancellationTokenSource deadline, long started, ServiceMetrics metrics)
+    private static async Task<WindowScores> ClassifyClipsAsync(AudioClassifierEngine engine, InferInput input, ServiceOptions settings, CancellationTokenSource deadline, long started, ServiceMetrics metrics)
     {
         if (input.Datatype != "BYTES")
             throw Bad($"Input '{AudioInput}' must be BYTES (encoded clips), not {input.Datatype}.");
@@ -110,10 +110,10 @@ public static class InferenceRunner
             metrics.Classified(results[i].FeatureTime, results[i].InferenceTime);
             results[i].Probabilities.ToArray().CopyTo(probabilities, i * classes);
         }
-        return (probabilities, clips.Count);
+        return new WindowScores(probabilities, results.Select(r => (float)r.RecognitionScore).ToArray(), results.Select(r => r.Recognised).ToArray());
     }
 
-    private static async Task<(float[], int)> ScoreWindowsAsync(AudioClassifierEngine engine, InferInput input, CancellationToken ct)
+    private static async Task<WindowScores> ScoreWindowsAsync(AudioClassifierEngine engine, InferInput input, CancellationToken ct)
     {
         var spec = engine.Contract.Features;
         if (input.Datatype != "FP32")
@@ -129,7 +129,7 @@ public static class InferenceRunner
             throw new InferenceProtocolException(422, $"Input '{FeaturesInput}' has {windows} windows; a request may carry at most {most}, the windows of the longest clip (Classifier:MaxAudioSeconds {engine.Options.MaxAudioSeconds:0.###} s).");
         try
         {
-            return (await engine.ScoreFeaturesAsync(values, windows, ct).ConfigureAwait(false), windows);
+            return await engine.ScoreWindowsAsync(values, windows, ct).ConfigureAwait(false);
         }
         catch (ArgumentException e)
         {
@@ -137,13 +137,19 @@ public static class InferenceRunner
         }
     }
 
-    private static InferOutput Output(RequestedOutput r, IReadOnlyList<string> labels, float[] probabilities, int batch)
+    private static InferOutput Output(RequestedOutput r, IReadOnlyList<string> labels, WindowScores scored)
     {
-        int classes = labels.Count;
-        if (r.Name == LabelsOutput)
+        int classes = labels.Count, batch = scored.Recognised.Length;
+        var probabilities = scored.Probabilities;
+        switch (r.Name)
         {
-            var top = Enumerable.Range(0, batch).Select(b => labels[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.AsSpan(b * classes, classes))]).ToArray();
-            return new InferOutput(LabelsOutput, "BYTES", [batch], null, top, r.Binary);
+            case LabelsOutput:
+                var top = Enumerable.Range(0, batch).Select(b => labels[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.AsSpan(b * classes, classes))]).ToArray();
+                return new InferOutput(LabelsOutput, "BYTES", [batch], null, top, r.Binary);
+            case RecognitionScoreOutput:
+                return new InferOutput(RecognitionScoreOutput, "FP32", [batch], scored.RecognitionScores, null, r.Binary);
+            case RecognisedOutput:
+                return new InferOutput(RecognisedOutput, "BOOL", [batch], null, null, r.Binary) { Bools = scored.Recognised };
         }
         if (r.Classification == 0)
             return new InferOutput(ProbabilitiesOutput, "FP32", [batch, classes], probabilities, null, r.Binary);

@@ -59,8 +59,7 @@ public static class RestInferCodec
         }
         else if (allBinary)
         {
-            outputs.Add(new RequestedOutput(InferenceRunner.ProbabilitiesOutput, 0, true));
-            outputs.Add(new RequestedOutput(InferenceRunner.LabelsOutput, 0, true));
+            outputs.AddRange(InferenceRunner.Outputs.Select(name => new RequestedOutput(name, 0, true)));
         }
         return new Request(id, parsed, outputs);
     }
@@ -142,8 +141,8 @@ public static class RestInferCodec
             }
             else
             {
-                item["data"] = o.Fp32 is { } floats
-                    ? new JsonArray(floats.Select(f => (JsonNode)JsonValue.Create(f)).ToArray())
+                item["data"] = o.Bools is { } bools ? new JsonArray(bools.Select(b => (JsonNode)JsonValue.Create(b)).ToArray())
+                    : o.Fp32 is { } floats ? new JsonArray(floats.Select(f => (JsonNode)JsonValue.Create(f)).ToArray())
                     : new JsonArray(o.Strings!.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray());
             }
             list.Add(item);

@@ -4,7 +4,8 @@ using System.Text;
 namespace AudioClassifier.Api.InferenceProtocol;
 
 /// <summary>The protocol's raw tensor layout, shared by REST binary data and gRPC raw contents: FP32 as little-endian
-/// floats; BYTES as each element's 4-byte little-endian length followed by its bytes.</summary>
+/// floats; BOOL as one byte per element (0 or 1); BYTES as each element's 4-byte little-endian length followed by
+/// its bytes.</summary>
 public static class TensorBytes
 {
     public static float[] ReadFp32(string name, ReadOnlySpan<byte> bytes)
@@ -40,7 +41,12 @@ public static class TensorBytes
     {
         using var stream = new MemoryStream();
         Span<byte> four = stackalloc byte[4];
-        if (output.Fp32 is { } floats)
+        if (output.Bools is { } bools)
+        {
+            foreach (bool b in bools)
+                stream.WriteByte(b ? (byte)1 : (byte)0);
+        }
+        else if (output.Fp32 is { } floats)
         {
             foreach (float f in floats)
             {

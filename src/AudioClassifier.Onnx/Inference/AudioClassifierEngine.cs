@@ -129,7 +129,16 @@ public sealed class AudioClassifierEngine : IDisposable
     /// count × classes probabilities. Goes to the model a batch at a time, like a long clip's windows.
     /// </summary>
     /// <exception cref="ArgumentException">The length is not count × <see cref="InputSize"/>, or a value is not finite.</exception>
-    public async Task<float[]> ScoreFeaturesAsync(ReadOnlyMemory<float> features, int count, CancellationToken cancellationToken = default)
+    public async Task<float[]> ScoreFeaturesAsync(ReadOnlyMemory<float> features, int count, CancellationToken cancellationToken = default) =>
+        (await ScoreWindowsAsync(features, count, cancellationToken).ConfigureAwait(false)).Probabilities;
+
+    /// <summary>
+    /// As <see cref="ScoreFeaturesAsync"/>, with each window's recognition score (<see cref="RecognitionScoreName"/>:
+    /// its similarity to the nearest training clip, or its best probability) and whether it reaches
+    /// <see cref="RecognitionThreshold"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The length is not count × <see cref="InputSize"/>, or a value is not finite.</exception>
+    public async Task<WindowScores> ScoreWindowsAsync(ReadOnlyMemory<float> features, int count, CancellationToken cancellationToken = default)
     {
         int size = _model.InputSize, classes = _model.Classes, width = _model.RowWidth;
         if (count < 0 || features.Length != (long)count * size)
@@ -138,6 +147,7 @@ public sealed class AudioClassifierEngine : IDisposable
         if (bad >= 0)
             throw new ArgumentException($"Value {bad} (window {bad / size}) is {features.Span[bad]}: features must be finite.", nameof(features));
         var probabilities = new float[count * classes];
+        var recognition = new float[count];
         int chunk = Math.Max(1, _model.Shapes.Max);
         var inputs = RequestBuffers.Rent<float>(Math.Min(count, chunk) * size);
         try
@@ -153,9 +163,14 @@ public sealed class AudioClassifierEngine : IDisposable
                     scores = await ScoreAsync(inputs, n, cancellationToken).ConfigureAwait(false);
                 }
                 for (int w = 0; w < n; w++)
-                    scores.AsSpan(w * width, classes).CopyTo(probabilities.AsSpan((first + w) * classes));
+                {
+                    var p = scores.AsSpan(w * width, classes);
+                    p.CopyTo(probabilities.AsSpan((first + w) * classes));
+                    recognition[first + w] = _model.HasFamiliarity ? scores[w * width + classes] : System.Numerics.Tensors.TensorPrimitives.Max(p);
+                }
             }
-            return probabilities;
+            var threshold = RecognitionThreshold;
+            return new WindowScores(probabilities, recognition, recognition.Select(s => threshold is not { } t || s >= t).ToArray());
         }
         finally
         {

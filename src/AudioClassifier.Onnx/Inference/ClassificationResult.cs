@@ -10,6 +10,10 @@ public sealed record WindowResult(double StartSeconds, double EndSeconds, IReadO
     public bool Silent { get; init; }
 }
 
+/// <summary>Windows scored as the model's own input: count × classes probabilities, and per window the recognition
+/// score and whether it reaches the threshold (no silence test: the samples are not known).</summary>
+public sealed record WindowScores(float[] Probabilities, float[] RecognitionScores, bool[] Recognised);
+
 /// <summary>
 /// The answer for one clip: top-k labels with probabilities (mean over the windows that hold sound), the clip
 /// duration, the per-window timeline, the events and a per-label summary, and which model and execution provider
