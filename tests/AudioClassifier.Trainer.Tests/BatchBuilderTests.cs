@@ -42,4 +42,33 @@ public sealed class BatchBuilderTests
             Assert.Equal(padding == FramePadding.Zeros ? 0f : level[39] - 20, input[39], 0.01f);
         }
     }
+
+    [Fact]
+    public void TimeRollRotatesAClipThatFillsTheWindowAndKeepsEveryFrame()
+    {
+        var spec = FeatureSpec.Default with { NMels = 8, Frames = 30 };
+        var data = Enumerable.Range(0, spec.NMels * spec.Frames).Select(i => (float)i).ToArray();
+        var clip = new ClipFeatures(new DatasetItem("full.wav", 0, null), data, spec.NMels, spec.Frames);
+        var builder = new BatchBuilder(spec, AugmentConfig.None with { TimeRoll = true }, 0f);
+        var rolls = new HashSet<int>();
+        var rng = new Random(3);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var input = new float[data.Length];
+            builder.Write(clip, input, rng);
+            // Every row is the same rotation of the clip's row: frame f holds frame (f - roll) mod frames.
+            int roll = ((int)input[0] - 0 + spec.Frames) % spec.Frames == 0 ? 0 : spec.Frames - (int)input[0];
+            for (int m = 0; m < spec.NMels; m++)
+            {
+                for (int f = 0; f < spec.Frames; f++)
+                    Assert.Equal(data[m * spec.Frames + ((f - roll + spec.Frames) % spec.Frames)], input[m * spec.Frames + f]);
+            }
+            rolls.Add(roll);
+        }
+        Assert.True(rolls.Count > 5, $"only {rolls.Count} distinct rolls in 20 draws");
+        // Evaluation inputs are never rolled.
+        var plain = new float[data.Length];
+        builder.Write(clip, plain, null);
+        Assert.Equal(data, plain);
+    }
 }

@@ -31,6 +31,7 @@ internal sealed class TrainingOptions
     public Option<bool> NoAugment { get; } = new("--no-augment") { Description = "Disable time shift, SpecAugment and mixup." };
     public Option<double?> Mixup { get; } = new("--mixup") { Description = "Mixup alpha (0 disables)." };
     public Option<double?> GainDb { get; } = new("--gain-db") { Description = "Random level change of training clips, ± this many dB (0 disables)." };
+    public Option<bool?> TimeRoll { get; } = new("--time-roll") { Description = "Rotate windows a clip fills by a random number of frames, wrapping round (true or false)." };
     public Option<int?> Patience { get; } = new("--patience") { Description = "Early-stopping patience in epochs (0 disables)." };
     public Option<int?> Seed { get; } = new("--seed");
     public Option<int?> Threads { get; } = new("--threads");
@@ -41,7 +42,7 @@ internal sealed class TrainingOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, EmaDecay, NoAugment, Mixup, GainDb, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
         Features.AddTo(command);
     }
@@ -75,6 +76,7 @@ internal sealed class TrainingOptions
             {
                 MixupAlpha = r.GetValue(Mixup) ?? config.Augment.MixupAlpha,
                 GainDb = r.GetValue(GainDb) ?? config.Augment.GainDb,
+                TimeRoll = r.GetValue(TimeRoll) ?? config.Augment.TimeRoll,
             },
             EarlyStoppingPatience = r.GetValue(Patience) ?? config.EarlyStoppingPatience,
             Seed = r.GetValue(Seed) ?? config.Seed,

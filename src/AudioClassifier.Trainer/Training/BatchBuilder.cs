@@ -21,7 +21,7 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
     /// <summary>Writes clip <paramref name="clip"/> into <paramref name="destination"/> ([n_mels, frames]).</summary>
     public void Write(ClipFeatures clip, Span<float> destination, Random? rng)
     {
-        int offset = 0, shift = 0;
+        int offset = 0, shift = 0, roll = 0;
         if (rng is not null && augment.TimeShift)
         {
             if (clip.Frames > Frames)
@@ -29,12 +29,17 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
             else if (clip.Frames < Frames)
                 shift = rng.Next(Frames - clip.Frames + 1);
         }
+        if (rng is not null && augment.TimeRoll && clip.Frames >= Frames)
+            roll = rng.Next(Frames);
         int count = Math.Min(Frames - shift, clip.Frames - offset);
         float level = rng is null ? levelOffsetDb : augment.GainDb > 0 ? (float)((rng.NextDouble() * 2 - 1) * augment.GainDb) : 0f;
         for (int m = 0; m < NMels; m++)
         {
             var row = destination.Slice(m * Frames + shift, count);
-            clip.Data.AsSpan(m * clip.Frames + offset, count).CopyTo(row);
+            var source = clip.Data.AsSpan(m * clip.Frames + offset, count);
+            // Rolled: frame f of the window comes from frame (f - roll) mod Frames of the crop.
+            source[(count - roll)..].CopyTo(row);
+            source[..(count - roll)].CopyTo(row[roll..]);
             if (level != 0)
                 System.Numerics.Tensors.TensorPrimitives.Add(row, level, row);
         }
