@@ -8,7 +8,8 @@
 # Usage: scripts/open-set-cv.sh runs/esc10-cv ../shared/datasets/esc10 ../shared/datasets/urbansound8k '^[0-9]+-3-' [out-dir]
 # EXPORT_FLAGS (e.g. "--int8 --calibration-dataset ../shared/datasets/esc10") exports the fold models that way;
 # OUTLIERS (a folder from scripts/make-outliers.sh) adds the known-outlier bank (calibrate --outliers), with
-# OUTLIER_RATIO (calibrate --outlier-ratio, default 0.5).
+# OUTLIER_RATIO (calibrate --outlier-ratio, default 0.5); "{fold}" in it is replaced by the held-out fold, for banks
+# that must differ per fold (outliers made from the training folds' clips).
 set -euo pipefail
 export LC_ALL=C   # sort -g and awk read decimal points
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ for fold in "${folds[@]}"; do
   echo "fold $fold: export and score (training bank: folds ${others[*]})" >&2
   dotnet "$train" export --run "$cv/fold$fold" --out "$out/fold$fold/model.onnx" --name "cv-fold$fold" --version 1 ${EXPORT_FLAGS:-} >/dev/null
   dotnet "$cli" calibrate "$out/fold$fold/model.onnx" --in-domain "$dataset" --folds "$fold" --reference "$dataset" --reference-folds "${others[@]}" \
-    ${OUTLIERS:+--outliers "$OUTLIERS" --outlier-ratio "${OUTLIER_RATIO:-0.5}"} --ood "$ood" --ood-exclude "$exclude" -o "$out/fold$fold/calibrated.onnx" --report "$out/fold$fold.json" --scores "$out/fold$fold.csv" >/dev/null 2>"$out/fold$fold.log"
+    ${OUTLIERS:+--outliers "${OUTLIERS//\{fold\}/$fold}" --outlier-ratio "${OUTLIER_RATIO:-0.5}"} --ood "$ood" --ood-exclude "$exclude" -o "$out/fold$fold/calibrated.onnx" --report "$out/fold$fold.json" --scores "$out/fold$fold.csv" >/dev/null 2>"$out/fold$fold.log"
 done
 # score column 4; in-domain rows have a label (column 2). Threshold: the largest rejecting at most 4 % of the scores given.
 # (calibrate --scores quotes paths with commas; the paths here have none.)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AudioClassifier.Audio.Features;
+using AudioClassifier.Onnx.Export;
 using AudioClassifier.Trainer.Data;
 using AudioClassifier.Trainer.Model;
 using AudioClassifier.Trainer.Training;
@@ -14,8 +15,53 @@ public static class TrainerCommand
         Train(),
         CrossValidate(),
         Export(),
+        Ensemble(),
         Inputs(),
     };
+
+    private static Command Ensemble()
+    {
+        var models = new Option<FileInfo[]>("--models") { Description = "Two or more exported models of one contract (e.g. the same recipe with different seeds), not yet calibrated.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output .onnx file (model-card.md is written beside it).", Required = true };
+        var name = new Option<string?>("--name") { Description = "Model name (default: the first model's)." };
+        var version = new Option<string?>("--version") { Description = "Model version (default: the first model's)." };
+        var metrics = new Option<FileInfo?>("--metrics") { Description = "JSON file embedded as the ensemble's metrics (default: {\"members\": [each model's metrics]})." };
+        var notes = new Option<FileInfo?>("--card-notes") { Description = "Markdown appended to model-card.md." };
+        var command = new Command("ensemble", "Join exported models into one ONNX graph that averages their probabilities (calibrate it afterwards like any model).")
+            { models, output, name, version, metrics, notes };
+        command.SetAction(r => Guarded(r, () =>
+        {
+            var files = r.GetValue(models)!;
+            var missing = files.FirstOrDefault(f => !f.Exists);
+            if (missing is not null)
+                throw new FileNotFoundException($"{missing.FullName} does not exist.");
+            var destination = r.GetValue(output)!;
+            try
+            {
+                var contract = EnsembleGraph.Join(files.Select(f => f.FullName).ToList(), first => first with
+                {
+                    ModelName = r.GetValue(name) ?? first.ModelName,
+                    ModelVersion = r.GetValue(version) ?? first.ModelVersion,
+                    MetricsJson = r.GetValue(metrics) is { } m ? File.ReadAllText(m.FullName) : MembersMetrics(files),
+                }, destination.FullName);
+                var card = ModelCard.Render(contract, destination.Name) + (r.GetValue(notes) is { } n ? Environment.NewLine + File.ReadAllText(n.FullName) : "");
+                File.WriteAllText(Path.Combine(destination.DirectoryName!, "model-card.md"), card);
+                r.InvocationConfiguration.Output.WriteLine($"joined {files.Length} models into {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes, {contract.Precision}) -> {destination.FullName}");
+            }
+            catch (ContractStampException e)
+            {
+                throw new ArgumentException(e.Message, e);
+            }
+        }));
+        return command;
+    }
+
+    // {"members": [each model's embedded metrics]}: what was measured of each, not of the ensemble.
+    private static string MembersMetrics(IEnumerable<FileInfo> files) =>
+        new System.Text.Json.Nodes.JsonObject
+        {
+            ["members"] = new System.Text.Json.Nodes.JsonArray(files.Select(f => System.Text.Json.Nodes.JsonNode.Parse(ContractStamper.Describe(f.FullName).Contract?.MetricsJson ?? "{}")).ToArray()),
+        }.ToJsonString();
 
     private static Command Inputs()
     {
