@@ -65,12 +65,19 @@ public class ClassifyPathBenchmarks
     public void Cleanup() => _engine.Dispose();
 }
 
-/// <summary>Where the shipped models are: float32, and int8 beside it when shipped.</summary>
+/// <summary>Where the shipped models are: float32, and int8 beside it when shipped; plus any models named in
+/// AUDIOCLF_BENCH_MODELS ("name=path;name=path", e.g. an ensemble), measured in the same run.</summary>
 internal static class ShippedModel
 {
     public static string Path => System.IO.Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");
 
-    public static string PathFor(string precision) => precision == "int8" ? Path.Replace(".onnx", "-int8.onnx", StringComparison.Ordinal) : Path;
+    private static Dictionary<string, string> Extra { get; } = (Environment.GetEnvironmentVariable("AUDIOCLF_BENCH_MODELS") ?? "")
+        .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(entry => entry.Split('=', 2))
+        .ToDictionary(pair => pair[0], pair => pair.Length == 2 && File.Exists(pair[1]) ? pair[1] : throw new ArgumentException($"AUDIOCLF_BENCH_MODELS: '{string.Join('=', pair)}' is not name=path of an existing model."));
 
-    public static IEnumerable<string> Precisions => File.Exists(PathFor("int8")) ? ["float32", "int8"] : ["float32"];
+    public static string PathFor(string precision) =>
+        Extra.TryGetValue(precision, out var extra) ? extra : precision == "int8" ? Path.Replace(".onnx", "-int8.onnx", StringComparison.Ordinal) : Path;
+
+    public static IEnumerable<string> Precisions => (File.Exists(PathFor("int8")) ? new[] { "float32", "int8" } : ["float32"]).Concat(Extra.Keys);
 }
