@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AudioClassifier.Audio.Decoding;
-using AudioClassifier.Cli.Calibration;
+using AudioClassifier.Calibration;
 using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Export;
 using AudioClassifier.Onnx.Inference;
@@ -69,211 +69,46 @@ public static class CalibrateCommand
                 stderr.WriteLine("error: --outliers needs --reference (the outlier bank is compared with the training bank).");
                 return ExitCodes.InvalidArguments;
             }
-            using var original = LocalEngine.Open(source, stderr);
-            if (original is null)
-                return ExitCodes.InvalidArguments;
-            if (original.Contract.OpenSet is not null)
+            IReadOnlyList<string>? labels;
+            using (var probe = LocalEngine.Open(source, stderr))
             {
-                stderr.WriteLine("error: the model is already calibrated; calibrate the uncalibrated export.");
-                return ExitCodes.InvalidArguments;
+                if (probe is null)
+                    return ExitCodes.InvalidArguments;
+                labels = probe.Contract.Labels;
             }
-            var labels = original.Contract.Labels;
             var inFiles = result.GetValue(inDomain) is { } inDir ? LabelledClips.Find(inDir, labels, result.GetValue(folds) ?? []).ToList() : [];
             var pattern = result.GetValue(exclude) is { } x ? new Regex(x) : null;
-            var oodFiles = result.GetValue(ood)!.SelectMany(d => Directory.EnumerateFiles(d.FullName, "*", SearchOption.AllDirectories))
-                .Where(f => LabelledClips.IsAudio(f) && (pattern is null || !pattern.IsMatch(Path.GetFileName(f))))
-                .Order(StringComparer.Ordinal).Select(f => (Path: f, Label: -1)).ToList();
-            if ((fitting && inFiles.Count < 20) || oodFiles.Count < 20)
-            {
-                stderr.WriteLine($"error: {inFiles.Count} in-domain and {oodFiles.Count} out-of-domain clips found; at least 20 of each are needed.");
-                return ExitCodes.InvalidArguments;
-            }
-
-            // With --reference, the scoring model is the original plus its training bank (contract placeholders until fitted).
-            string? withBank = null;
-            int bankSize = 0, outlierBankSize = 0;
-            double? ratio = null;
+            var oodFiles = AudioFiles.Under(result.GetValue(ood)!.Select(d => d.FullName), pattern);
+            List<string>? referenceFiles = null;
             if (result.GetValue(reference) is { } referenceDir)
             {
-                var referenceFiles = LabelledClips.Find(referenceDir, labels, result.GetValue(referenceFolds) ?? []).ToList();
-                // Held-out clips in the bank would score ~1 and drag the fitted threshold up to reject nearly everything new.
-                var overlap = referenceFiles.Select(f => f.Path).Intersect(inFiles.Select(f => f.Path)).Count();
+                referenceFiles = LabelledClips.Find(referenceDir, labels, result.GetValue(referenceFolds) ?? []).Select(f => f.Path).ToList();
+                var overlap = referenceFiles.Intersect(inFiles.Select(f => f.Path)).Count();
                 if (overlap > 0)
                 {
                     stderr.WriteLine($"error: {overlap} clip(s) are both --reference (the bank) and --in-domain (held out); give the training folds with --reference-folds and the held-out ones with --folds.");
                     return ExitCodes.InvalidArguments;
                 }
-                var outlierFiles = outlierDirs.SelectMany(d => Directory.EnumerateFiles(d.FullName, "*", SearchOption.AllDirectories))
-                    .Where(LabelledClips.IsAudio).Order(StringComparer.Ordinal).ToList();
-                List<float[]> bank, outlierBank;
-                try
-                {
-                    using var reader = new EmbeddingReader(original);
-                    bank = Embed(reader, referenceFiles.Select(f => f.Path).ToList(), "training clips", stderr, ct);
-                    outlierBank = Embed(reader, outlierFiles, "known outliers", stderr, ct);
-                }
-                catch (ModelContractException e)
-                {
-                    stderr.WriteLine($"error: {e.Message}");
-                    return ExitCodes.InvalidArguments;
-                }
-                if (outlierDirs.Length > 0 && outlierBank.Count == 0)
-                {
-                    stderr.WriteLine("error: --outliers gave no sounding clips.");
-                    return ExitCodes.InvalidArguments;
-                }
-                if (bank.Count == 0)
-                {
-                    stderr.WriteLine($"error: no sounding clips under {referenceDir.FullName}.");
-                    return ExitCodes.InvalidArguments;
-                }
-                bankSize = bank.Count;
-                outlierBankSize = outlierBank.Count;
-                ratio = outlierBank.Count > 0 ? result.GetValue(outlierRatio) : null;
-                withBank = Path.Combine(Path.GetTempPath(), $"audioclf-calibrate-{Guid.NewGuid():N}.onnx");
-                TrainingSimilarityGraph.Add(source.FullName, bank, outlierBank, ratio ?? 0,
-                    c => c with { OpenSet = new OpenSetCalibration { Temperature = 1, Threshold = -1, Score = OpenSetCalibration.Scores.TrainingSimilarity, OutlierRatio = ratio } }, withBank);
             }
+            var outlierFiles = AudioFiles.Under(outlierDirs.Select(d => d.FullName));
+            var destination = result.GetValue(output)!;
             try
             {
-                using var scoringEngine = withBank is null ? null : LocalEngine.Open(new FileInfo(withBank), stderr);
-                if (withBank is not null && scoringEngine is null)
-                    return ExitCodes.InvalidArguments;
-                var engine = scoringEngine ?? original;
-                var scored = new List<OpenSetFitter.Scored>();
-                var progress = new TerminalProgress(stderr, "scoring", inFiles.Count + oodFiles.Count);
-                int done = 0;
-                foreach (var (path, label) in inFiles.Concat(oodFiles))
-                {
-                    try
-                    {
-                        await using var stream = File.OpenRead(path);
-                        var r = await engine.ClassifyAsync(stream, labels.Count, ct);
-                        if (!r.Silent)
-                            scored.Add(new OpenSetFitter.Scored(path, r.Probabilities.ToArray(), label, withBank is null ? null : r.RecognitionScore));
-                    }
-                    catch (AudioDecodeException e)
-                    {
-                        stderr.WriteLine($"{path}: skipped ({e.Message})");
-                    }
-                    progress.Report(++done);
-                }
-
-                // Fitting splits every set in two by file name; with nothing to fit, every clip reports.
-                bool Fits(OpenSetFitter.Scored s) => fitting && XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(Path.GetFileName(s.Path))) % 2 == 0;
-                var fitIn = scored.Where(s => s.Label >= 0 && Fits(s)).ToList();
-                var reportIn = scored.Where(s => s.Label >= 0 && !Fits(s)).ToList();
-                var reportOod = scored.Where(s => s.Label < 0 && !Fits(s)).ToList();
-                if (fitting && fitIn.Count == 0)
-                {
-                    stderr.WriteLine("error: no in-domain clip was left to fit on (all silent or undecodable).");
-                    return ExitCodes.InvalidArguments;
-                }
-                double temperature = givenTemperature ?? OpenSetFitter.FitTemperature(fitIn);
-                double threshold = givenThreshold ?? OpenSetFitter.FitThreshold(fitIn.Select(s => s.OpenSetScore(temperature)).ToList());
-                var calibration = new OpenSetCalibration
-                {
-                    Temperature = temperature,
-                    Threshold = threshold,
-                    Score = withBank is null ? OpenSetCalibration.Scores.MaxProbability : OpenSetCalibration.Scores.TrainingSimilarity,
-                    OutlierRatio = ratio,
-                };
-                double Rejected(IEnumerable<OpenSetFitter.Scored> set) => set.DefaultIfEmpty().Average(s => s is not null && s.OpenSetScore(temperature) < threshold ? 1.0 : 0.0);
-                double? Auroc(Func<OpenSetFitter.Scored, double> score) => reportIn.Count == 0 || reportOod.Count == 0 ? null
-                    : Math.Round(OpenSetFitter.Auroc(reportIn.Select(score).ToList(), reportOod.Select(score).ToList()), 4);
-                double? InDomain(Func<List<OpenSetFitter.Scored>, double> measure) => reportIn.Count == 0 ? null : Math.Round(measure(reportIn), 4);
-                var figures = new
-                {
-                    model = $"{original.Contract.ModelName} {original.Contract.ModelVersion}",
-                    score = calibration.Score,
-                    training_clip_windows = bankSize,
-                    outlier_windows = outlierBankSize,
-                    outlier_ratio = ratio,
-                    temperature,
-                    threshold,
-                    fitted = new { temperature = givenTemperature is null, threshold = givenThreshold is null },
-                    fitted_on = new { in_domain = fitIn.Count, out_of_domain = scored.Count(s => s.Label < 0 && Fits(s)) },
-                    reported_on = new { in_domain = reportIn.Count, out_of_domain = reportOod.Count },
-                    in_domain_not_recognised = InDomain(Rejected),
-                    out_of_domain_not_recognised = Math.Round(Rejected(reportOod), 4),
-                    auroc = Auroc(s => s.OpenSetScore(temperature)),
-                    auroc_max_probability = Auroc(s => OpenSetFitter.Score(s, temperature)),
-                    in_domain_accuracy = InDomain(set => set.Average(s => Array.IndexOf(s.Probabilities, s.Probabilities.Max()) == s.Label ? 1.0 : 0.0)),
-                    ece_before = InDomain(set => OpenSetFitter.Ece(set, 1)),
-                    ece_after = InDomain(set => OpenSetFitter.Ece(set, temperature)),
-                };
-                try
-                {
-                    OpenSetCalibration.Parse(JsonSerializer.Serialize(calibration)); // what every engine will check at load
-                }
-                catch (ModelContractException e)
-                {
-                    stderr.WriteLine($"error: the calibration would make the model unservable: {e.Message}");
-                    return ExitCodes.InvalidArguments;
-                }
-                var destination = result.GetValue(output)!;
-                var json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
-                // The figures travel with the model: its metrics gain an "open_set" entry.
-                var calibrated = ContractStamper.Restamp(withBank ?? source.FullName,
-                    c => c with { OpenSet = calibration, MetricsJson = WithOpenSetFigures(c.MetricsJson, JsonSerializer.SerializeToNode(figures)!) }, destination.FullName);
-                if (result.GetValue(card) is { } cardFile)
-                {
-                    var old = cardFile.Exists ? await File.ReadAllTextAsync(cardFile.FullName, ct) : "";
-                    var generated = ModelCard.Render(original.Contract, source.Name);
-                    // What follows the generated part is the exporter's --card-notes: kept as it is.
-                    var notes = old.StartsWith(generated, StringComparison.Ordinal) ? old[generated.Length..] : "";
-                    if (old.Length > 0 && notes.Length == 0 && !old.StartsWith(generated, StringComparison.Ordinal))
-                        stderr.WriteLine($"warning: {cardFile.Name} does not start with the card this version renders for the source model; its hand-written notes (if any) are not carried over.");
-                    await File.WriteAllTextAsync(cardFile.FullName, ModelCard.Render(calibrated, destination.Name) + notes, ct);
-                }
+                var figures = await OpenSetCalibrator.RunAsync(new CalibrationRequest(source.FullName, inFiles, oodFiles, referenceFiles, outlierFiles,
+                    ratioValue, givenTemperature, givenThreshold, destination.FullName, result.GetValue(card)?.FullName, result.GetValue(scoresFile)?.FullName), stderr, ct);
+                var json = figures.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
                 stdout.WriteLine(json);
                 if (result.GetValue(report) is { } file)
                     await File.WriteAllTextAsync(file.FullName, json + Environment.NewLine, ct);
-                if (result.GetValue(scoresFile) is { } csv)
-                {
-                    var lines = scored.Select(s => string.Join(',', Quote(s.Path), s.Label >= 0 ? labels[s.Label] : "", Fits(s) ? "fit" : "report",
-                        s.OpenSetScore(temperature).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                        OpenSetFitter.Score(s, temperature).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
-                    await File.WriteAllLinesAsync(csv.FullName, ["path,label,set,score,max_probability", .. lines], ct);
-                }
                 stdout.WriteLine($"calibrated model -> {destination.FullName}");
                 return ExitCodes.Success;
             }
-            finally
+            catch (CalibrationException e)
             {
-                if (withBank is not null)
-                    File.Delete(withBank);
+                stderr.WriteLine($"error: {e.Message}");
+                return ExitCodes.InvalidArguments;
             }
         });
         return command;
     }
-
-    private static List<float[]> Embed(EmbeddingReader reader, IReadOnlyList<string> files, string what, TextWriter stderr, CancellationToken ct)
-    {
-        var embeddings = new List<float[]>();
-        var progress = new TerminalProgress(stderr, what, files.Count);
-        for (int i = 0; i < files.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            try
-            {
-                embeddings.AddRange(reader.Embed(files[i]));
-            }
-            catch (AudioDecodeException e)
-            {
-                stderr.WriteLine($"{files[i]}: skipped ({e.Message})");
-            }
-            progress.Report(i + 1);
-        }
-        return embeddings;
-    }
-
-    private static string WithOpenSetFigures(string metricsJson, System.Text.Json.Nodes.JsonNode figures)
-    {
-        var metrics = System.Text.Json.Nodes.JsonNode.Parse(metricsJson) as System.Text.Json.Nodes.JsonObject ?? [];
-        metrics["open_set"] = figures;
-        return metrics.ToJsonString();
-    }
-
-    private static string Quote(string field) => field.Contains(',') || field.Contains('"') ? '"' + field.Replace("\"", "\"\"", StringComparison.Ordinal) + '"' : field;
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using AudioClassifier.Audio.Decoding;
+using AudioClassifier.Calibration;
 using AudioClassifier.Client;
 using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Inference;
@@ -15,7 +16,6 @@ namespace AudioClassifier.Cli.Commands;
 /// </summary>
 public static class ClassifyCommand
 {
-    private static readonly string[] AudioExtensions = [".wav", ".mp3", ".ogg"];
 
     public static Command Create()
     {
@@ -33,7 +33,7 @@ public static class ClassifyCommand
             var stderr = r.InvocationConfiguration.Error;
             var target = r.GetValue(input)!;
             var files = Directory.Exists(target)
-                ? Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Where(f => AudioExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList()
+                ? AudioFiles.Under([target])
                 : File.Exists(target) ? [target] : null;
             if (files is null)
             {

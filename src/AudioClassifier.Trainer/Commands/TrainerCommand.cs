@@ -91,14 +91,42 @@ public static class TrainerCommand
         var notes = new Option<FileInfo?>("--card-notes") { Description = "Markdown appended to model-card.md (recipe, results, known limits)." };
         var int8 = new Option<bool>("--int8") { Description = "Statically quantised int8 model (QDQ; per-channel weights; activation ranges calibrated on the run's training clips) for CPUs." };
         var calibrationDataset = new Option<DirectoryInfo?>("--calibration-dataset") { Description = "Where the run's dataset is now, if it moved since training (--int8 calibrates on its training clips)." };
+        var ood = new Option<DirectoryInfo[]>("--ood") { Description = "Folders of sounds that are none of the labels: calibrate the export for 'not recognised' (the run's training clips as the similarity bank, its validation/test clips fit the threshold).", AllowMultipleArgumentsPerToken = true };
+        var oodExclude = new Option<string?>("--ood-exclude") { Description = "With --ood: regular expression on file names to leave out (e.g. UrbanSound8K dog_bark: '^[0-9]+-3-')." };
+        var outliers = new Option<DirectoryInfo[]>("--outliers") { Description = "With --ood: folders of known outliers (scripts/make-outliers.sh) built in as a second bank.", AllowMultipleArgumentsPerToken = true };
+        var outlierRatio = new Option<double>("--outlier-ratio") { Description = "With --outliers: reject a window nearer to an outlier than this ratio of its distance to the nearest training clip.", DefaultValueFactory = _ => 0.5 };
+        var temperature = new Option<double?>("--temperature") { Description = "With --ood: this temperature instead of fitting one (needed, with --threshold, for a run without held-out clips)." };
+        var threshold = new Option<double?>("--threshold") { Description = "With --ood: this similarity threshold instead of fitting one." };
         var command = new Command("export", "Export a run's best checkpoint to ONNX with the feature contract in its metadata.")
-            { run, output, name, version, dataset, license, attribution, fp16, metrics, notes, int8, calibrationDataset };
+            { run, output, name, version, dataset, license, attribution, fp16, metrics, notes, int8, calibrationDataset, ood, oodExclude, outliers, outlierRatio, temperature, threshold };
         command.SetAction(r => Guarded(r, () =>
         {
-            var contract = RunExporter.Export(r.GetValue(run)!.FullName, r.GetValue(output)!.FullName,
+            var destination = r.GetValue(output)!.FullName;
+            var oodFolders = r.GetValue(ood) ?? [];
+            if (oodFolders.Length == 0 && (r.GetValue(outliers) is { Length: > 0 } || r.GetValue(temperature) is not null || r.GetValue(threshold) is not null || r.GetValue(oodExclude) is not null))
+                throw new ArgumentException("--ood-exclude, --outliers, --temperature and --threshold calibrate for 'not recognised': give the out-of-domain folders with --ood.");
+            var missing = oodFolders.Concat(r.GetValue(outliers) ?? []).FirstOrDefault(d => !d.Exists);
+            if (missing is not null)
+                throw new DatasetException($"{missing.FullName} does not exist.");
+            // With --ood the plain export is a step on the way: calibrated from it into the destination, then removed.
+            var exported = oodFolders.Length == 0 ? destination : Path.ChangeExtension(destination, ".uncalibrated.onnx");
+            var contract = RunExporter.Export(r.GetValue(run)!.FullName, exported,
                 new ExportOptions(r.GetValue(name)!, r.GetValue(version)!, r.GetValue(dataset), r.GetValue(license), r.GetValue(attribution)?.FullName, r.GetValue(fp16),
                     r.GetValue(metrics)?.FullName, r.GetValue(notes)?.FullName, r.GetValue(int8), r.GetValue(calibrationDataset)?.FullName));
-            r.InvocationConfiguration.Output.WriteLine($"exported {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes, {contract.Precision}) -> {r.GetValue(output)!.FullName}");
+            r.InvocationConfiguration.Output.WriteLine($"exported {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes, {contract.Precision}) -> {destination}");
+            if (oodFolders.Length == 0)
+                return;
+            try
+            {
+                var figures = OpenSetExport.Calibrate(r.GetValue(run)!.FullName, exported, destination,
+                    new OpenSetExportOptions(oodFolders.Select(d => d.FullName).ToList(), r.GetValue(oodExclude), (r.GetValue(outliers) ?? []).Select(d => d.FullName).ToList(),
+                        r.GetValue(outlierRatio), r.GetValue(temperature), r.GetValue(threshold)), r.GetValue(calibrationDataset)?.FullName, r.InvocationConfiguration.Error);
+                r.InvocationConfiguration.Output.WriteLine(figures.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            }
+            finally
+            {
+                File.Delete(exported);
+            }
         }));
         return command;
     }
@@ -138,7 +166,7 @@ public static class TrainerCommand
             action();
             return 0;
         }
-        catch (Exception e) when (e is DatasetException or ArgumentException or InvalidFeatureSpecException or FileNotFoundException or InvalidDataException or Onnx.Contract.ModelContractException)
+        catch (Exception e) when (e is DatasetException or ArgumentException or InvalidFeatureSpecException or FileNotFoundException or InvalidDataException or Onnx.Contract.ModelContractException or Calibration.CalibrationException)
         {
             r.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
             return 2;

@@ -17,14 +17,7 @@ public static class Int8Calibration
 {
     public static IReadOnlyDictionary<string, ActivationRange> Ranges(AudioResNet18 model, JsonElement runConfig, string? datasetOverride, int maxClips)
     {
-        var config = runConfig.GetProperty("config").Deserialize<TrainingConfig>()
-            ?? throw new InvalidDataException("The run's config.json has no training config.");
-        if (datasetOverride is not null)
-            config = config with { Dataset = datasetOverride };
-        if (!Directory.Exists(config.Dataset))
-            throw new DatasetException($"int8 export calibrates on the run's training clips, but its dataset {config.Dataset} is not there; give --calibration-dataset.");
-        var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes);
-        var split = DatasetSplit.Create(dataset, config.ValFolds, config.ValFraction, config.Seed, config.TestFolds);
+        var (config, split) = RunDataset.Load(runConfig, datasetOverride, "int8 export calibrates on the run's training clips");
         // A seeded, class-mixed subset when the training set is larger than the calibration budget (the same on every run).
         var items = split.Train.OrderBy(i => i.Path, StringComparer.Ordinal).ToArray();
         new Random(config.Seed).Shuffle(items);

@@ -1,6 +1,6 @@
 using AudioClassifier.Onnx.Inference;
 
-namespace AudioClassifier.Cli.Calibration;
+namespace AudioClassifier.Calibration;
 
 /// <summary>
 /// Fits the open-set calibration of a model from its uncalibrated probabilities: the temperature that minimises the

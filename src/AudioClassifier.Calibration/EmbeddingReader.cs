@@ -2,7 +2,7 @@ using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Inference;
 using Microsoft.ML.OnnxRuntime;
 
-namespace AudioClassifier.Cli.Calibration;
+namespace AudioClassifier.Calibration;
 
 /// <summary>
 /// The embeddings (the model's <c>embedding</c> output) of every sounding window of reference clips, through the
