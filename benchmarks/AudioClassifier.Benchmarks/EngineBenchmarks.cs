@@ -74,7 +74,8 @@ internal static class ShippedModel
     private static Dictionary<string, string> Extra { get; } = (Environment.GetEnvironmentVariable("AUDIOCLF_BENCH_MODELS") ?? "")
         .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Select(entry => entry.Split('=', 2))
-        .ToDictionary(pair => pair[0], pair => pair.Length == 2 && File.Exists(pair[1]) ? pair[1] : throw new ArgumentException($"AUDIOCLF_BENCH_MODELS: '{string.Join('=', pair)}' is not name=path of an existing model."));
+        .ToDictionary(pair => pair[0] is "float32" or "int8" ? throw new ArgumentException($"AUDIOCLF_BENCH_MODELS: '{pair[0]}' names a shipped model; choose another name.") : pair[0],
+            pair => pair.Length == 2 && File.Exists(pair[1]) ? pair[1] : throw new ArgumentException($"AUDIOCLF_BENCH_MODELS: '{string.Join('=', pair)}' is not name=path of an existing model."));
 
     public static string PathFor(string precision) =>
         Extra.TryGetValue(precision, out var extra) ? extra : precision == "int8" ? Path.Replace(".onnx", "-int8.onnx", StringComparison.Ordinal) : Path;

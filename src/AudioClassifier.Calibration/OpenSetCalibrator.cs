@@ -94,9 +94,9 @@ public static class OpenSetCalibrator
                 throw new CalibrationException(e.Message);
             }
             if (request.Outliers.Count > 0 && outlierBank.Count == 0)
-                throw new CalibrationException("the outliers gave no sounding clips.");
+                throw new CalibrationException($"none of the {request.Outliers.Count} known outlier clips holds sound.");
             if (bank.Count == 0)
-                throw new CalibrationException("the reference clips gave no sounding clips.");
+                throw new CalibrationException($"none of the {referenceFiles.Count} reference (training) clips holds sound.");
             bankSize = bank.Count;
             outlierBankSize = outlierBank.Count;
             ratio = outlierBank.Count > 0 ? request.OutlierRatio : null;

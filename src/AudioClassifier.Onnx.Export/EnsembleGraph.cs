@@ -52,7 +52,7 @@ public static class EnsembleGraph
             foreach (var node in member.Node)
             {
                 var copy = node.Clone();
-                copy.Name = prefix + node.Name;
+                copy.Name = node.Name.Length == 0 ? "" : prefix + node.Name;
                 Prefix(copy.Input, prefix);
                 Prefix(copy.Output, prefix);
                 graph.Node.Add(copy);
@@ -103,8 +103,8 @@ public static class EnsembleGraph
         if (!metadata.ContainsKey(ModelContract.Keys.ContractVersion))
             throw new ContractStampException($"{Path.GetFileName(path)} has no audioclf contract.");
         var contract = ModelContract.FromMetadata(metadata);
-        if (contract.OpenSet?.Score == OpenSetCalibration.Scores.TrainingSimilarity || model.Graph.Output.Any(o => o.Name == ModelContract.FamiliarityOutput))
-            throw new ContractStampException($"{Path.GetFileName(path)} already carries an open-set bank; join the models as exported, then calibrate the ensemble.");
+        if (contract.OpenSet is not null || model.Graph.Output.Any(o => o.Name == ModelContract.FamiliarityOutput))
+            throw new ContractStampException($"{Path.GetFileName(path)} is already calibrated (open set); join the models as exported, then calibrate the ensemble.");
         var outputs = model.Graph.Output.Select(o => o.Name).ToHashSet();
         foreach (var required in new[] { ModelContract.LogitsOutput, ModelContract.ProbabilitiesOutput, ModelContract.EmbeddingOutput })
         {

@@ -132,6 +132,7 @@ public sealed class InferenceProtocolTests(ServiceFixture fixture) : IClassFixtu
     [InlineData("""{"inputs":[]}""", "exactly one input")]
     [InlineData("""{"inputs":[{"name":"audio","datatype":"BYTES","shape":[1],"data":["AAAA"]}],"outputs":[{"name":"logits"}]}""", "Unknown output 'logits'")]
     [InlineData("""not json""", "not valid JSON")]
+    [InlineData("""{"inputs":[{"name":"audio","datatype":"BYTES","shape":[1],"data":["AAAA"]}],"outputs":[{"name":"recognised","parameters":{"classification":2}}]}""", "applies to 'probabilities' only")]
     public async Task MalformedRequestsGetProtocolErrorsNamingTheProblem(string json, string expected)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");

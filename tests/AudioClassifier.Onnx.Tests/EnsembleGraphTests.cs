@@ -90,7 +90,10 @@ public sealed class EnsembleGraphTests : IDisposable
         Assert.Throws<ArgumentException>(() => EnsembleGraph.Join([one], c => c, target));
         var banked = Path.Combine(_dir, "banked.onnx");
         TrainingSimilarityGraph.Add(one, [new float[512]], c => c with { OpenSet = new OpenSetCalibration { Temperature = 1, Threshold = 0.5, Score = OpenSetCalibration.Scores.TrainingSimilarity } }, banked);
-        Assert.Contains("open-set bank", Assert.Throws<ContractStampException>(() => EnsembleGraph.Join([one, banked], c => c, target)).Message);
+        Assert.Contains("already calibrated", Assert.Throws<ContractStampException>(() => EnsembleGraph.Join([one, banked], c => c, target)).Message);
+        // Calibrated on the best probability (no bank): its temperature would be applied to the ensemble's mean.
+        var tempered = TestModels.Write(_dir, TestModels.Contract() with { OpenSet = new OpenSetCalibration { Temperature = 2, Threshold = 0.5 } });
+        Assert.Contains("already calibrated", Assert.Throws<ContractStampException>(() => EnsembleGraph.Join([one, tempered], c => c, target)).Message);
         Assert.False(File.Exists(target));
     }
 

@@ -47,8 +47,18 @@ public sealed class OpenSetExportTests : IDisposable
         };
         var run = new ModelTrainer(config, TextWriter.Null).Run().RunDirectory;
         var destination = Path.Combine(_dir, "out", "model.onnx");
+        var ood = OutOfDomain();
 
-        var (code, output, error) = Run("export", "--run", run, "--out", destination, "--ood", OutOfDomain());
+        // Too few out-of-domain clips: refused with the reason, and nothing reaches the destination's folder.
+        var few = Directory.CreateDirectory(Path.Combine(_dir, "few")).FullName;
+        foreach (var f in Directory.GetFiles(ood).Take(3))
+            File.Copy(f, Path.Combine(few, Path.GetFileName(f)));
+        var refused = Run("export", "--run", run, "--out", destination, "--ood", few);
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("at least 20 of each are needed", refused.Error);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
+
+        var (code, output, error) = Run("export", "--run", run, "--out", destination, "--ood", ood);
         Assert.True(code == 0, error);
         Assert.Contains("\"in_domain_not_recognised\"", output);
         Assert.Contains("training clips", error); // progress of the bank

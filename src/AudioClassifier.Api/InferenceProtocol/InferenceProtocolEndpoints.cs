@@ -198,7 +198,8 @@ public static class InferenceProtocolEndpoints
     public sealed record InferRequestDocument(string? Id, IReadOnlyList<InferTensorDocument> Inputs, IReadOnlyList<RequestedOutputDocument>? Outputs, Dictionary<string, object>? Parameters);
 
     /// <summary>A tensor in an infer request or answer: data flat in row-major order (numbers for FP32, base64 strings
-    /// for BYTES inputs, strings for BYTES outputs), or parameters.binary_data_size with the binary extension.</summary>
+    /// for BYTES inputs, strings for BYTES outputs, true/false for BOOL outputs), or parameters.binary_data_size with the
+    /// binary extension.</summary>
     public sealed record InferTensorDocument(string Name, string Datatype, long[] Shape, IReadOnlyList<object>? Data, Dictionary<string, object>? Parameters);
 
     /// <summary>An output to return; parameters: classification (top k as "score:index:label"), binary_data.</summary>

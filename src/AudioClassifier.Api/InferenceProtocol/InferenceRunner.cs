@@ -56,6 +56,8 @@ public static class InferenceRunner
                 throw Bad($"Unknown output '{o.Name}': this model has {string.Join(", ", Outputs.Select(n => $"'{n}'"))}.");
             if (o.Classification < 0)
                 throw Bad($"Output '{o.Name}': classification must be a positive count (got {o.Classification}).");
+            if (o.Classification > 0 && o.Name != ProbabilitiesOutput)
+                throw Bad($"Output '{o.Name}': the classification parameter applies to '{ProbabilitiesOutput}' only.");
         }
         if (outputs.Select(o => o.Name).Distinct().Count() != outputs.Count)
             throw Bad("An output is requested twice.");

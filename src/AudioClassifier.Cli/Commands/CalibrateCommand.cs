@@ -74,6 +74,11 @@ public static class CalibrateCommand
             {
                 if (probe is null)
                     return ExitCodes.InvalidArguments;
+                if (probe.Contract.OpenSet is not null)
+                {
+                    stderr.WriteLine("error: the model is already calibrated; calibrate the uncalibrated export.");
+                    return ExitCodes.InvalidArguments;
+                }
                 labels = probe.Contract.Labels;
             }
             var inFiles = result.GetValue(inDomain) is { } inDir ? LabelledClips.Find(inDir, labels, result.GetValue(folds) ?? []).ToList() : [];

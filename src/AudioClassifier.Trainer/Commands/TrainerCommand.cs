@@ -42,7 +42,7 @@ public static class TrainerCommand
                 {
                     ModelName = r.GetValue(name) ?? first.ModelName,
                     ModelVersion = r.GetValue(version) ?? first.ModelVersion,
-                    MetricsJson = r.GetValue(metrics) is { } m ? File.ReadAllText(m.FullName) : MembersMetrics(files),
+                    MetricsJson = r.GetValue(metrics) is { } m ? MetricsObject(File.ReadAllText(m.FullName), m.Name) : MembersMetrics(files),
                 }, destination.FullName);
                 var card = ModelCard.Render(contract, destination.Name) + (r.GetValue(notes) is { } n ? Environment.NewLine + File.ReadAllText(n.FullName) : "");
                 File.WriteAllText(Path.Combine(destination.DirectoryName!, "model-card.md"), card);
@@ -60,8 +60,24 @@ public static class TrainerCommand
     private static string MembersMetrics(IEnumerable<FileInfo> files) =>
         new System.Text.Json.Nodes.JsonObject
         {
-            ["members"] = new System.Text.Json.Nodes.JsonArray(files.Select(f => System.Text.Json.Nodes.JsonNode.Parse(ContractStamper.Describe(f.FullName).Contract?.MetricsJson ?? "{}")).ToArray()),
+            ["members"] = new System.Text.Json.Nodes.JsonArray(files.Select(f => System.Text.Json.Nodes.JsonNode.Parse(
+                MetricsObject(ContractStamper.Describe(f.FullName).Contract?.MetricsJson ?? "{}", f.Name))).ToArray()),
         }.ToJsonString();
+
+    // Metrics travel in the contract as one compact JSON object; anything else is refused with the file named.
+    private static string MetricsObject(string json, string source)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonObject o
+                ? o.ToJsonString()
+                : throw new ArgumentException($"The metrics of {source} are not a JSON object.");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ArgumentException($"The metrics of {source} are not valid JSON: {e.Message}");
+        }
+    }
 
     private static Command Inputs()
     {
@@ -108,24 +124,33 @@ public static class TrainerCommand
             var missing = oodFolders.Concat(r.GetValue(outliers) ?? []).FirstOrDefault(d => !d.Exists);
             if (missing is not null)
                 throw new DatasetException($"{missing.FullName} does not exist.");
-            // With --ood the plain export is a step on the way: calibrated from it into the destination, then removed.
-            var exported = oodFolders.Length == 0 ? destination : Path.ChangeExtension(destination, ".uncalibrated.onnx");
-            var contract = RunExporter.Export(r.GetValue(run)!.FullName, exported,
-                new ExportOptions(r.GetValue(name)!, r.GetValue(version)!, r.GetValue(dataset), r.GetValue(license), r.GetValue(attribution)?.FullName, r.GetValue(fp16),
-                    r.GetValue(metrics)?.FullName, r.GetValue(notes)?.FullName, r.GetValue(int8), r.GetValue(calibrationDataset)?.FullName));
-            r.InvocationConfiguration.Output.WriteLine($"exported {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes, {contract.Precision}) -> {destination}");
+            var exportOptions = new ExportOptions(r.GetValue(name)!, r.GetValue(version)!, r.GetValue(dataset), r.GetValue(license), r.GetValue(attribution)?.FullName, r.GetValue(fp16),
+                r.GetValue(metrics)?.FullName, r.GetValue(notes)?.FullName, r.GetValue(int8), r.GetValue(calibrationDataset)?.FullName);
             if (oodFolders.Length == 0)
+            {
+                var plain = RunExporter.Export(r.GetValue(run)!.FullName, destination, exportOptions);
+                r.InvocationConfiguration.Output.WriteLine($"exported {plain.ModelName} {plain.ModelVersion} ({plain.Labels.Count} classes, {plain.Precision}) -> {destination}");
                 return;
+            }
+            // Checked before the export (which takes minutes for int8); the plain export goes to a staging folder and
+            // only the calibrated model, its card and attribution reach the destination's folder.
+            var prepared = OpenSetExport.Prepare(r.GetValue(run)!.FullName, new OpenSetExportOptions(oodFolders.Select(d => d.FullName).ToList(), r.GetValue(oodExclude),
+                (r.GetValue(outliers) ?? []).Select(d => d.FullName).ToList(), r.GetValue(outlierRatio), r.GetValue(temperature), r.GetValue(threshold)), r.GetValue(calibrationDataset)?.FullName);
+            var staging = Directory.CreateTempSubdirectory("audioclf-export-").FullName;
             try
             {
-                var figures = OpenSetExport.Calibrate(r.GetValue(run)!.FullName, exported, destination,
-                    new OpenSetExportOptions(oodFolders.Select(d => d.FullName).ToList(), r.GetValue(oodExclude), (r.GetValue(outliers) ?? []).Select(d => d.FullName).ToList(),
-                        r.GetValue(outlierRatio), r.GetValue(temperature), r.GetValue(threshold)), r.GetValue(calibrationDataset)?.FullName, r.InvocationConfiguration.Error);
+                var exported = Path.Combine(staging, Path.GetFileName(destination));
+                var contract = RunExporter.Export(r.GetValue(run)!.FullName, exported, exportOptions);
+                var figures = OpenSetExport.Calibrate(prepared, exported, destination, Path.Combine(staging, "model-card.md"), r.InvocationConfiguration.Error);
+                var folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
+                foreach (var file in new[] { "model-card.md", "ATTRIBUTION.md" }.Where(f => File.Exists(Path.Combine(staging, f))))
+                    File.Move(Path.Combine(staging, file), Path.Combine(folder, file), overwrite: true);
+                r.InvocationConfiguration.Output.WriteLine($"exported {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes, {contract.Precision}), calibrated -> {destination}");
                 r.InvocationConfiguration.Output.WriteLine(figures.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             }
             finally
             {
-                File.Delete(exported);
+                Directory.Delete(staging, recursive: true);
             }
         }));
         return command;

@@ -18,7 +18,14 @@ public static class RunDataset
             config = config with { Dataset = datasetOverride };
         if (!Directory.Exists(config.Dataset))
             throw new DatasetException($"{purpose}, but the run's dataset {config.Dataset} is not there; give --calibration-dataset.");
-        var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes);
+        // The classes in the model's order (recorded at training), whatever folders the dataset holds now.
+        var classes = config.Classes ?? runConfig.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), classes);
+        if (config.Classes is null && !dataset.Classes.SequenceEqual(classes))
+            throw new DatasetException($"The dataset at {config.Dataset} has classes {string.Join(", ", dataset.Classes)}, the run was trained on {string.Join(", ", classes)}.");
+        // Another set of clips would split differently: clips the model trained on could count as held out.
+        if (runConfig.TryGetProperty("dataset", out var recorded) && recorded.TryGetProperty("clips", out var clips) && clips.GetInt32() != dataset.Items.Count)
+            throw new DatasetException($"The dataset at {config.Dataset} holds {dataset.Items.Count} clips, the run trained with {clips.GetInt32()}: its split cannot be recomputed.");
         return (config, DatasetSplit.Create(dataset, config.ValFolds, config.ValFraction, config.Seed, config.TestFolds));
     }
 }

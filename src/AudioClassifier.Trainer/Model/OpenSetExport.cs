@@ -24,7 +24,8 @@ public sealed record OpenSetExportOptions(IReadOnlyList<string> OutOfDomain, str
 /// </summary>
 public static class OpenSetExport
 {
-    public static JsonObject Calibrate(string runDirectory, string exported, string destination, OpenSetExportOptions options, string? datasetOverride, TextWriter log)
+    /// <summary>The run's clips and the folders' files, checked before anything is exported.</summary>
+    public static CalibrationRequest Prepare(string runDirectory, OpenSetExportOptions options, string? datasetOverride)
     {
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDirectory, "config.json")));
         var (_, split) = RunDataset.Load(config.RootElement, datasetOverride, "export --ood builds the run's training clips into the model");
@@ -32,9 +33,13 @@ public static class OpenSetExport
         if (heldOut.Count == 0 && (options.Temperature is null || options.Threshold is null))
             throw new ArgumentException("The run holds no clips out (trained without validation or test folds), so nothing can fit the threshold: give --temperature and --threshold measured by cross-validation (scripts/open-set-cv.sh).");
         var exclude = options.OodExclude is { } pattern ? new Regex(pattern) : null;
-        var request = new CalibrationRequest(exported, heldOut, AudioFiles.Under(options.OutOfDomain, exclude), split.Train.Select(i => i.Path).ToList(),
-            AudioFiles.Under(options.Outliers ?? []), options.OutlierRatio, options.Temperature, options.Threshold, destination,
-            CardFile: Path.Combine(Path.GetDirectoryName(Path.GetFullPath(destination))!, "model-card.md"));
-        return OpenSetCalibrator.RunAsync(request, log, CancellationToken.None).GetAwaiter().GetResult();
+        // Model, destination and card are filled in by Calibrate.
+        return new CalibrationRequest("", heldOut, AudioFiles.Under(options.OutOfDomain, exclude), split.Train.Select(i => i.Path).ToList(),
+            AudioFiles.Under(options.Outliers ?? []), options.OutlierRatio, options.Temperature, options.Threshold, "");
     }
+
+    /// <summary>Calibrates <paramref name="exported"/> into <paramref name="destination"/>; <paramref name="cardFile"/>
+    /// (the export's card) is rewritten for it.</summary>
+    public static JsonObject Calibrate(CalibrationRequest prepared, string exported, string destination, string cardFile, TextWriter log) =>
+        OpenSetCalibrator.RunAsync(prepared with { Model = exported, Destination = destination, CardFile = cardFile }, log, CancellationToken.None).GetAwaiter().GetResult();
 }
