@@ -1,6 +1,5 @@
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Onnx.Contract;
-using Google.Protobuf;
 using Onnx;
 
 namespace AudioClassifier.Onnx.Export;
@@ -29,10 +28,7 @@ public static class EnsembleGraph
         var first = contracts[0];
         for (int i = 1; i < models.Count; i++)
             RequireSameKind(first, contracts[i], models[0], models[i], Path.GetFileName(members[i]));
-        // ReduceSumSquare takes its axes as an attribute up to opset 17 (an input from 18).
-        long opset = models[0].OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
-        if (opset is < 13 or > 17)
-            throw new ContractStampException($"The models' opset is {opset}; the ensemble nodes are written for opsets 13 to 17.");
+        GraphEdits.RequireAxesAsAttribute(models[0], "ensemble");
 
         var joined = models[0].Clone();
         var graph = joined.Graph;
@@ -72,21 +68,18 @@ public static class EnsembleGraph
             embeddingSize += (int)(member.Output.Single(o => o.Name == ModelContract.EmbeddingOutput).Type.TensorType.Shape.Dim[1].DimValue);
             // This member's embedding at unit length (scaled by 1/√members below).
             string e = prefix + ModelContract.EmbeddingOutput;
-            Node(graph, "ReduceSumSquare", [e], e + "_sum_squares", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 1));
-            Node(graph, "Max", [e + "_sum_squares", "ensemble/epsilon"], e + "_sum_squares_safe");
-            Node(graph, "Sqrt", [e + "_sum_squares_safe"], e + "_norm");
-            Node(graph, "Div", [e, e + "_norm"], e + "_unit");
+            GraphEdits.UnitLength(graph, e, e, "ensemble/epsilon");
         }
-        Initializer(graph, "ensemble/epsilon", 1e-12f);
-        Initializer(graph, "ensemble/member_weight", 1f / models.Count);
-        Initializer(graph, "ensemble/embedding_scale", (float)(1 / Math.Sqrt(models.Count)));
+        GraphEdits.Initializer(graph, "ensemble/epsilon", [1e-12f]);
+        GraphEdits.Initializer(graph, "ensemble/member_weight", [1f / models.Count]);
+        GraphEdits.Initializer(graph, "ensemble/embedding_scale", [(float)(1 / Math.Sqrt(models.Count))]);
         var names = Enumerable.Range(0, models.Count).Select(i => $"member{i}/").ToList();
-        Node(graph, "Sum", names.Select(p => p + ModelContract.ProbabilitiesOutput).ToArray(), "ensemble/probability_sum");
-        Node(graph, "Mul", ["ensemble/probability_sum", "ensemble/member_weight"], ModelContract.ProbabilitiesOutput);
-        Node(graph, "Sum", names.Select(p => p + ModelContract.LogitsOutput).ToArray(), "ensemble/logit_sum");
-        Node(graph, "Mul", ["ensemble/logit_sum", "ensemble/member_weight"], ModelContract.LogitsOutput);
-        Node(graph, "Concat", names.Select(p => p + ModelContract.EmbeddingOutput + "_unit").ToArray(), "ensemble/embedding_units", OnnxGraphBuilder.Attr("axis", 1));
-        Node(graph, "Mul", ["ensemble/embedding_units", "ensemble/embedding_scale"], ModelContract.EmbeddingOutput);
+        GraphEdits.Node(graph, "Sum", names.Select(p => p + ModelContract.ProbabilitiesOutput).ToArray(), "ensemble/probability_sum");
+        GraphEdits.Node(graph, "Mul", ["ensemble/probability_sum", "ensemble/member_weight"], ModelContract.ProbabilitiesOutput);
+        GraphEdits.Node(graph, "Sum", names.Select(p => p + ModelContract.LogitsOutput).ToArray(), "ensemble/logit_sum");
+        GraphEdits.Node(graph, "Mul", ["ensemble/logit_sum", "ensemble/member_weight"], ModelContract.LogitsOutput);
+        GraphEdits.Node(graph, "Concat", names.Select(p => p + ModelContract.EmbeddingOutput + "_unit").ToArray(), "ensemble/embedding_units", OnnxGraphBuilder.Attr("axis", 1));
+        GraphEdits.Node(graph, "Mul", ["ensemble/embedding_units", "ensemble/embedding_scale"], ModelContract.EmbeddingOutput);
         int classes = first.Labels.Count;
         graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.LogitsOutput, "batch", classes));
         graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.ProbabilitiesOutput, "batch", classes));
@@ -135,17 +128,5 @@ public static class EnsembleGraph
             if (names[i] is not (ModelContract.InputName or ""))
                 names[i] = prefix + names[i];
         }
-    }
-
-    private static void Initializer(GraphProto graph, string name, float value) =>
-        graph.Initializer.Add(new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(BitConverter.GetBytes(value)) });
-
-    private static void Node(GraphProto graph, string op, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = output + "_node" };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        graph.Node.Add(node);
     }
 }

@@ -1,5 +1,4 @@
 using AudioClassifier.Onnx.Contract;
-using Google.Protobuf;
 using Onnx;
 
 namespace AudioClassifier.Onnx.Export;
@@ -35,10 +34,7 @@ public static class TrainingSimilarityGraph
             throw new ContractStampException($"The model has no '{ModelContract.EmbeddingOutput}' output; re-export it with this version of audioclf-train.");
         if (graph.Output.Any(o => o.Name == ModelContract.FamiliarityOutput))
             throw new ContractStampException($"The model already has a '{ModelContract.FamiliarityOutput}' output.");
-        // Reduce* take their axes as an attribute up to opset 17 (an input from 18).
-        long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
-        if (opset is < 13 or > 17)
-            throw new ContractStampException($"The model's opset is {opset}; the similarity nodes are written for opsets 13 to 17.");
+        GraphEdits.RequireAxesAsAttribute(model, "similarity");
         if (graph.Initializer.Any(i => i.Name.StartsWith("open_set.", StringComparison.Ordinal)) || graph.Node.Any(n => n.Output.Any(o => o.StartsWith("open_set.", StringComparison.Ordinal))))
             throw new ContractStampException("The model already has open_set.* values.");
         if (trainingEmbeddings.Count == 0)
@@ -46,29 +42,26 @@ public static class TrainingSimilarityGraph
         if (outlierRatio is < 0 or > 10 || double.IsNaN(outlierRatio))
             throw new ArgumentOutOfRangeException(nameof(outlierRatio), outlierRatio, "The outlier ratio compares two cosine distances; it must be in [0, 10].");
         int dim = trainingEmbeddings[0].Length;
-        Initializer(graph, "open_set.training_bank", Bank(trainingEmbeddings, dim), dim, trainingEmbeddings.Count);
-        Initializer(graph, "open_set.similarity_epsilon", [1e-12f]);
-        Node(graph, "ReduceSumSquare", [ModelContract.EmbeddingOutput], "open_set.embedding_sum_squares", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 1));
-        Node(graph, "Max", ["open_set.embedding_sum_squares", "open_set.similarity_epsilon"], "open_set.embedding_sum_squares_safe");
-        Node(graph, "Sqrt", ["open_set.embedding_sum_squares_safe"], "open_set.embedding_norm");
-        Node(graph, "Div", [ModelContract.EmbeddingOutput, "open_set.embedding_norm"], "open_set.embedding_unit");
-        Node(graph, "MatMul", ["open_set.embedding_unit", "open_set.training_bank"], "open_set.training_similarities");
+        GraphEdits.Initializer(graph, "open_set.training_bank", Bank(trainingEmbeddings, dim), dim, trainingEmbeddings.Count);
+        GraphEdits.Initializer(graph, "open_set.similarity_epsilon", [1e-12f]);
+        GraphEdits.UnitLength(graph, ModelContract.EmbeddingOutput, "open_set.embedding", "open_set.similarity_epsilon");
+        GraphEdits.Node(graph, "MatMul", ["open_set.embedding_unit", "open_set.training_bank"], "open_set.training_similarities");
         if (outlierEmbeddings.Count == 0)
-            Node(graph, "ReduceMax", ["open_set.training_similarities"], ModelContract.FamiliarityOutput, OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
+            GraphEdits.Node(graph, "ReduceMax", ["open_set.training_similarities"], ModelContract.FamiliarityOutput, OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
         else
         {
-            Node(graph, "ReduceMax", ["open_set.training_similarities"], "open_set.training_similarity", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
-            Initializer(graph, "open_set.outlier_bank", Bank(outlierEmbeddings, dim), dim, outlierEmbeddings.Count);
-            Initializer(graph, "open_set.outlier_ratio", [(float)outlierRatio]);
-            Initializer(graph, "open_set.one", [1f]);
-            Initializer(graph, "open_set.nearer_to_outlier_value", [-1f]);
-            Node(graph, "MatMul", ["open_set.embedding_unit", "open_set.outlier_bank"], "open_set.outlier_similarities");
-            Node(graph, "ReduceMax", ["open_set.outlier_similarities"], "open_set.outlier_similarity", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
-            Node(graph, "Sub", ["open_set.one", "open_set.outlier_similarity"], "open_set.outlier_distance");
-            Node(graph, "Sub", ["open_set.one", "open_set.training_similarity"], "open_set.training_distance");
-            Node(graph, "Mul", ["open_set.training_distance", "open_set.outlier_ratio"], "open_set.training_distance_scaled");
-            Node(graph, "Less", ["open_set.outlier_distance", "open_set.training_distance_scaled"], "open_set.nearer_to_outlier");
-            Node(graph, "Where", ["open_set.nearer_to_outlier", "open_set.nearer_to_outlier_value", "open_set.training_similarity"], ModelContract.FamiliarityOutput);
+            GraphEdits.Node(graph, "ReduceMax", ["open_set.training_similarities"], "open_set.training_similarity", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
+            GraphEdits.Initializer(graph, "open_set.outlier_bank", Bank(outlierEmbeddings, dim), dim, outlierEmbeddings.Count);
+            GraphEdits.Initializer(graph, "open_set.outlier_ratio", [(float)outlierRatio]);
+            GraphEdits.Initializer(graph, "open_set.one", [1f]);
+            GraphEdits.Initializer(graph, "open_set.nearer_to_outlier_value", [-1f]);
+            GraphEdits.Node(graph, "MatMul", ["open_set.embedding_unit", "open_set.outlier_bank"], "open_set.outlier_similarities");
+            GraphEdits.Node(graph, "ReduceMax", ["open_set.outlier_similarities"], "open_set.outlier_similarity", OnnxGraphBuilder.Attr("axes", 1), OnnxGraphBuilder.Attr("keepdims", 0));
+            GraphEdits.Node(graph, "Sub", ["open_set.one", "open_set.outlier_similarity"], "open_set.outlier_distance");
+            GraphEdits.Node(graph, "Sub", ["open_set.one", "open_set.training_similarity"], "open_set.training_distance");
+            GraphEdits.Node(graph, "Mul", ["open_set.training_distance", "open_set.outlier_ratio"], "open_set.training_distance_scaled");
+            GraphEdits.Node(graph, "Less", ["open_set.outlier_distance", "open_set.training_distance_scaled"], "open_set.nearer_to_outlier");
+            GraphEdits.Node(graph, "Where", ["open_set.nearer_to_outlier", "open_set.nearer_to_outlier_value", "open_set.training_similarity"], ModelContract.FamiliarityOutput);
         }
         graph.Output.Add(OnnxGraphBuilder.TensorInfo(ModelContract.FamiliarityOutput, "batch"));
         var contract = change(ModelContract.FromMetadata(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value)));
@@ -91,21 +84,5 @@ public static class TrainingSimilarityGraph
                 bank[i * count + j] = norm > 0 ? (float)(e[i] / norm) : 0;
         }
         return bank;
-    }
-
-    private static void Initializer(GraphProto graph, string name, float[] data, params long[] dims)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan())) };
-        t.Dims.AddRange(dims);
-        graph.Initializer.Add(t);
-    }
-
-    private static void Node(GraphProto graph, string op, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = "open_set." + output.Replace("open_set.", "", StringComparison.Ordinal) };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        graph.Node.Add(node);
     }
 }

@@ -1,5 +1,4 @@
 using AudioClassifier.Onnx.Export;
-using AudioClassifier.Trainer.Commands;
 
 namespace AudioClassifier.Trainer.Tests;
 
@@ -9,21 +8,13 @@ public sealed class EnsembleCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-ensemble-command-").FullName;
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = TrainerCommand.Create().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void JoinsModelsIntoOneFileWithItsCard()
     {
         var a = TestModels.Write(_dir, seed: 1);
         var b = TestModels.Write(_dir, seed: 2);
         var destination = Path.Combine(_dir, "out", "ensemble.onnx");
-        var (code, output, error) = Run("ensemble", "--models", a, b, "--out", destination, "--name", "esc10-ensemble", "--version", "2.0.0");
+        var (code, output, error) = TrainerCli.Run("ensemble", "--models", a, b, "--out", destination, "--name", "esc10-ensemble", "--version", "2.0.0");
         Assert.True(code == 0, error);
         Assert.Contains("joined 2 models into esc10-ensemble 2.0.0", output);
         var description = ContractStamper.Describe(destination);
@@ -39,10 +30,10 @@ public sealed class EnsembleCommandTests : IDisposable
     {
         var a = TestModels.Write(_dir);
         var other = TestModels.Write(_dir, TestModels.Contract() with { Labels = ["cat", "rain", "siren"] });
-        var (code, _, error) = Run("ensemble", "--models", a, other, "--out", Path.Combine(_dir, "never.onnx"));
+        var (code, _, error) = TrainerCli.Run("ensemble", "--models", a, other, "--out", Path.Combine(_dir, "never.onnx"));
         Assert.Equal(2, code);
         Assert.Contains("other labels", error);
-        (code, _, error) = Run("ensemble", "--models", a, Path.Combine(_dir, "missing.onnx"), "--out", Path.Combine(_dir, "never.onnx"));
+        (code, _, error) = TrainerCli.Run("ensemble", "--models", a, Path.Combine(_dir, "missing.onnx"), "--out", Path.Combine(_dir, "never.onnx"));
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
         Assert.False(File.Exists(Path.Combine(_dir, "never.onnx")));

@@ -1,7 +1,6 @@
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Inference;
-using AudioClassifier.Trainer.Commands;
 using AudioClassifier.Trainer.Training;
 
 namespace AudioClassifier.Trainer.Tests;
@@ -12,14 +11,6 @@ namespace AudioClassifier.Trainer.Tests;
 public sealed class OpenSetExportTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-open-set-export-").FullName;
-
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = TrainerCommand.Create().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
 
     // 24 clips of none of the labels: tones and noise at several levels.
     private string OutOfDomain()
@@ -53,12 +44,12 @@ public sealed class OpenSetExportTests : IDisposable
         var few = Directory.CreateDirectory(Path.Combine(_dir, "few")).FullName;
         foreach (var f in Directory.GetFiles(ood).Take(3))
             File.Copy(f, Path.Combine(few, Path.GetFileName(f)));
-        var refused = Run("export", "--run", run, "--out", destination, "--ood", few);
+        var refused = TrainerCli.Run("export", "--run", run, "--out", destination, "--ood", few);
         Assert.Equal(2, refused.Code);
         Assert.Contains("at least 20 of each are needed", refused.Error);
         Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
 
-        var (code, output, error) = Run("export", "--run", run, "--out", destination, "--ood", ood);
+        var (code, output, error) = TrainerCli.Run("export", "--run", run, "--out", destination, "--ood", ood);
         Assert.True(code == 0, error);
         Assert.Contains("\"in_domain_not_recognised\"", output);
         Assert.Contains("training clips", error); // progress of the bank
@@ -80,10 +71,10 @@ public sealed class OpenSetExportTests : IDisposable
     [Fact]
     public void CalibrationFlagsWithoutOutOfDomainFoldersAreRefused()
     {
-        var (code, _, error) = Run("export", "--run", _dir, "--out", Path.Combine(_dir, "m.onnx"), "--threshold", "0.8");
+        var (code, _, error) = TrainerCli.Run("export", "--run", _dir, "--out", Path.Combine(_dir, "m.onnx"), "--threshold", "0.8");
         Assert.Equal(2, code);
         Assert.Contains("give the out-of-domain folders with --ood", error);
-        (code, _, error) = Run("export", "--run", _dir, "--out", Path.Combine(_dir, "m.onnx"), "--ood", Path.Combine(_dir, "nowhere"));
+        (code, _, error) = TrainerCli.Run("export", "--run", _dir, "--out", Path.Combine(_dir, "m.onnx"), "--ood", Path.Combine(_dir, "nowhere"));
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
     }

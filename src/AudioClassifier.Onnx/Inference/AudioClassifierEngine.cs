@@ -169,8 +169,7 @@ public sealed class AudioClassifierEngine : IDisposable
                     recognition[first + w] = _model.HasFamiliarity ? scores[w * width + classes] : System.Numerics.Tensors.TensorPrimitives.Max(p);
                 }
             }
-            var threshold = RecognitionThreshold;
-            return new WindowScores(probabilities, recognition, recognition.Select(s => threshold is not { } t || s >= t).ToArray());
+            return new WindowScores(probabilities, recognition, recognition.Select(s => Recognises(s)).ToArray());
         }
         finally
         {
@@ -355,6 +354,9 @@ public sealed class AudioClassifierEngine : IDisposable
     /// calibrated threshold; null when neither exists (every sound counts as recognised).</summary>
     public double? RecognitionThreshold => Options.MinScore ?? Contract.OpenSet?.Threshold;
 
+    // Windows, events and clips are recognised by one rule: the score reaches the threshold, or there is none.
+    private bool Recognises(double score) => RecognitionThreshold is not { } t || score >= t;
+
     /// <summary>What <see cref="RecognitionThreshold"/> applies to: the contract's open-set score (the best
     /// probability unless the model is calibrated on its training clips' similarity).</summary>
     public string RecognitionScoreName => Contract.OpenSet?.Score ?? OpenSetCalibration.Scores.MaxProbability;
@@ -395,7 +397,7 @@ public sealed class AudioClassifierEngine : IDisposable
         }
         var (found, summary) = SoundEvents.Find(probabilities, spans, silent, Contract.Labels, duration, familiarity);
         var threshold = RecognitionThreshold;
-        var events = found.Select(e => e with { Recognised = threshold is not { } t || e.RecognitionScore >= t }).ToList();
+        var events = found.Select(e => e with { Recognised = Recognises(e.RecognitionScore) }).ToList();
         bool allSilent = heard == 0;
         // The clip's score: the familiarity of the windows that hold sound (SoundEvents.MeanFamiliarity), else the best
         // mean probability.
@@ -406,7 +408,7 @@ public sealed class AudioClassifierEngine : IDisposable
         {
             Probabilities = allSilent ? new float[classes] : mean,
             Silent = allSilent,
-            Recognised = !allSilent && (threshold is not { } t || clipScore >= t),
+            Recognised = !allSilent && Recognises(clipScore),
             RecognitionScore = Math.Round(clipScore, 6),
             RecognitionScoreName = RecognitionScoreName,
             Threshold = threshold,

@@ -42,7 +42,7 @@ public static class TrainerCommand
                 {
                     ModelName = r.GetValue(name) ?? first.ModelName,
                     ModelVersion = r.GetValue(version) ?? first.ModelVersion,
-                    MetricsJson = r.GetValue(metrics) is { } m ? MetricsObject(File.ReadAllText(m.FullName), m.Name) : MembersMetrics(files),
+                    MetricsJson = (r.GetValue(metrics) is { } m ? MetricsObject(File.ReadAllText(m.FullName), m.Name) : MembersMetrics(files)).ToJsonString(),
                 }, destination.FullName);
                 var card = ModelCard.Render(contract, destination.Name) + (r.GetValue(notes) is { } n ? Environment.NewLine + File.ReadAllText(n.FullName) : "");
                 File.WriteAllText(Path.Combine(destination.DirectoryName!, "model-card.md"), card);
@@ -57,20 +57,18 @@ public static class TrainerCommand
     }
 
     // {"members": [each model's embedded metrics]}: what was measured of each, not of the ensemble.
-    private static string MembersMetrics(IEnumerable<FileInfo> files) =>
-        new System.Text.Json.Nodes.JsonObject
-        {
-            ["members"] = new System.Text.Json.Nodes.JsonArray(files.Select(f => System.Text.Json.Nodes.JsonNode.Parse(
-                MetricsObject(ContractStamper.Describe(f.FullName).Contract?.MetricsJson ?? "{}", f.Name))).ToArray()),
-        }.ToJsonString();
+    private static System.Text.Json.Nodes.JsonObject MembersMetrics(IEnumerable<FileInfo> files) => new()
+    {
+        ["members"] = new System.Text.Json.Nodes.JsonArray(files.Select(f => (System.Text.Json.Nodes.JsonNode)MetricsObject(ContractStamper.Describe(f.FullName).Contract?.MetricsJson ?? "{}", f.Name)).ToArray()),
+    };
 
     // Metrics travel in the contract as one compact JSON object; anything else is refused with the file named.
-    private static string MetricsObject(string json, string source)
+    private static System.Text.Json.Nodes.JsonObject MetricsObject(string json, string source)
     {
         try
         {
             return System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonObject o
-                ? o.ToJsonString()
+                ? o
                 : throw new ArgumentException($"The metrics of {source} are not a JSON object.");
         }
         catch (System.Text.Json.JsonException e)
