@@ -99,7 +99,7 @@ public static class TrainerCommand
         var version = new Option<string>("--version") { Description = "Model version.", DefaultValueFactory = _ => "1.0.0" };
         var dataset = new Option<string?>("--dataset-description") { Description = "Training data description (default: from the run)." };
         var license = new Option<string?>("--license") { Description = "Dataset licence and attribution statement." };
-        var attribution = new Option<FileInfo?>("--attribution") { Description = "File copied beside the model as ATTRIBUTION.md (e.g. the dataset's per-clip credits)." };
+        var attribution = new Option<FileInfo?>("--attribution") { Description = "File copied beside the model as ATTRIBUTION.md (e.g. the dataset's per-clip credits), followed by the ATTRIBUTION.md of each folder the run took outliers from (--outlier-exposure)." };
         var fp16 = new Option<bool>("--fp16") { Description = "Store weights as float16 (half the file; computed in float32)." };
         var metrics = new Option<FileInfo?>("--metrics") { Description = "JSON file embedded as the model's metrics (default: the run's metrics.json), e.g. a cv.json." };
         var notes = new Option<FileInfo?>("--card-notes") { Description = "Markdown appended to model-card.md (recipe, results, known limits)." };

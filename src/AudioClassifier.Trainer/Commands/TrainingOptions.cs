@@ -32,6 +32,9 @@ internal sealed class TrainingOptions
     public Option<double?> Mixup { get; } = new("--mixup") { Description = "Mixup alpha (0 disables)." };
     public Option<double?> GainDb { get; } = new("--gain-db") { Description = "Random level change of training clips, ± this many dB (0 disables)." };
     public Option<bool?> TimeRoll { get; } = new("--time-roll") { Description = "Rotate windows a clip fills by a random number of frames, wrapping round (true or false)." };
+    public Option<string[]> OutlierExposure { get; } = new("--outlier-exposure") { Description = "Folders of sounds that are none of the classes (searched recursively): trained towards a uniform answer beside every batch (outlier exposure), for a better \"not recognised\".", AllowMultipleArgumentsPerToken = true };
+    public Option<double?> OutlierWeight { get; } = new("--outlier-weight") { Description = "Weight of the outlier-exposure loss (default 0.5)." };
+    public Option<int?> OutlierBatch { get; } = new("--outlier-batch") { Description = "Outlier clips added to each training batch (default 16)." };
     public Option<int?> Patience { get; } = new("--patience") { Description = "Early-stopping patience in epochs (0 disables)." };
     public Option<int?> Seed { get; } = new("--seed");
     public Option<int?> Threads { get; } = new("--threads");
@@ -42,7 +45,7 @@ internal sealed class TrainingOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, OutlierExposure, OutlierWeight, OutlierBatch, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
         Features.AddTo(command);
     }
@@ -78,6 +81,9 @@ internal sealed class TrainingOptions
                 GainDb = r.GetValue(GainDb) ?? config.Augment.GainDb,
                 TimeRoll = r.GetValue(TimeRoll) ?? config.Augment.TimeRoll,
             },
+            Outliers = r.GetValue(OutlierExposure) is { Length: > 0 } outliers ? outliers.Select(Path.GetFullPath).ToList() : config.Outliers,
+            OutlierWeight = r.GetValue(OutlierWeight) ?? config.OutlierWeight,
+            OutlierBatch = r.GetValue(OutlierBatch) ?? config.OutlierBatch,
             EarlyStoppingPatience = r.GetValue(Patience) ?? config.EarlyStoppingPatience,
             Seed = r.GetValue(Seed) ?? config.Seed,
             Threads = r.GetValue(Threads) ?? config.Threads,

@@ -61,9 +61,31 @@ public static class RunExporter
         ResNet18OnnxExporter.Export(weights, contract, outputPath, ranges);
         if (options.CardNotesFile is { } notes)
             File.AppendAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "model-card.md"), Environment.NewLine + File.ReadAllText(notes));
-        if (options.AttributionFile is { } attribution)
-            File.Copy(attribution, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "ATTRIBUTION.md"), overwrite: true);
+        var attributions = Attributions(options.AttributionFile, root);
+        if (attributions.Count > 0)
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "ATTRIBUTION.md"), string.Join(Environment.NewLine + Environment.NewLine, attributions));
         return contract;
+    }
+
+    /// <summary>The dataset's attribution and that of every outlier-exposure folder with an ATTRIBUTION.md (e.g.
+    /// scripts/make-real-outliers.sh): a model trained on licensed sounds carries their notices.</summary>
+    private static List<string> Attributions(string? datasetAttribution, JsonElement runConfig)
+    {
+        var texts = new List<string>();
+        if (datasetAttribution is not null)
+            texts.Add(File.ReadAllText(datasetAttribution).TrimEnd());
+        if (runConfig.GetProperty("config").TryGetProperty("outliers", out var outliers))
+        {
+            foreach (var folder in outliers.EnumerateArray().Select(e => e.GetString()!))
+            {
+                var file = Path.Combine(folder, "ATTRIBUTION.md");
+                if (File.Exists(file))
+                    texts.Add(File.ReadAllText(file).TrimEnd());
+                else if (!Directory.Exists(folder))
+                    throw new DirectoryNotFoundException($"The run was trained with outliers from {folder}, which is gone: its sounds' attribution cannot be checked.");
+            }
+        }
+        return texts;
     }
 
     /// <summary>The network's parameters and buffers as plain arrays.</summary>

@@ -51,6 +51,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         offset = train.Count;
         var validation = store.Load(split.Validation, new Progress<int>(n => progress.Report(offset + n, "decoded")), config.Threads);
 
+        var outliers = LoadOutliers(store);
         var (mean, std) = Statistics(train);
         var run = new RunDirectory(config.RunsDir, config.RunName ?? DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
         using var model = new AudioResNet18(dataset.Classes.Count, config.Dropout);
@@ -89,7 +90,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
-            var (trainLoss, trainAcc, networkTime) = TrainEpoch(model, optimizer, scheduler, average, builder, train, rng, device, epoch, tensorboard, ref globalStep);
+            var (trainLoss, trainAcc, networkTime) = TrainEpoch(model, optimizer, scheduler, average, builder, train, outliers, rng, device, epoch, tensorboard, ref globalStep);
             epochLosses.Add(trainLoss);
             (lastTrainAccuracy, lastEpoch) = (trainAcc, epoch);
             double lr = optimizer.ParamGroups.First().LearningRate;
@@ -139,6 +140,18 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 train_clips = train.Count,
             });
         }
+        if (outliers.Count > 0)
+        {
+            // How sure the kept model is of the sounds it was told are none of its classes (1 / classes is the floor).
+            model.load(run.Checkpoint);
+            var (_, probabilities, _) = Predict(model, builder, outliers, device);
+            double meanMax = probabilities.Average(p => p.Max());
+            run.WriteJson(System.IO.Path.Combine(run.Path, "outlier_metrics.json"), new
+            {
+                clips = outliers.Count, weight = config.OutlierWeight, mean_max_probability = meanMax, uniform = 1.0 / dataset.Classes.Count,
+            });
+            log.WriteLine(FormattableString.Invariant($"outliers: mean best probability {meanMax:P1} over {outliers.Count} clips (uniform: {1.0 / dataset.Classes.Count:P1})"));
+        }
         Evaluation? test = null, quieter = null;
         if (split.Test.Count > 0)
         {
@@ -159,6 +172,19 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         return new TrainingResult(run.Path, best, bestEpoch, epochLosses, init) { Test = test, TestQuieter = quieter };
     }
 
+    /// <summary>The outlier-exposure clips (<see cref="TrainingConfig.Outliers"/>): none when the option is off.</summary>
+    private IReadOnlyList<ClipFeatures> LoadOutliers(FeatureStore store)
+    {
+        if (config.Outliers.Count == 0)
+            return [];
+        var files = Calibration.AudioFiles.Under(config.Outliers);
+        if (files.Count == 0)
+            throw new DatasetException($"No audio clips (WAV, MP3, Ogg) under the outlier folders {string.Join(", ", config.Outliers)}.");
+        var clips = store.Load(files.Select(f => new DatasetItem(f, -1, null)).ToList(), null, config.Threads);
+        log.WriteLine(FormattableString.Invariant($"outlier exposure: {clips.Count} clips, {config.OutlierBatch} beside each batch, weight {config.OutlierWeight}"));
+        return clips;
+    }
+
     private InitializationReport Initialize(AudioResNet18 model) => config.Init.ToLowerInvariant() switch
     {
         "random" => InitializationReport.RandomInit(model),
@@ -167,14 +193,15 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     };
 
     private (double Loss, double Accuracy, TimeSpan Network) TrainEpoch(AudioResNet18 model, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler,
-        WeightAverage? average, BatchBuilder builder, IReadOnlyList<ClipFeatures> train, Random rng, Device device, int epoch, TorchSharp.Modules.SummaryWriter tensorboard, ref int globalStep)
+        WeightAverage? average, BatchBuilder builder, IReadOnlyList<ClipFeatures> train, IReadOnlyList<ClipFeatures> outliers, Random rng, Device device, int epoch, TorchSharp.Modules.SummaryWriter tensorboard, ref int globalStep)
     {
         model.train();
         var order = Enumerable.Range(0, train.Count).OrderBy(_ => rng.Next()).ToArray();
         var bar = new TerminalProgress(log, $"epoch {epoch}/{config.Epochs}", order.Length);
         double lossSum = 0, correct = 0;
         int seen = 0;
-        var buffer = new float[config.BatchSize * builder.Size];
+        int outlierBatch = outliers.Count > 0 ? config.OutlierBatch : 0;
+        var buffer = new float[(config.BatchSize + outlierBatch) * builder.Size];
         // Time inside the network (forward, loss, backward, optimiser, weight average), apart from batch building and
         // tracking: what a profile of an epoch is about (metrics.jsonl: network_seconds next to seconds).
         var network = new Stopwatch();
@@ -189,17 +216,29 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 labels[i] = clip.Item.Label;
             }
             var (lambda, partner) = Mixup(buffer, b, builder.Size, rng);
+            // Outliers after the (mixed) clips, augmented the same way but never mixed: one forward pass, so BatchNorm
+            // sees them as part of the batch.
+            for (int i = 0; i < outlierBatch; i++)
+                builder.Write(outliers[rng.Next(outliers.Count)], buffer.AsSpan((b + i) * builder.Size, builder.Size), rng);
             network.Start();
             using var scope = NewDisposeScope();
-            var x = tensor(buffer.AsSpan(0, b * builder.Size).ToArray(), [b, 1, builder.NMels, builder.Frames]).to(device);
+            var x = tensor(buffer.AsSpan(0, (b + outlierBatch) * builder.Size).ToArray(), [b + outlierBatch, 1, builder.NMels, builder.Frames]).to(device);
             var y = tensor(labels).to(device);
-            var logits = model.forward(x);
+            var all = model.forward(x);
+            var logits = outlierBatch > 0 ? all.narrow(0, 0, b) : all;
             var loss = nn.functional.cross_entropy(logits, y);
             using var scalars = new HeldScalars();
             if (partner is not null)
             {
                 var partnerLoss = nn.functional.cross_entropy(logits, tensor(partner.Select(p => labels[p]).ToArray()).to(device));
                 loss = loss.mul(scalars.Of(lambda)).add(partnerLoss.mul(scalars.Of(1 - lambda)), HeldScalars.One);
+            }
+            if (outlierBatch > 0)
+            {
+                // Cross-entropy to the uniform distribution: -mean over classes of log p, averaged over the outliers.
+                var outlierLoss = nn.functional.log_softmax(all.narrow(0, b, outlierBatch), 1).mean([1]).mean().neg();
+                loss = loss.add(outlierLoss, scalars.Of(config.OutlierWeight));
+                tensorboard.add_scalar("train/outlier_loss", outlierLoss.item<float>(), globalStep);
             }
             optimizer.zero_grad();
             loss.backward();
@@ -281,8 +320,10 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             using var scope = NewDisposeScope();
             var x = tensor(buffer.AsSpan(0, b * builder.Size).ToArray(), [b, 1, builder.NMels, builder.Frames]).to(device);
             var logits = model.forward(x);
-            var y = tensor(Enumerable.Range(start, b).Select(i => (long)clips[i].Item.Label).ToArray()).to(device);
-            lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+            // Outliers (label -1) have no loss to add.
+            var labels = Enumerable.Range(start, b).Select(i => (long)clips[i].Item.Label).ToArray();
+            if (labels.All(l => l >= 0))
+                lossSum += nn.functional.cross_entropy(logits, tensor(labels).to(device), reduction: nn.Reduction.Sum).item<float>();
             var probs = nn.functional.softmax(logits, 1).cpu();
             var argmax = logits.argmax(1).cpu();
             for (int i = 0; i < b; i++)

@@ -34,6 +34,13 @@ public sealed record TrainingConfig
     /// <summary>Evaluate and keep an exponential moving average of the weights (decay per step, warmed up as
     /// min(decay, (1 + t) / (10 + t))); 0 disables.</summary>
     [JsonPropertyName("ema_decay")] public double EmaDecay { get; init; }
+    /// <summary>Outlier exposure (Hendrycks et al. 2019): folders of sounds that are none of the classes; each training
+    /// batch also carries <see cref="OutlierBatch"/> of them, augmented like the training clips, and the loss adds
+    /// <see cref="OutlierWeight"/> × their cross-entropy to the uniform distribution, so the model learns to be unsure
+    /// of what it was never meant to know. Empty: off.</summary>
+    [JsonPropertyName("outliers")] public IReadOnlyList<string> Outliers { get; init; } = [];
+    [JsonPropertyName("outlier_weight")] public double OutlierWeight { get; init; } = 0.5;
+    [JsonPropertyName("outlier_batch")] public int OutlierBatch { get; init; } = 16;
     [JsonPropertyName("early_stopping_patience")] public int EarlyStoppingPatience { get; init; } = 10;
     [JsonPropertyName("seed")] public int Seed { get; init; } = 42;
     [JsonPropertyName("threads")] public int Threads { get; init; } = Environment.ProcessorCount;
@@ -112,6 +119,10 @@ public sealed record TrainingConfig
         Require(!TestFolds.Intersect(ValFolds).Any(), "test_folds", "must not include a validation fold");
         Require(StepSize >= 1, "step_size", "must be at least 1");
         Require(Threads >= 1, "threads", "must be at least 1");
+        Require(OutlierWeight >= 0, "outlier_weight", "must be ≥ 0");
+        Require(OutlierBatch >= 1, "outlier_batch", "must be at least 1");
+        foreach (var folder in Outliers)
+            Require(Directory.Exists(folder), "outliers", $"folder '{folder}' does not exist");
         Augment.Validate();
         Features.Validate();
         return this;
