@@ -15,7 +15,8 @@ namespace AudioClassifier.Api.Endpoints;
 /// for sounds outside its labels; true for every sound when there is no threshold).</param>
 /// <param name="RecognitionScore">The score Recognised was decided on (0 when silent).</param>
 /// <param name="RecognitionScoreType">What that score is: max_probability (the best calibrated probability) or
-/// training_similarity (cosine similarity of the sound's embedding to the nearest training clip's).</param>
+/// training_similarity (cosine similarity of the sound's embedding to the nearest training clip's); for a clip of
+/// several windows, the mean of its sounding windows' scores.</param>
 /// <param name="Threshold">The threshold used: min_score, Classifier:MinScore or the model's calibrated one; null when none.</param>
 /// <param name="Events">What sounds when: consecutive windows with the same best label merged into segments.</param>
 /// <param name="Spectrogram">With spectrogram=true: the model input's picture (first window) as a data: URL.</param>

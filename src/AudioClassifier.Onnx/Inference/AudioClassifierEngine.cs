@@ -399,11 +399,13 @@ public sealed class AudioClassifierEngine : IDisposable
         var threshold = RecognitionThreshold;
         var events = found.Select(e => e with { Recognised = Recognises(e.RecognitionScore) }).ToList();
         bool allSilent = heard == 0;
-        // The clip's score: the familiarity of the windows that hold sound (SoundEvents.MeanFamiliarity), else the best
-        // mean probability.
+        // The clip's score: over the windows that hold sound, the mean of each window's own score — its familiarity
+        // (SoundEvents.MeanFamiliarity) or its best probability — so that a mixture of sounds the model knows is
+        // recognised however its mean probabilities spread over their labels (one window: the clip's best probability).
+        var heardWindows = Enumerable.Range(0, windows.Count).Where(w => !silent[w]);
         double clipScore = allSilent ? 0
-            : familiarity is null ? mean.Max()
-            : SoundEvents.MeanFamiliarity(Enumerable.Range(0, windows.Count).Where(w => !silent[w]).Select(w => familiarity[w]));
+            : familiarity is null ? heardWindows.Average(w => (double)System.Numerics.Tensors.TensorPrimitives.Max(probabilities.AsSpan(w * classes, classes)))
+            : SoundEvents.MeanFamiliarity(heardWindows.Select(w => familiarity[w]));
         return new ClassificationResult(allSilent ? [] : ClassificationResult.Rank(Contract.Labels, mean, topK), duration, timeline, Contract.ModelName, Contract.ModelVersion, ExecutionProvider)
         {
             Probabilities = allSilent ? new float[classes] : mean,

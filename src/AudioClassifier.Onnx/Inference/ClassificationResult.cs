@@ -37,9 +37,9 @@ public sealed record ClassificationResult(
     /// silence and for sounds outside its labels; true for every sound when there is no threshold.</summary>
     public bool Recognised { get; init; }
 
-    /// <summary>The score <see cref="Recognised"/> was decided on (0 for silence): the best mean probability, or for a
-    /// model calibrated on training similarity the mean over sounding windows of their similarity to the nearest
-    /// training clip.</summary>
+    /// <summary>The score <see cref="Recognised"/> was decided on (0 for silence): the mean over sounding windows of
+    /// each window's best probability, or for a model calibrated on training similarity of its similarity to the
+    /// nearest training clip.</summary>
     public double RecognitionScore { get; init; }
 
     /// <summary>Which score <see cref="RecognitionScore"/> is (<c>max_probability</c> or <c>training_similarity</c>).</summary>
