@@ -2,8 +2,8 @@
 # Real recordings that are none of ESC-10's classes, with licences that allow a shipped model to be trained on them
 # (outlier exposure: audioclf-train train/cv --outlier-exposure) or to carry them as its known-outlier bank
 # (calibrate --outliers): the sound effects of two Debian packages, fetched with apt-get download (no install):
-#   freedoom (BSD-3-Clause, Contributors to the Freedoom project): 100 sounds (gunshots, explosions, doors, machines,
-#     creatures, voices; the two chainsaw sounds left out: chainsaw is an ESC-10 class), 11 025 Hz;
+#   freedoom (BSD-3-Clause, Contributors to the Freedoom project): 98 sounds (gunshots, explosions, doors, machines,
+#     creatures, voices; its four chainsaw sounds left out: chainsaw is an ESC-10 class), 11 025 Hz;
 #   openttd-opensfx (each sound CC BY 3.0 or CC0, credited one by one in CREDITS-opensfx.txt; the one CC BY-SA sound,
 #     a helicopter, and the chainsaw left out as ESC-10 classes): 69 sounds (engines, horns, trains, aircraft,
 #     machinery, crowds, animals, wind), 44 100 Hz.

@@ -26,6 +26,8 @@ for k in range(count):
         raise SystemExit(f"sound {k}: not PCM")
     _, channels, rate, _, align, bits = fmt
     pcm = pcm[: len(pcm) // align * align]
+    if len(pcm) < align * rate // 100:   # under 10 ms: nothing empty reaches a training set
+        continue
     with wave.open(str(out / f"opensfx-{k:02d}.wav"), "wb") as w:
         w.setnchannels(channels); w.setsampwidth(bits // 8); w.setframerate(rate); w.writeframes(pcm)
     credits.append(f"opensfx-{k:02d}.wav: {credit}")

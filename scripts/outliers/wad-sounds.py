@@ -16,7 +16,8 @@ def sounds(path):
         if fmt != 3 or n > size - 8 or rate < 4000 or rate > 48000:
             continue
         pcm = data[pos + 8 + 16: pos + 8 + n - 16]   # 16 padding bytes each side
-        yield name, rate, pcm
+        if len(pcm) >= rate // 100:                   # at least 10 ms: nothing empty reaches a training set
+            yield name, rate, pcm
 
 out = pathlib.Path(sys.argv[1]); out.mkdir(parents=True, exist_ok=True)
 seen = {}

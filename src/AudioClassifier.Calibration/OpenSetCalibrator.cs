@@ -119,7 +119,7 @@ public static class OpenSetCalibrator
                     await using var stream = File.OpenRead(path);
                     var r = await engine.ClassifyAsync(stream, labels.Count, ct);
                     if (!r.Silent)
-                        scored.Add(new OpenSetFitter.Scored(path, r.Probabilities.ToArray(), label, withBank is null ? null : r.RecognitionScore));
+                        scored.Add(new OpenSetFitter.Scored(path, r.Probabilities.ToArray(), label, withBank is null ? null : r.RecognitionScore, WindowProbabilities(r, labels)));
                 }
                 catch (AudioDecodeException e)
                 {
@@ -251,4 +251,17 @@ public static class OpenSetCalibrator
     }
 
     private static string Quote(string field) => field.Contains(',') || field.Contains('"') ? '"' + field.Replace("\"", "\"\"", StringComparison.Ordinal) + '"' : field;
+
+    /// <summary>Each sounding window's probabilities in label order (the timeline ranks all of them).</summary>
+    private static List<float[]> WindowProbabilities(ClassificationResult result, IReadOnlyList<string> labels)
+    {
+        var index = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i);
+        return result.Timeline.Where(w => !w.Silent).Select(w =>
+        {
+            var p = new float[labels.Count];
+            foreach (var score in w.TopK)
+                p[index[score.Label]] = score.Score;
+            return p;
+        }).ToList();
+    }
 }

@@ -14,9 +14,10 @@ public static class OpenSetFitter
     /// <summary>The share of in-domain clips the threshold may reject on the clips it is fitted on.</summary>
     public const double InDomainRejection = 0.04;
 
-    /// <summary>A clip's uncalibrated probabilities, its training similarity (null when the model has none) and, for an
-    /// in-domain clip, its true class (else -1).</summary>
-    public sealed record Scored(string Path, float[] Probabilities, int Label, double? Similarity = null)
+    /// <summary>A clip's uncalibrated probabilities (the mean over its sounding windows), its training similarity (null
+    /// when the model has none), for an in-domain clip its true class (else -1), and each sounding window's own
+    /// probabilities when it has more than one window.</summary>
+    public sealed record Scored(string Path, float[] Probabilities, int Label, double? Similarity = null, IReadOnlyList<float[]>? Windows = null)
     {
         /// <summary>The open-set score at <paramref name="temperature"/>: the training similarity when there is one,
         /// else the best calibrated probability.</summary>
@@ -62,15 +63,20 @@ public static class OpenSetFitter
         return Math.Round(Math.Exp((lo + hi) / 2), 4);
     }
 
-    /// <summary>The best calibrated probability of a clip.</summary>
-    public static double Score(Scored clip, double temperature) => Calibrated(clip, temperature).Max();
+    /// <summary>The best calibrated probability of a clip: as the service decides it, the mean over its sounding windows
+    /// of each window's best (for one window, the best of the clip's calibrated probabilities).</summary>
+    public static double Score(Scored clip, double temperature) => clip.Windows is { Count: > 1 } windows
+        ? windows.Average(w => (double)Calibrated(w, temperature).Max())
+        : Calibrated(clip, temperature).Max();
 
-    public static float[] Calibrated(Scored clip, double temperature)
+    private static float[] Calibrated(float[] probabilities, double temperature)
     {
-        var p = (float[])clip.Probabilities.Clone();
+        var p = (float[])probabilities.Clone();
         AudioClassifierEngine.Calibrate(p, p.Length, temperature);
         return p;
     }
+
+    public static float[] Calibrated(Scored clip, double temperature) => Calibrated(clip.Probabilities, temperature);
 
     private static double Nll(IReadOnlyList<Scored> clips, double temperature) =>
         clips.Average(c => -Math.Log(Math.Max(Calibrated(c, temperature)[c.Label], 1e-12)));

@@ -90,6 +90,34 @@ public sealed class CalibrateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task LongClipsAreScoredAsTheServiceScoresThem()
+    {
+        // Four tones of 1.5 s one after the other: several 2 s windows, each with its own best label and probability
+        // (calibrate needs 20 clips: the tones in 20 orders and pitches).
+        var model = TestModels.Write(_dir);
+        var dir = Directory.CreateDirectory(Path.Combine(_dir, "long")).FullName;
+        var rng = new Random(5);
+        for (int i = 0; i < 20; i++)
+        {
+            var tones = new[] { 220.0, 2500, 880, 4000 }.OrderBy(_ => rng.Next()).SelectMany(hz => WavBuilder.Sine(22050, 1.5, hz * (1 + 0.02 * i))).ToArray();
+            File.WriteAllBytes(Path.Combine(dir, $"tones-{i:00}.wav"), WavBuilder.Pcm16(tones, 22050, 1));
+        }
+        var calibrated = Path.Combine(_dir, "long.onnx");
+        var scores = Path.Combine(_dir, "long.csv");
+        var (code, output, error) = CliRunner.Run("calibrate", model, "--ood", dir, "--temperature", "0.7", "--threshold", "0.5", "-o", calibrated, "--scores", scores);
+        Assert.True(code == 0, error + output);
+
+        using var engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = calibrated, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
+        foreach (var row in File.ReadAllLines(scores).Skip(1).Select(l => l.Split(',')))
+        {
+            await using var stream = File.OpenRead(row[0]);
+            var result = await engine.ClassifyAsync(stream);
+            Assert.True(result.Timeline.Count > 2);
+            Assert.Equal(result.RecognitionScore, double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture), 5);
+        }
+    }
+
+    [Fact]
     public void RefusesWhatItCannotFit()
     {
         var model = TestModels.Write(_dir);

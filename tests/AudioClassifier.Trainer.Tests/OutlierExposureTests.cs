@@ -63,6 +63,13 @@ public sealed class OutlierExposureTests : IDisposable
         var attribution = File.ReadAllText(Path.Combine(_dir, "export", "ATTRIBUTION.md"));
         Assert.StartsWith("# ESC-10", attribution);
         Assert.EndsWith("UrbanSound8K clips (test only)", attribution);
+
+        // Without the outlier folder its notices cannot be checked: refused before anything is written.
+        Directory.Move(outliers, outliers + "-moved");
+        var again = Path.Combine(_dir, "again", "model.onnx");
+        var gone = Assert.Throws<DatasetException>(() => Model.RunExporter.Export(exposed.RunDirectory, again, new Model.ExportOptions("oe-test", "1")));
+        Assert.Contains(outliers, gone.Message);
+        Assert.False(File.Exists(again));
     }
 
     [Fact]

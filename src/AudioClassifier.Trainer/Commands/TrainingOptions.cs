@@ -81,7 +81,8 @@ internal sealed class TrainingOptions
                 GainDb = r.GetValue(GainDb) ?? config.Augment.GainDb,
                 TimeRoll = r.GetValue(TimeRoll) ?? config.Augment.TimeRoll,
             },
-            Outliers = r.GetValue(OutlierExposure) is { Length: > 0 } outliers ? outliers.Select(Path.GetFullPath).ToList() : config.Outliers,
+            // Absolute, as recorded in config.json: export finds their ATTRIBUTION.md from any working directory.
+            Outliers = (r.GetValue(OutlierExposure) is { Length: > 0 } outliers ? outliers : config.Outliers).Select(Path.GetFullPath).ToList(),
             OutlierWeight = r.GetValue(OutlierWeight) ?? config.OutlierWeight,
             OutlierBatch = r.GetValue(OutlierBatch) ?? config.OutlierBatch,
             EarlyStoppingPatience = r.GetValue(Patience) ?? config.EarlyStoppingPatience,

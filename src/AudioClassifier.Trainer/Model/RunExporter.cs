@@ -2,6 +2,7 @@ using System.Text.Json;
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Onnx.Contract;
 using AudioClassifier.Onnx.Export;
+using AudioClassifier.Trainer.Data;
 using AudioClassifier.Trainer.Native;
 using static TorchSharp.torch;
 
@@ -41,6 +42,8 @@ public static class RunExporter
 
         if (options.Int8 && options.Float16)
             throw new ArgumentException("Choose one of --int8 and --fp16.");
+        // Gathered first: a missing notice stops the export before anything is written.
+        var attributions = Attributions(options.AttributionFile, root);
         TorchRuntime.EnsureLoaded();
         using var model = new AudioResNet18(classes.Count, 0);
         model.load(checkpoint);
@@ -61,14 +64,14 @@ public static class RunExporter
         ResNet18OnnxExporter.Export(weights, contract, outputPath, ranges);
         if (options.CardNotesFile is { } notes)
             File.AppendAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "model-card.md"), Environment.NewLine + File.ReadAllText(notes));
-        var attributions = Attributions(options.AttributionFile, root);
         if (attributions.Count > 0)
             File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "ATTRIBUTION.md"), string.Join(Environment.NewLine + Environment.NewLine, attributions));
         return contract;
     }
 
-    /// <summary>The dataset's attribution and that of every outlier-exposure folder with an ATTRIBUTION.md (e.g.
-    /// scripts/make-real-outliers.sh): a model trained on licensed sounds carries their notices.</summary>
+    /// <summary>The dataset's attribution and every ATTRIBUTION.md in the outlier-exposure folders (searched like their
+    /// sounds, recursively; e.g. scripts/make-real-outliers.sh writes one): a model trained on licensed sounds carries
+    /// their notices.</summary>
     private static List<string> Attributions(string? datasetAttribution, JsonElement runConfig)
     {
         var texts = new List<string>();
@@ -78,11 +81,10 @@ public static class RunExporter
         {
             foreach (var folder in outliers.EnumerateArray().Select(e => e.GetString()!))
             {
-                var file = Path.Combine(folder, "ATTRIBUTION.md");
-                if (File.Exists(file))
+                if (!Directory.Exists(folder))
+                    throw new DatasetException($"The run was trained with outlier sounds from {folder}, which is gone: restore it (scripts/make-outliers.sh, scripts/make-real-outliers.sh) so that their notices (ATTRIBUTION.md) reach the model.");
+                foreach (var file in Directory.EnumerateFiles(folder, "ATTRIBUTION.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                     texts.Add(File.ReadAllText(file).TrimEnd());
-                else if (!Directory.Exists(folder))
-                    throw new DirectoryNotFoundException($"The run was trained with outliers from {folder}, which is gone: its sounds' attribution cannot be checked.");
             }
         }
         return texts;

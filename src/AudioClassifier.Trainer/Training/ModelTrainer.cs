@@ -182,6 +182,8 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             throw new DatasetException($"No audio clips (WAV, MP3, Ogg) under the outlier folders {string.Join(", ", config.Outliers)}.");
         var clips = store.Load(files.Select(f => new DatasetItem(f, -1, null)).ToList(), null, config.Threads);
         log.WriteLine(FormattableString.Invariant($"outlier exposure: {clips.Count} clips, {config.OutlierBatch} beside each batch, weight {config.OutlierWeight}"));
+        foreach (var folder in config.Outliers.Where(f => !Directory.EnumerateFiles(f, "ATTRIBUTION.md", SearchOption.AllDirectories).Any()))
+            log.WriteLine($"note: no ATTRIBUTION.md under {folder}: a model trained on its sounds carries no notice for them (right for sounds you made, such as scripts/make-outliers.sh's; add one for sounds under a licence)");
         return clips;
     }
 
