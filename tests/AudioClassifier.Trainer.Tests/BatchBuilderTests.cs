@@ -71,4 +71,40 @@ public sealed class BatchBuilderTests
         builder.Write(clip, plain, null);
         Assert.Equal(data, plain);
     }
+
+    [Theory]
+    [InlineData(1000, 3)]
+    [InlineData(3000, -3)]
+    [InlineData(500, 2)]
+    public void PitchShiftMovesAToneToTheBandOfTheShiftedTone(double hz, double semitones)
+    {
+        var spec = FeatureSpec.Default with { Frames = 40 };
+        float[] Tone(double f) => Enumerable.Range(0, 22050).Select(i => 0.3f * MathF.Sin((float)(2 * Math.PI * f * i / 22050))).ToArray();
+        int PeakBand(float[] window) => Enumerable.Range(0, spec.NMels).MaxBy(m => window[m * spec.Frames + 20]);
+        var window = LogMelExtractor.For(spec).Compute(Tone(hz)).Data;
+        var expected = PeakBand(LogMelExtractor.For(spec).Compute(Tone(hz * Math.Pow(2, semitones / 12))).Data);
+        var builder = new BatchBuilder(spec, AugmentConfig.None, 0f);
+        builder.ShiftPitch(window, Math.Pow(2, semitones / 12));
+        Assert.InRange(PeakBand(window), expected - 1, expected + 1);
+        Assert.NotInRange(PeakBand(LogMelExtractor.For(spec).Compute(Tone(hz)).Data), expected - 1, expected + 1);
+    }
+
+    [Fact]
+    public void NoPitchShiftLeavesTheWindowAsItIsAndTrainingDrawsVaryTheShift()
+    {
+        var spec = FeatureSpec.Default with { NMels = 32, Frames = 20 };
+        var data = Enumerable.Range(0, spec.NMels * spec.Frames).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
+        var window = (float[])data.Clone();
+        new BatchBuilder(spec, AugmentConfig.None, 0f).ShiftPitch(window, 1.0);
+        Assert.All(window.Zip(data), p => Assert.Equal(p.Second, p.First, 1e-4f));
+        // Augmented writes of one clip differ from draw to draw; evaluation writes never shift.
+        var clip = new ClipFeatures(new DatasetItem("x.wav", 0, null), data, spec.NMels, spec.Frames);
+        var builder = new BatchBuilder(spec, AugmentConfig.None with { PitchShiftSemitones = 3 }, 0f);
+        var rng = new Random(5);
+        var draws = Enumerable.Range(0, 5).Select(_ => { var w = new float[data.Length]; builder.Write(clip, w, rng); return w; }).ToList();
+        Assert.Equal(5, draws.Select(w => string.Join(',', w.Take(64))).Distinct().Count());
+        var plain = new float[data.Length];
+        builder.Write(clip, plain, null);
+        Assert.Equal(data, plain);
+    }
 }

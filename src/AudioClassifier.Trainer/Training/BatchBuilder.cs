@@ -1,3 +1,5 @@
+using System.Buffers;
+using AudioClassifier.Audio.Dsp;
 using AudioClassifier.Audio.Features;
 using AudioClassifier.Trainer.Data;
 
@@ -6,7 +8,8 @@ namespace AudioClassifier.Trainer.Training;
 /// <summary>
 /// Turns cached full-length features into fixed-size model inputs: deterministic (crop at 0 / pad as the spec says,
 /// exactly the service's features) for evaluation, or augmented for training (random crop or shift, random level,
-/// SpecAugment frequency and time masks filled with the dataset mean, which standardises to 0).
+/// random pitch shift on the mel axis, SpecAugment frequency and time masks filled with the dataset mean, which
+/// standardises to 0).
 /// </summary>
 /// <param name="levelOffsetDb">Added to every clip value in deterministic writes: the clip played that much louder
 /// (negative: quieter), for measuring level robustness.</param>
@@ -47,6 +50,8 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
         spec.Padding.Fill(destination, NMels, Frames, shift, count);
         if (rng is null)
             return;
+        if (augment.PitchShiftSemitones > 0)
+            ShiftPitch(destination, Math.Pow(2, (rng.NextDouble() * 2 - 1) * augment.PitchShiftSemitones / 12));
         for (int i = 0; i < augment.FreqMasks; i++)
         {
             int width = rng.Next(augment.FreqMaskWidth + 1), start = rng.Next(Math.Max(1, NMels - width));
@@ -58,6 +63,37 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
             int width = rng.Next(augment.TimeMaskWidth + 1), start = rng.Next(Math.Max(1, Frames - width));
             for (int m = 0; m < NMels; m++)
                 destination.Slice(m * Frames + start, Math.Min(width, Frames - start)).Fill(fillValue);
+        }
+    }
+
+    /// <summary>
+    /// Moves every band's content to <paramref name="ratio"/> times its frequency: output band m takes the (linearly
+    /// interpolated) value at the mel position of centre(m) / ratio, clamped to the first and last band — a pitch shift
+    /// of the spectrogram (band widths aside), done on the window so that it costs a few microseconds per clip.
+    /// </summary>
+    internal void ShiftPitch(Span<float> window, double ratio)
+    {
+        double lo = MelScale.HzToMel(spec.FMin), hi = MelScale.HzToMel(spec.FMax);
+        var scratch = ArrayPool<float>.Shared.Rent(Size);
+        try
+        {
+            window.CopyTo(scratch);
+            for (int m = 0; m < NMels; m++)
+            {
+                double hz = MelScale.BandCenterHz(m, NMels, spec.FMin, spec.FMax) / ratio;
+                double position = Math.Clamp((MelScale.HzToMel(hz) - lo) / (hi - lo) * (NMels + 1) - 1, 0, NMels - 1);
+                int below = (int)position, above = Math.Min(below + 1, NMels - 1);
+                float weight = (float)(position - below);
+                var row = window.Slice(m * Frames, Frames);
+                var a = scratch.AsSpan(below * Frames, Frames);
+                var b = scratch.AsSpan(above * Frames, Frames);
+                for (int f = 0; f < Frames; f++)
+                    row[f] = a[f] + weight * (b[f] - a[f]);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
         }
     }
 }

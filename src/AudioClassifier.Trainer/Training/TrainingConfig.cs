@@ -153,8 +153,11 @@ public sealed record AugmentConfig
     /// which is exactly what a gain does to them under the relative top_db floor); 0 disables. The default, 20, kept
     /// ESC-10 accuracy (honest CV 89.7 % vs 89.4 %) and lifted it on clips 20 dB quieter from 79.1 % to 90.6 %.</summary>
     [JsonPropertyName("gain_db")] public double GainDb { get; init; } = 20;
+    /// <summary>Random pitch shift of each training clip, uniform in ± this many semitones (its mel bands moved to the
+    /// shifted frequencies); 0 disables.</summary>
+    [JsonPropertyName("pitch_shift_semitones")] public double PitchShiftSemitones { get; init; }
 
-    public static AugmentConfig None { get; } = new() { TimeShift = false, TimeRoll = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0 };
+    public static AugmentConfig None { get; } = new() { TimeShift = false, TimeRoll = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0, PitchShiftSemitones = 0 };
 
     public void Validate()
     {
@@ -164,5 +167,7 @@ public sealed record AugmentConfig
             throw new ArgumentException("augment.mixup_alpha must be ≥ 0.", "augment.mixup_alpha");
         if (!(GainDb is >= 0 and <= 60))
             throw new ArgumentException("augment.gain_db must be between 0 and 60.", "augment.gain_db");
+        if (!(PitchShiftSemitones is >= 0 and <= 12))
+            throw new ArgumentException("augment.pitch_shift_semitones must be between 0 and 12.", "augment.pitch_shift_semitones");
     }
 }
