@@ -7,14 +7,21 @@
 #   openttd-opensfx (each sound CC BY 3.0 or CC0, credited one by one in CREDITS-opensfx.txt; the one CC BY-SA sound,
 #     a helicopter, and the chainsaw left out as ESC-10 classes): 69 sounds (engines, horns, trains, aircraft,
 #     machinery, crowds, animals, wind), 44 100 Hz.
-# ATTRIBUTION.md beside them holds both notices and every OpenSFX credit: a model trained with them carries it
+# With --games also (a 1.5 GB download: supertuxkart-data 630 MB, redeclipse-data 860 MB):
+#   supertuxkart-data: 35 sound effects of data/sfx whose Debian copyright stanza is CC0, public domain, CC BY 3.0 or
+#     zlib (engines, horns, machines, crowds, birds, impacts; ShareAlike and GPL sounds, and clock, rain, water, thunder
+#     and fireworks left out as near ESC-10 classes);
+#   redeclipse-data: Q009's "morph" ambient pack (CC BY 3.0): 31 machine hums, drones and winds (rain and storms left out).
+# ATTRIBUTION.md beside them holds every notice and every OpenSFX credit: a model trained with them carries it
 # (audioclf-train export --attribution ESC-10's README and this file).
-# Usage: scripts/make-real-outliers.sh OUT-DIR
+# Usage: scripts/make-real-outliers.sh OUT-DIR [--games]
 set -euo pipefail
-out="$(realpath -m "$1")"; here="$(cd "$(dirname "$0")" && pwd)"
+out="$(realpath -m "$1")"; here="$(cd "$(dirname "$0")" && pwd)"; games="${2:-}"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
-(cd "$tmp" && apt-get download freedoom openttd-opensfx >/dev/null 2>&1) || { echo "apt-get download freedoom openttd-opensfx failed" >&2; exit 1; }
+packages=(freedoom openttd-opensfx); [ "$games" = --games ] && packages+=(supertuxkart-data redeclipse-data)
+echo "apt-get download ${packages[*]} ..."
+(cd "$tmp" && apt-get download "${packages[@]}" >/dev/null 2>&1) || { echo "apt-get download ${packages[*]} failed" >&2; exit 1; }
 for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$tmp/x"; done
 python3 "$here/outliers/wad-sounds.py" "$out" "$tmp"/x/usr/share/games/doom/freedoom1.wad "$tmp"/x/usr/share/games/doom/freedoom2.wad
 rm -f "$out"/dssaw*.wav                                   # chainsaw: an ESC-10 class
@@ -27,4 +34,19 @@ python3 "$here/outliers/opensfx-sounds.py" "$tmp"/x/usr/share/games/openttd/base
   echo "(Creative Commons Attribution 3.0 Unported or CC0 1.0):"; echo
   sed 's/^/- /' "$out/CREDITS-opensfx.txt"; } > "$out/ATTRIBUTION.md"
 rm "$out/CREDITS-opensfx.txt"
-echo "$(ls "$out"/*.wav | wc -l) sounds in $out"
+if [ "$games" = --games ]; then
+  x="$tmp/x/usr/share"
+  python3 "$here/outliers/debian-copyright-sounds.py" "$x/doc/supertuxkart-data/copyright" "$x/games/supertuxkart" data/sfx/ stk- "$out" \
+    'clock|rain|river|waterfall|thunder|fireworks'
+  python3 "$here/outliers/debian-copyright-sounds.py" "$x/doc/redeclipse-data/copyright" "$x/games/redeclipse" data/sounds/ambience/morph/ \
+    redeclipse- "$out" 'rain|storm'
+  { echo; echo "Sound effects of SuperTuxKart 1.4 (Debian package supertuxkart-data, data/sfx), each under the licence its"
+    echo "credit names (CC0 1.0, public domain, Creative Commons Attribution 3.0 Unported, zlib), credited one by one:"; echo
+    sed 's/^/- /' "$out/CREDITS-stk.txt"
+    echo; echo "\"morph\" ambient sound pack by Slawek \"Q009\" Blauciak (Red Eclipse 1.6, Debian package redeclipse-data,"
+    echo "data/sounds/ambience/morph), under the Creative Commons Attribution 3.0 Unported licence"
+    echo "(https://creativecommons.org/licenses/by/3.0/):"; echo
+    sed 's/^/- /' "$out/CREDITS-redeclipse.txt"; } >> "$out/ATTRIBUTION.md"
+  rm "$out/CREDITS-stk.txt" "$out/CREDITS-redeclipse.txt"
+fi
+echo "$(ls "$out"/*.wav "$out"/*.ogg 2>/dev/null | wc -l) sounds in $out"
