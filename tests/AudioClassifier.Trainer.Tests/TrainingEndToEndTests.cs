@@ -138,6 +138,19 @@ public sealed class TrainingEndToEndTests : IDisposable
         Assert.Equal(first.FoldAccuracy, resumed.FoldAccuracy);
         Assert.Single(File.ReadAllLines(Path.Combine(fold2, "metrics.jsonl")));
 
+        // A fold trained before newer settings existed (its config.json lacks them) is still reused: they count as
+        // their defaults.
+        var configFile = Path.Combine(first.Directory, "fold1", "config.json");
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configFile))!;
+        foreach (var newer in new[] { "outliers", "outlier_weight", "outlier_batch" })
+            Assert.True(saved["config"]!.AsObject().Remove(newer), newer);
+        Assert.True(saved["config"]!["augment"]!.AsObject().Remove("pitch_shift_semitones"));
+        File.WriteAllText(configFile, saved.ToJsonString());
+        var older = new StringWriter();
+        new CrossValidator(config, older).Run();
+        Assert.Contains("fold 1: finished earlier", older.ToString());
+        Assert.Equal(fold1Written, File.GetLastWriteTimeUtc(fold1));
+
         // Different settings under the same name are not mistaken for finished folds.
         var changed = new StringWriter();
         new CrossValidator(config with { Epochs = 2 }, changed).Run();

@@ -103,7 +103,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
     /// <summary>
     /// The held-out fold's evaluation when <paramref name="foldDir"/> holds a finished run (its test_metrics.json is
     /// written last) trained with the same settings; settings that cannot change the result (threads, cache and runs
-    /// folders) may differ.
+    /// folders) may differ, and settings newer than the run count as their defaults.
     /// </summary>
     private static (Evaluation? Test, Evaluation? Quieter) FinishedFold(string foldDir, TrainingConfig foldConfig)
     {
@@ -112,7 +112,11 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
             return default;
         try
         {
-            var saved = JsonNode.Parse(File.ReadAllText(configFile))?["config"]?.AsObject();
+            // Read back through TrainingConfig: a setting added after the fold was trained is absent from its file and
+            // takes its default, which by this project's rule for new options is the behaviour before it existed.
+            var saved = JsonNode.Parse(File.ReadAllText(configFile))?["config"].Deserialize<TrainingConfig>() is { } old
+                ? JsonSerializer.SerializeToNode(old)!.AsObject()
+                : null;
             var wanted = JsonSerializer.SerializeToNode(foldConfig)!.AsObject();
             foreach (var free in new[] { "threads", "cache_dir", "runs_dir" })
             {
