@@ -39,6 +39,30 @@ public sealed class TrainingUnderGcPressureTests : IDisposable
         Assert.True(pressure.Collections > 50, $"only {pressure.Collections} collections ran during the stressed runs");
     }
 
+    [Fact]
+    public void BuildingAndInitialisingModelsUnderConstantCollectionNeverFreesATensorInUse()
+    {
+        // A cross-validation died once at a fold's start (segfault in LibTorch while the network was being built and
+        // ImageNet-initialised): a temporary tensor finalised while the native call reading it still ran.
+        var reference = new Model.AudioResNet18(10, 0.3);
+        Model.ImageNetInitializer.Apply(reference);
+        reference.SetInputNormalization(-4.5f, 17.25f);
+        static bool Weights(KeyValuePair<string, TorchSharp.torch.Tensor> p) =>
+            p.Value.dtype == TorchSharp.torch.ScalarType.Float32 && !p.Key.StartsWith("fc.", StringComparison.Ordinal);
+        var expected = reference.state_dict().Where(Weights).ToDictionary(p => p.Key, p => p.Value.data<float>().ToArray());
+        using var pressure = new CollectorThread();
+        for (int i = 0; i < 12; i++)
+        {
+            using var model = new Model.AudioResNet18(10, 0.3);
+            Model.ImageNetInitializer.Apply(model);
+            model.SetInputNormalization(-4.5f, 17.25f);
+            foreach (var (name, tensor) in model.state_dict().Where(Weights))
+                Assert.True(expected[name].AsSpan().SequenceEqual(tensor.data<float>().ToArray()), name);
+        }
+        Assert.True(pressure.Collections > 10, $"only {pressure.Collections} collections ran");
+        reference.Dispose();
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>Collects and runs finalisers in a loop on its own thread until disposed.</summary>

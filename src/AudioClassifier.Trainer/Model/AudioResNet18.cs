@@ -48,8 +48,9 @@ public sealed class AudioResNet18 : Module<Tensor, Tensor>
     public void SetInputNormalization(float mean, float std)
     {
         using var _ = no_grad();
-        input_mean.fill_(mean);
-        input_std.fill_(Math.Max(std, 1e-6f));
+        using var scalars = new Native.HeldScalars();
+        input_mean.fill_(scalars.Of(mean));
+        input_std.fill_(scalars.Of(Math.Max(std, 1e-6f)));
     }
 
     public (float Mean, float Std) InputNormalization => (input_mean.item<float>(), input_std.item<float>());

@@ -40,18 +40,23 @@ public static class ImageNetInitializer
             {
                 string conv = ConvolutionOrder[i], bn = BatchNormFor(conv);
                 var (weight, scale, bias, mean, variance) = pairs[i];
-                var w = ToTensor(weight);
+                // Every tensor made here is held (and disposed) by a using: TorchSharp does not keep a Tensor alive
+                // through the native call it is passed to, so a temporary the JIT no longer counts as live can be
+                // finalised mid-call (a segfault in LibTorch, reproduced by TrainingUnderGcPressureTests).
+                using var w = ToTensor(weight);
                 if (conv == "conv1")
                 {
-                    w = w.sum(1, keepdim: true);
-                    Copy(state, conv + ".weight", w, done, $"ImageNet {weight.Name} (RGB filters summed)");
+                    using var summed = w.sum(1, keepdim: true);
+                    Copy(state, conv + ".weight", summed, done, $"ImageNet {weight.Name} (RGB filters summed)");
                 }
                 else
                 {
                     Copy(state, conv + ".weight", w, done, $"ImageNet {weight.Name}");
                 }
-                Copy(state, bn + ".weight", ToTensor(scale), done, $"ImageNet {scale.Name}");
-                Copy(state, bn + ".bias", ToTensor(bias), done, $"ImageNet {bias.Name}");
+                using var s = ToTensor(scale);
+                using var b = ToTensor(bias);
+                Copy(state, bn + ".weight", s, done, $"ImageNet {scale.Name}");
+                Copy(state, bn + ".bias", b, done, $"ImageNet {bias.Name}");
                 // The export's running statistics describe raw 0-255 RGB pixels (first-layer variances in the
                 // thousands); on standardised spectrograms they would squash every activation in eval mode, so the
                 // running mean/variance start fresh (0, 1) and adapt during training. Scale and shift transfer.

@@ -21,6 +21,9 @@ public static class StateDictInitializer
             {
                 if (!source.TryGetValue(name, out var t))
                     continue;
+                // The scope holds every temporary until the copy has run (see ImageNetInitializer: TorchSharp does not
+                // keep a tensor alive through the native call it is passed to).
+                using var scope = NewDisposeScope();
                 var value = t;
                 string how = "state dict";
                 if (name == "conv1.weight" && t.shape.Length == 4 && t.shape[1] == 3 && target.shape[1] == 1)
@@ -30,7 +33,8 @@ public static class StateDictInitializer
                 }
                 if (!value.shape.SequenceEqual(target.shape))
                     continue;
-                target.copy_(value.to_type(target.dtype));
+                var converted = value.to_type(target.dtype);
+                target.copy_(converted);
                 done[name] = $"{how}: {Path.GetFileName(path)}";
             }
         }
