@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Real recordings that are none of ESC-10's classes, with licences that allow a shipped model to be trained on them
 # (outlier exposure: audioclf-train train/cv --outlier-exposure) or to carry them as its known-outlier bank
-# (calibrate --outliers): the sound effects of two Debian packages, fetched with apt-get download (no install):
+# (calibrate --outliers): the sound effects of Debian packages, fetched with apt-get download (no install):
 #   freedoom (BSD-3-Clause, Contributors to the Freedoom project): 98 sounds (gunshots, explosions, doors, machines,
 #     creatures, voices; its four chainsaw sounds left out: chainsaw is an ESC-10 class), 11 025 Hz;
 #   openttd-opensfx (each sound CC BY 3.0 or CC0, credited one by one in CREDITS-opensfx.txt; the one CC BY-SA sound,
 #     a helicopter, and the chainsaw left out as ESC-10 classes): 69 sounds (engines, horns, trains, aircraft,
 #     machinery, crowds, animals, wind), 44 100 Hz.
 # With --games also (a 1.5 GB download: supertuxkart-data 630 MB, redeclipse-data 860 MB):
-#   supertuxkart-data: 35 sound effects of data/sfx whose Debian copyright stanza is CC0, public domain, CC BY 3.0 or
+#   supertuxkart-data: 36 sound effects of data/sfx whose Debian copyright stanza is (or offers) CC0, public domain, CC BY 3.0 or
 #     zlib (engines, horns, machines, crowds, birds, impacts; ShareAlike and GPL sounds, and clock, rain, water, thunder
 #     and fireworks left out as near ESC-10 classes);
 #   redeclipse-data: Q009's "morph" ambient pack (CC BY 3.0): 31 machine hums, drones and winds (rain and storms left out).
@@ -17,8 +17,10 @@
 # Usage: scripts/make-real-outliers.sh OUT-DIR [--games]
 set -euo pipefail
 out="$(realpath -m "$1")"; here="$(cd "$(dirname "$0")" && pwd)"; games="${2:-}"
+case "$games" in ""|--games) ;; *) echo "unknown option $games (only --games)" >&2; exit 2 ;; esac
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
+rm -f "$out"/dssaw*.wav "$out"/stk-*.ogg "$out"/redeclipse-*.ogg   # a rerun leaves no sound without its credit
 packages=(freedoom openttd-opensfx); [ "$games" = --games ] && packages+=(supertuxkart-data redeclipse-data)
 echo "apt-get download ${packages[*]} ..."
 (cd "$tmp" && apt-get download "${packages[@]}" >/dev/null 2>&1) || { echo "apt-get download ${packages[*]} failed" >&2; exit 1; }
@@ -41,7 +43,9 @@ if [ "$games" = --games ]; then
   python3 "$here/outliers/debian-copyright-sounds.py" "$x/doc/redeclipse-data/copyright" "$x/games/redeclipse" data/sounds/ambience/morph/ \
     redeclipse- "$out" 'rain|storm'
   { echo; echo "Sound effects of SuperTuxKart 1.4 (Debian package supertuxkart-data, data/sfx), each under the licence its"
-    echo "credit names (CC0 1.0, public domain, Creative Commons Attribution 3.0 Unported, zlib), credited one by one:"; echo
+    echo "credit names, credited one by one: CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/), public domain,"
+    echo "Creative Commons Attribution 3.0 Unported (https://creativecommons.org/licenses/by/3.0/) or the zlib licence"
+    echo "(https://zlib.net/zlib_license.html; each such sound's copyright holder is named in its credit):"; echo
     sed 's/^/- /' "$out/CREDITS-stk.txt"
     echo; echo "\"morph\" ambient sound pack by Slawek \"Q009\" Blauciak (Red Eclipse 1.6, Debian package redeclipse-data,"
     echo "data/sounds/ambience/morph), under the Creative Commons Attribution 3.0 Unported licence"

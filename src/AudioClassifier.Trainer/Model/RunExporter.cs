@@ -91,10 +91,13 @@ public static class RunExporter
     }
 
     /// <summary>The network's parameters and buffers as plain arrays.</summary>
-    public static Dictionary<string, WeightTensor> Weights(AudioResNet18 model) =>
-        model.state_dict()
+    public static Dictionary<string, WeightTensor> Weights(AudioResNet18 model)
+    {
+        using var scope = NewDisposeScope();   // holds each cpu() copy until its values are read
+        return model.state_dict()
             .Where(p => p.Value.dtype == ScalarType.Float32)
             .ToDictionary(p => p.Key, p => new WeightTensor(p.Value.cpu().data<float>().ToArray(), p.Value.shape));
+    }
 
     private static string Compact(string json)
     {

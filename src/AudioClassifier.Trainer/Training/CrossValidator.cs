@@ -103,7 +103,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
     /// <summary>
     /// The held-out fold's evaluation when <paramref name="foldDir"/> holds a finished run (its test_metrics.json is
     /// written last) trained with the same settings; settings that cannot change the result (threads, cache and runs
-    /// folders) may differ, and settings newer than the run count as their defaults.
+    /// folders) may differ, and settings newer than the run that are off by default count as off.
     /// </summary>
     private static (Evaluation? Test, Evaluation? Quieter) FinishedFold(string foldDir, TrainingConfig foldConfig)
     {
@@ -112,11 +112,16 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
             return default;
         try
         {
-            // Read back through TrainingConfig: a setting added after the fold was trained is absent from its file and
-            // takes its default, which by this project's rule for new options is the behaviour before it existed.
-            var saved = JsonNode.Parse(File.ReadAllText(configFile))?["config"].Deserialize<TrainingConfig>() is { } old
-                ? JsonSerializer.SerializeToNode(old)!.AsObject()
-                : null;
+            // Settings added after a fold may have been trained are absent from its file; those listed here are off by
+            // default, which is how such a fold was trained, so they count as their defaults. Any other difference
+            // (gain_db, absent from early files, meant 0 then and defaults to 20 now) retrains the fold.
+            var saved = JsonNode.Parse(File.ReadAllText(configFile))?["config"]?.AsObject();
+            var defaults = JsonSerializer.SerializeToNode(new TrainingConfig(), TrainingConfig.JsonOptions)!.AsObject();
+            foreach (var key in new[] { "outliers", "outlier_weight", "outlier_batch" })
+                if (saved is not null && !saved.ContainsKey(key))
+                    saved[key] = defaults[key]!.DeepClone();
+            if (saved?["augment"] is JsonObject augment && !augment.ContainsKey("pitch_shift_semitones"))
+                augment["pitch_shift_semitones"] = defaults["augment"]!["pitch_shift_semitones"]!.DeepClone();
             var wanted = JsonSerializer.SerializeToNode(foldConfig)!.AsObject();
             foreach (var free in new[] { "threads", "cache_dir", "runs_dir" })
             {
