@@ -20,7 +20,7 @@ out="$(realpath -m "$1")"; here="$(cd "$(dirname "$0")" && pwd)"; games="${2:-}"
 case "$games" in ""|--games) ;; *) echo "unknown option $games (only --games)" >&2; exit 2 ;; esac
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
-rm -f "$out"/dssaw*.wav "$out"/stk-*.ogg "$out"/redeclipse-*.ogg   # a rerun leaves no sound without its credit
+rm -f "$out"/stk-*.ogg "$out"/redeclipse-*.ogg   # a rerun without --games (or with fewer sounds) leaves none without its credit
 packages=(freedoom openttd-opensfx); [ "$games" = --games ] && packages+=(supertuxkart-data redeclipse-data)
 echo "apt-get download ${packages[*]} ..."
 (cd "$tmp" && apt-get download "${packages[@]}" >/dev/null 2>&1) || { echo "apt-get download ${packages[*]} failed" >&2; exit 1; }
