@@ -12,7 +12,8 @@
 # that must differ per fold (outliers made from the training folds' clips). RESCORE=1 skips the export and first scoring
 # and recomputes the table from what is already in out-dir; SCORE=probability takes each clip's best calibrated
 # probability (calibrate --scores, column 5) as the score instead of the calibrated score (column 4), each fold scored
-# at the mean temperature of the other folds.
+# at the mean temperature of the other folds. EXPORTED=1 takes each fold's model from out-dir/foldN/model.onnx as it is
+# (made beforehand, e.g. an ensemble of several runs' fold models by audioclf-train ensemble) instead of exporting it.
 set -euo pipefail
 export LC_ALL=C   # sort -g and awk read decimal points
 cd "$(dirname "$0")/.."
@@ -36,7 +37,11 @@ for fold in "${folds[@]}"; do
   [ "${RESCORE:-0}" = 1 ] && break
   others=(); for f in "${folds[@]}"; do [ "$f" != "$fold" ] && others+=("$f"); done
   echo "fold $fold: export and score (training bank: folds ${others[*]})" >&2
-  dotnet "$train" export --run "$cv/fold$fold" --out "$out/fold$fold/model.onnx" --name "cv-fold$fold" --version 1 ${EXPORT_FLAGS:-} >/dev/null
+  if [ "${EXPORTED:-0}" = 1 ]; then
+    [ -f "$out/fold$fold/model.onnx" ] || { echo "EXPORTED=1 but $out/fold$fold/model.onnx is missing" >&2; exit 2; }
+  else
+    dotnet "$train" export --run "$cv/fold$fold" --out "$out/fold$fold/model.onnx" --name "cv-fold$fold" --version 1 ${EXPORT_FLAGS:-} >/dev/null
+  fi
   calibrate "$fold" --report "$out/fold$fold.json"
 done
 # The best probability depends on the temperature, which calibrate fits on half of the fold's own held-out clips: for
