@@ -12,16 +12,26 @@
 #     zlib (engines, horns, machines, crowds, birds, impacts; ShareAlike and GPL sounds, and clock, rain, water, thunder
 #     and fireworks left out as near ESC-10 classes);
 #   redeclipse-data: Q009's "morph" ambient pack (CC BY 3.0): 31 machine hums, drones and winds (rain and storms left out).
+# With --more also (a 440 MB download), every sound of three more packages whose Debian copyright stanza is CC0,
+# public domain or CC BY 3.0/4.0 (chosen as packages, before any of their sounds was scored):
+#   sonic-pi-samples: 129 CC0 samples from freesound.org (drums, percussion, tabla, bass, guitar, loops, ambient drones,
+#     electronic blips, vinyl, robots, phones; its two clock-tick-like samples left out);
+#   endless-sky-data: 83 public-domain sound effects (weapons, explosions, engines, alarms, landings);
+#   naev-data: 28 CC BY 3.0 or public-domain sounds (24 music tracks, a grenade, a hail, two effects).
 # ATTRIBUTION.md beside them holds every notice and every OpenSFX credit: a model trained with them carries it
 # (audioclf-train export --attribution ESC-10's README and this file).
-# Usage: scripts/make-real-outliers.sh OUT-DIR [--games]
+# Usage: scripts/make-real-outliers.sh OUT-DIR [--games] [--more]
 set -euo pipefail
-out="$(realpath -m "$1")"; here="$(cd "$(dirname "$0")" && pwd)"; games="${2:-}"
-case "$games" in ""|--games) ;; *) echo "unknown option $games (only --games)" >&2; exit 2 ;; esac
+out="$(realpath -m "$1")"; here="$(cd "$(dirname "$0")" && pwd)"; shift; games=""; more=""
+for option in "$@"; do
+  case "$option" in --games) games=--games ;; --more) more=--more ;; *) echo "unknown option $option (--games, --more)" >&2; exit 2 ;; esac
+done
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
-rm -f "$out"/stk-*.ogg "$out"/redeclipse-*.ogg   # a rerun without --games (or with fewer sounds) leaves none without its credit
+# a rerun without an option (or with fewer sounds) leaves none without its credit
+rm -f "$out"/stk-*.ogg "$out"/redeclipse-*.ogg "$out"/sonicpi-*.wav "$out"/endlesssky-*.wav "$out"/naev-*.ogg "$out"/naev-*.wav
 packages=(freedoom openttd-opensfx); [ "$games" = --games ] && packages+=(supertuxkart-data redeclipse-data)
+[ "$more" = --more ] && packages+=(sonic-pi-samples endless-sky-data naev-data)
 echo "apt-get download ${packages[*]} ..."
 (cd "$tmp" && apt-get download "${packages[@]}" >/dev/null 2>&1) || { echo "apt-get download ${packages[*]} failed" >&2; exit 1; }
 for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$tmp/x"; done
@@ -52,5 +62,25 @@ if [ "$games" = --games ]; then
     echo "(https://creativecommons.org/licenses/by/3.0/):"; echo
     sed 's/^/- /' "$out/CREDITS-redeclipse.txt"; } >> "$out/ATTRIBUTION.md"
   rm "$out/CREDITS-stk.txt" "$out/CREDITS-redeclipse.txt"
+fi
+if [ "$more" = --more ]; then
+  x="$tmp/x/usr/share"
+  mkdir -p "$tmp/sonic-pi/etc" && mv "$x/sonic-pi/samples" "$tmp/sonic-pi/etc/samples"   # the copyright file's paths
+  python3 "$here/outliers/debian-copyright-sounds.py" "$x/doc/sonic-pi-samples/copyright" "$tmp/sonic-pi" etc/samples/ sonicpi- "$out" \
+    'tick|clock'
+  python3 "$here/outliers/debian-copyright-sounds.py" "$x/doc/endless-sky-data/copyright" "$x/games/endless-sky" sounds/ endlesssky- \
+    "$out" 'rain$|water'
+  python3 "$here/outliers/debian-copyright-sounds.py" "$x/doc/naev-data/copyright" "$x/naev" dat/snd/ naev- "$out" 'rain|water'
+  { echo; echo "Samples of Sonic Pi 3.2.2 (Debian package sonic-pi-samples, etc/samples), each from freesound.org under"
+    echo "CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/), credited one by one:"; echo
+    sed 's/^/- /' "$out/CREDITS-sonicpi.txt"
+    echo; echo "Sound effects of Endless Sky 0.9.8 (Debian package endless-sky-data, sounds), in the public domain"
+    echo "(contributed by various authors):"; echo
+    sed 's/^/- /' "$out/CREDITS-endlesssky.txt"
+    echo; echo "Music and sound effects of Naev 0.8.2 (Debian package naev-data, dat/snd), each under the licence its"
+    echo "credit names: Creative Commons Attribution 3.0 Unported (https://creativecommons.org/licenses/by/3.0/) or public"
+    echo "domain, credited one by one:"; echo
+    sed 's/^/- /' "$out/CREDITS-naev.txt"; } >> "$out/ATTRIBUTION.md"
+  rm "$out/CREDITS-sonicpi.txt" "$out/CREDITS-endlesssky.txt" "$out/CREDITS-naev.txt"
 fi
 echo "$(ls "$out"/*.wav "$out"/*.ogg 2>/dev/null | wc -l) sounds in $out"
