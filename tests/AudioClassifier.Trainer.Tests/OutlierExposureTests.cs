@@ -64,6 +64,16 @@ public sealed class OutlierExposureTests : IDisposable
         Assert.StartsWith("# ESC-10", attribution);
         Assert.EndsWith("UrbanSound8K clips (test only)", attribution);
 
+        // A mistyped --metrics or --card-notes file is refused by name before anything is written (not a card without metrics).
+        var typo = Path.Combine(_dir, "typo", "model.onnx");
+        foreach (var options in new[] { new Model.ExportOptions("oe-test", "1", MetricsFile: Path.Combine(_dir, "cv.jsn")),
+                                        new Model.ExportOptions("oe-test", "1", CardNotesFile: Path.Combine(_dir, "notes.mdd")) })
+        {
+            var missing = Assert.Throws<FileNotFoundException>(() => Model.RunExporter.Export(exposed.RunDirectory, typo, options));
+            Assert.Contains(options.MetricsFile ?? options.CardNotesFile!, missing.Message);
+            Assert.False(File.Exists(typo));
+        }
+
         // Without the outlier folder its notices cannot be checked: refused before anything is written.
         Directory.Move(outliers, outliers + "-moved");
         var again = Path.Combine(_dir, "again", "model.onnx");

@@ -42,6 +42,11 @@ public static class RunExporter
 
         if (options.Int8 && options.Float16)
             throw new ArgumentException("Choose one of --int8 and --fp16.");
+        // A file named on the command line must exist: a mistyped --metrics would otherwise ship a model whose card
+        // has no metrics ({}), and a mistyped --card-notes would fail only after the model was written.
+        foreach (var (flag, file) in new[] { ("--metrics", options.MetricsFile), ("--card-notes", options.CardNotesFile) })
+            if (file is not null && !File.Exists(file))
+                throw new FileNotFoundException($"{flag}: {file} does not exist.", file);
         // Gathered first: a missing notice stops the export before anything is written.
         var attributions = Attributions(options.AttributionFile, root);
         TorchRuntime.EnsureLoaded();
