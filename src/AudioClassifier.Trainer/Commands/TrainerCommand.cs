@@ -25,8 +25,9 @@ public static class TrainerCommand
         var output = new Option<FileInfo>("--out") { Description = "Output .onnx file (model-card.md is written beside it).", Required = true };
         var name = new Option<string?>("--name") { Description = "Model name (default: the first model's)." };
         var version = new Option<string?>("--version") { Description = "Model version (default: the first model's)." };
-        var metrics = new Option<FileInfo?>("--metrics") { Description = "JSON file embedded as the ensemble's metrics (default: {\"members\": [each model's metrics]})." };
-        var notes = new Option<FileInfo?>("--card-notes") { Description = "Markdown appended to model-card.md." };
+        // Checked when parsed: a missing notes file would otherwise fail only after the graph was written.
+        var metrics = new Option<FileInfo>("--metrics") { Description = "JSON file embedded as the ensemble's metrics (default: {\"members\": [each model's metrics]})." }.AcceptExistingOnly();
+        var notes = new Option<FileInfo>("--card-notes") { Description = "Markdown appended to model-card.md." }.AcceptExistingOnly();
         var command = new Command("ensemble", "Join exported models into one ONNX graph that averages their probabilities (calibrate it afterwards like any model).")
             { models, output, name, version, metrics, notes };
         command.SetAction(r => Guarded(r, () =>
