@@ -33,6 +33,8 @@ internal sealed class TrainingOptions
     public Option<double?> GainDb { get; } = new("--gain-db") { Description = "Random level change of training clips, ± this many dB (0 disables)." };
     public Option<bool?> TimeRoll { get; } = new("--time-roll") { Description = "Rotate windows a clip fills by a random number of frames, wrapping round (true or false)." };
     public Option<double?> PitchShift { get; } = new("--pitch-shift") { Description = "Random pitch shift of training clips, ± this many semitones (0 disables)." };
+    public Option<double?> EqDb { get; } = new("--eq-db") { Description = "Random spectral colouring of training clips: a smooth gain curve across the mel bands within ± this many dB (0 disables)." };
+    public Option<double?> Background { get; } = new("--background") { Description = "Probability of mixing another training clip under a training clip, 10–20 dB below it (0 disables; the range is augment.background_min_snr_db/max in a --config file)." };
     public Option<string[]> OutlierExposure { get; } = new("--outlier-exposure") { Description = "Folders of sounds that are none of the classes (searched recursively): trained towards a uniform answer beside every batch (outlier exposure), for a better \"not recognised\".", AllowMultipleArgumentsPerToken = true };
     public Option<double?> OutlierWeight { get; } = new("--outlier-weight") { Description = "Weight of the outlier-exposure loss (default 0.5)." };
     public Option<int?> OutlierBatch { get; } = new("--outlier-batch") { Description = "Outlier clips added to each training batch (default 16)." };
@@ -46,7 +48,7 @@ internal sealed class TrainingOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, PitchShift, OutlierExposure, OutlierWeight, OutlierBatch, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, PitchShift, EqDb, Background, OutlierExposure, OutlierWeight, OutlierBatch, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
         Features.AddTo(command);
     }
@@ -82,6 +84,8 @@ internal sealed class TrainingOptions
                 GainDb = r.GetValue(GainDb) ?? config.Augment.GainDb,
                 TimeRoll = r.GetValue(TimeRoll) ?? config.Augment.TimeRoll,
                 PitchShiftSemitones = r.GetValue(PitchShift) ?? config.Augment.PitchShiftSemitones,
+                EqDb = r.GetValue(EqDb) ?? config.Augment.EqDb,
+                BackgroundProbability = r.GetValue(Background) ?? config.Augment.BackgroundProbability,
             },
             // Absolute, as recorded in config.json: export finds their ATTRIBUTION.md from any working directory.
             Outliers = (r.GetValue(OutlierExposure) is { Length: > 0 } outliers ? outliers : config.Outliers).Select(Path.GetFullPath).ToList(),

@@ -8,8 +8,8 @@ namespace AudioClassifier.Trainer.Training;
 /// <summary>
 /// Turns cached full-length features into fixed-size model inputs: deterministic (crop at 0 / pad as the spec says,
 /// exactly the service's features) for evaluation, or augmented for training (random crop or shift, random level,
-/// random pitch shift on the mel axis, SpecAugment frequency and time masks filled with the dataset mean, which
-/// standardises to 0).
+/// random spectral colouring, another training clip mixed in as background, random pitch shift on the mel axis,
+/// SpecAugment frequency and time masks filled with the dataset mean, which standardises to 0).
 /// </summary>
 /// <param name="levelOffsetDb">Added to every clip value in deterministic writes: the clip played that much louder
 /// (negative: quieter), for measuring level robustness.</param>
@@ -21,8 +21,9 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
 
     public int Size => NMels * Frames;
 
-    /// <summary>Writes clip <paramref name="clip"/> into <paramref name="destination"/> ([n_mels, frames]).</summary>
-    public void Write(ClipFeatures clip, Span<float> destination, Random? rng)
+    /// <summary>Writes clip <paramref name="clip"/> into <paramref name="destination"/> ([n_mels, frames]); in training
+    /// (<paramref name="rng"/> given) with <paramref name="background"/>, when given, mixed under the clip.</summary>
+    public void Write(ClipFeatures clip, Span<float> destination, Random? rng, ClipFeatures? background = null)
     {
         int offset = 0, shift = 0, roll = 0;
         if (rng is not null && augment.TimeShift)
@@ -36,6 +37,16 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
             roll = rng.Next(Frames);
         int count = Math.Min(Frames - shift, clip.Frames - offset);
         float level = rng is null ? levelOffsetDb : augment.GainDb > 0 ? (float)((rng.NextDouble() * 2 - 1) * augment.GainDb) : 0f;
+        var colouring = rng is not null && augment.EqDb > 0 ? RandomColouring(rng) : null;
+        int backgroundOffset = 0;
+        float backgroundLevel = 0;
+        if (rng is not null && background is not null)
+        {
+            backgroundOffset = rng.Next(background.Frames);
+            // The background's loudest band that many dB below the clip's (features are absolute dB, so a shift is a gain).
+            double snr = augment.BackgroundMinSnrDb + rng.NextDouble() * (augment.BackgroundMaxSnrDb - augment.BackgroundMinSnrDb);
+            backgroundLevel = level + (float)(System.Numerics.Tensors.TensorPrimitives.Max(clip.Data) - System.Numerics.Tensors.TensorPrimitives.Max(background.Data) - snr);
+        }
         for (int m = 0; m < NMels; m++)
         {
             var row = destination.Slice(m * Frames + shift, count);
@@ -43,8 +54,11 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
             // Rolled: frame f of the window comes from frame (f - roll) mod Frames of the crop.
             source[(count - roll)..].CopyTo(row);
             source[..(count - roll)].CopyTo(row[roll..]);
-            if (level != 0)
-                System.Numerics.Tensors.TensorPrimitives.Add(row, level, row);
+            float rowLevel = level + (colouring?[m] ?? 0f);
+            if (rowLevel != 0)
+                System.Numerics.Tensors.TensorPrimitives.Add(row, rowLevel, row);
+            if (rng is not null && background is not null)
+                MixUnder(row, background.Data.AsSpan(m * background.Frames, background.Frames), backgroundOffset, backgroundLevel + (colouring?[m] ?? 0f));
         }
         // The rest of the window as the service's front end fills it (FeatureSpec.Padding), around a shifted clip too.
         spec.Padding.Fill(destination, NMels, Frames, shift, count);
@@ -63,6 +77,43 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
             int width = rng.Next(augment.TimeMaskWidth + 1), start = rng.Next(Math.Max(1, Frames - width));
             for (int m = 0; m < NMels; m++)
                 destination.Slice(m * Frames + start, Math.Min(width, Frames - start)).Fill(fillValue);
+        }
+    }
+
+    /// <summary>
+    /// A smooth random gain per mel band, as a microphone, a room or a codec colours a recording: three cosines across
+    /// the mel axis with random weights, scaled so that the largest gain is a random fraction of ± eq_db. The level
+    /// augmentation covers the constant part.
+    /// </summary>
+    internal float[] RandomColouring(Random rng)
+    {
+        var weights = new[] { rng.NextDouble() * 2 - 1, rng.NextDouble() * 2 - 1, rng.NextDouble() * 2 - 1 };
+        var curve = new float[NMels];
+        for (int m = 0; m < NMels; m++)
+        {
+            double x = Math.PI * (m + 0.5) / NMels;
+            curve[m] = (float)(weights[0] * Math.Cos(x) + weights[1] * Math.Cos(2 * x) + weights[2] * Math.Cos(3 * x));
+        }
+        float peak = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(curve);
+        if (peak > 0)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(curve, (float)(augment.EqDb * rng.NextDouble() / peak), curve);
+        return curve;
+    }
+
+    /// <summary>
+    /// Adds a background's band (frames from <paramref name="offset"/> on, wrapping round, <paramref name="gainDb"/>
+    /// louder) to <paramref name="row"/> in power: the log-mel of the sum of two uncorrelated sounds is
+    /// 10·log10(10^(a/10) + 10^(b/10)) band by band, so mixing the features is mixing the waveforms up to their
+    /// cross terms.
+    /// </summary>
+    internal static void MixUnder(Span<float> row, ReadOnlySpan<float> background, int offset, float gainDb)
+    {
+        const float ToNatural = 0.23025851f; // ln(10) / 10
+        for (int f = 0; f < row.Length; f++)
+        {
+            float a = row[f], b = background[(offset + f) % background.Length] + gainDb;
+            float high = Math.Max(a, b), low = Math.Min(a, b);
+            row[f] = high + 10f / MathF.Log(10f) * MathF.Log(1f + MathF.Exp((low - high) * ToNatural));
         }
     }
 

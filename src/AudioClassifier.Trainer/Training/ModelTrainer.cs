@@ -214,7 +214,9 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             for (int i = 0; i < b; i++)
             {
                 var clip = train[order[start + i]];
-                builder.Write(clip, buffer.AsSpan(i * builder.Size, builder.Size), rng);
+                var background = config.Augment.BackgroundProbability > 0 && rng.NextDouble() < config.Augment.BackgroundProbability
+                    ? train[rng.Next(train.Count)] : null;
+                builder.Write(clip, buffer.AsSpan(i * builder.Size, builder.Size), rng, background);
                 labels[i] = clip.Item.Label;
             }
             var (lambda, partner) = Mixup(buffer, b, builder.Size, rng);

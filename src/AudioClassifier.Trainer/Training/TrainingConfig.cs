@@ -156,8 +156,16 @@ public sealed record AugmentConfig
     /// <summary>Random pitch shift of each training clip, uniform in ± this many semitones (its mel bands moved to the
     /// shifted frequencies); 0 disables.</summary>
     [JsonPropertyName("pitch_shift_semitones")] public double PitchShiftSemitones { get; init; }
+    /// <summary>Random spectral colouring of each training clip: a smooth gain curve across the mel bands within ± this
+    /// many dB (a recording's microphone and room); 0 disables.</summary>
+    [JsonPropertyName("eq_db")] public double EqDb { get; init; }
+    /// <summary>Probability that a training clip gets another random training clip mixed under it (its label kept), at
+    /// a signal-to-background ratio uniform in [background_min_snr_db, background_max_snr_db]; 0 disables.</summary>
+    [JsonPropertyName("background_probability")] public double BackgroundProbability { get; init; }
+    [JsonPropertyName("background_min_snr_db")] public double BackgroundMinSnrDb { get; init; } = 10;
+    [JsonPropertyName("background_max_snr_db")] public double BackgroundMaxSnrDb { get; init; } = 20;
 
-    public static AugmentConfig None { get; } = new() { TimeShift = false, TimeRoll = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0, PitchShiftSemitones = 0 };
+    public static AugmentConfig None { get; } = new() { TimeShift = false, TimeRoll = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0, PitchShiftSemitones = 0, EqDb = 0, BackgroundProbability = 0 };
 
     public void Validate()
     {
@@ -169,5 +177,11 @@ public sealed record AugmentConfig
             throw new ArgumentException("augment.gain_db must be between 0 and 60.", "augment.gain_db");
         if (!(PitchShiftSemitones is >= 0 and <= 12))
             throw new ArgumentException("augment.pitch_shift_semitones must be between 0 and 12.", "augment.pitch_shift_semitones");
+        if (!(EqDb is >= 0 and <= 40))
+            throw new ArgumentException("augment.eq_db must be between 0 and 40.", "augment.eq_db");
+        if (!(BackgroundProbability is >= 0 and <= 1))
+            throw new ArgumentException("augment.background_probability must be between 0 and 1.", "augment.background_probability");
+        if (!(BackgroundMinSnrDb is >= -20 and <= 60) || !(BackgroundMaxSnrDb >= BackgroundMinSnrDb && BackgroundMaxSnrDb <= 60))
+            throw new ArgumentException("augment.background_min_snr_db ≤ background_max_snr_db, both between -20 and 60.", "augment.background_min_snr_db");
     }
 }
