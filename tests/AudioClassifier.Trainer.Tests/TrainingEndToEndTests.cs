@@ -57,8 +57,10 @@ public sealed class TrainingEndToEndTests : IDisposable
     public void SameSeedGivesTheSameRun()
     {
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 3, 1, 2);
-        var a = new ModelTrainer(Tiny(data, "a") with { Epochs = 1, Augment = new AugmentConfig() }, TextWriter.Null).Run();
-        var b = new ModelTrainer(Tiny(data, "b") with { Epochs = 1, Augment = new AugmentConfig() }, TextWriter.Null).Run();
+        // Every augmentation on, spectral colouring and background mixing included: still one run per seed.
+        var augment = new AugmentConfig { EqDb = 10, BackgroundProbability = 0.5, PitchShiftSemitones = 2 };
+        var a = new ModelTrainer(Tiny(data, "a") with { Epochs = 1, Augment = augment }, TextWriter.Null).Run();
+        var b = new ModelTrainer(Tiny(data, "b") with { Epochs = 1, Augment = augment }, TextWriter.Null).Run();
         Assert.Equal(a.EpochTrainLoss, b.EpochTrainLoss);
         Assert.Equal(a.Best!.Loss, b.Best!.Loss);
     }
@@ -205,6 +207,12 @@ public sealed class TrainingEndToEndTests : IDisposable
         var preset = options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x", "--features", "default", "--hop", "256"]));
         Assert.Equal(FeatureSpec.Default with { HopLength = 256 }, preset.Features);
         Assert.Throws<InvalidFeatureSpecException>(() => options.Resolve(command.Parse(["--dataset", "x", "--n-mels", "0"])));
+
+        // Spectral colouring and background mixing: flags, and out-of-range values refused by name.
+        var coloured = options.Resolve(command.Parse(["--dataset", "x", "--eq-db", "10", "--background", "0.5"]));
+        Assert.Equal((10.0, 0.5), (coloured.Augment.EqDb, coloured.Augment.BackgroundProbability));
+        Assert.Contains("background_probability", Assert.Throws<ArgumentException>(() => options.Resolve(command.Parse(["--dataset", "x", "--background", "1.5"]))).Message);
+        Assert.Contains("eq_db", Assert.Throws<ArgumentException>(() => options.Resolve(command.Parse(["--dataset", "x", "--eq-db", "-1"]))).Message);
     }
 
     private static IEnumerable<byte[]> Records(string path)

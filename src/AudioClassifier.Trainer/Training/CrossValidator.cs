@@ -120,10 +120,13 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
             foreach (var key in new[] { "outliers", "outlier_weight", "outlier_batch" })
                 if (saved is not null && !saved.ContainsKey(key))
                     saved[key] = defaults[key]!.DeepClone();
+            // Augmentations added later were off before they existed: such a fold counts as trained with them off
+            // (AugmentConfig.None's values), whatever the defaults are now.
+            var off = JsonSerializer.SerializeToNode(AugmentConfig.None, TrainingConfig.JsonOptions)!.AsObject();
             if (saved?["augment"] is JsonObject augment)
                 foreach (var key in new[] { "pitch_shift_semitones", "eq_db", "background_probability", "background_min_snr_db", "background_max_snr_db" })
                     if (!augment.ContainsKey(key))
-                        augment[key] = defaults["augment"]![key]!.DeepClone();
+                        augment[key] = off[key]!.DeepClone();
             var wanted = JsonSerializer.SerializeToNode(foldConfig)!.AsObject();
             foreach (var free in new[] { "threads", "cache_dir", "runs_dir" })
             {
