@@ -33,7 +33,7 @@ internal sealed class TrainingOptions
     public Option<double?> GainDb { get; } = new("--gain-db") { Description = "Random level change of training clips, ± this many dB (0 disables)." };
     public Option<bool?> TimeRoll { get; } = new("--time-roll") { Description = "Rotate windows a clip fills by a random number of frames, wrapping round (true or false)." };
     public Option<double?> PitchShift { get; } = new("--pitch-shift") { Description = "Random pitch shift of training clips, ± this many semitones (0 disables)." };
-    public Option<double?> EqDb { get; } = new("--eq-db") { Description = "Random spectral colouring of training clips: a smooth gain curve across the mel bands within ± this many dB (0 disables)." };
+    public Option<double?> EqDb { get; } = new("--eq-db") { Description = "Random spectral colouring of training clips: a smooth gain curve across the mel bands within ± this many dB (default 10; 0 disables)." };
     public Option<double?> Background { get; } = new("--background") { Description = "Probability of mixing another training clip under a training clip, 10–20 dB below it (0 disables; the range is augment.background_min_snr_db/max in a --config file)." };
     public Option<string[]> OutlierExposure { get; } = new("--outlier-exposure") { Description = "Folders of sounds that are none of the classes (searched recursively): trained towards a uniform answer beside every batch (outlier exposure), for a better \"not recognised\".", AllowMultipleArgumentsPerToken = true };
     public Option<double?> OutlierWeight { get; } = new("--outlier-weight") { Description = "Weight of the outlier-exposure loss (default 0.5)." };
