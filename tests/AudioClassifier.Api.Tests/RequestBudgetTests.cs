@@ -65,17 +65,24 @@ public sealed class RequestBudgetTests : IDisposable
             Assert.True(full > TimeSpan.FromMilliseconds(200), $"the slow model ran in {full.TotalMilliseconds:0} ms; the test needs a slower one");
 
             // The client gives up early: the run it started is terminated, so the service goes idle at once.
-            using var cts = new CancellationTokenSource(full / 8);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => generous.Client.PostAsync("/classify", Clip(), cts.Token));
             // ONNX Runtime checks Terminate between graph nodes: the node in flight (one large convolution here, up to
             // a fifth of the run) completes first. After that the service must be idle for the rest of the run's time.
-            // A run left going would spend about three quarters of a run's CPU in the window measured; background
-            // work of the runtime (tiered JIT, GC) a few tens of milliseconds.
-            Thread.Sleep(full / 4);
-            var idle = CpuOver(generous, full);
-            Assert.True(idle < fullCpu / 3, $"{idle.TotalMilliseconds:0} ms of CPU in {full.TotalMilliseconds:0} ms from {full.TotalMilliseconds / 4:0} ms after the client left (a whole run: {fullCpu.TotalMilliseconds:0} ms)");
+            // A run left going would spend about five eighths of a run's CPU in the window measured, on every try;
+            // background work of the runtime (tiered JIT, GC) a few tens of milliseconds — more when other test
+            // assemblies share the two cores, which once pushed a terminated run's window to 330 ms of 830, so up to
+            // three tries are made and one must be idle.
+            var tries = new List<double>(); // ms of CPU in each try's window
+            while (tries.Count < 3 && (tries.Count == 0 || tries[^1] >= fullCpu.TotalMilliseconds / 3))
+            {
+                using var cts = new CancellationTokenSource(full / 8);
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => generous.Client.PostAsync("/classify", Clip(), cts.Token));
+                Thread.Sleep(full / 4);
+                tries.Add(CpuOver(generous, full).TotalMilliseconds);
+            }
+            Assert.True(tries[^1] < fullCpu.TotalMilliseconds / 3,
+                $"CPU in {full.TotalMilliseconds:0} ms from {full.TotalMilliseconds / 4:0} ms after the client left, per try: {string.Join(", ", tries.Select(t => $"{t:0} ms"))} (a whole run: {fullCpu.TotalMilliseconds:0} ms)");
             Assert.True(await ServiceProcess.EventuallyAsync(async () =>
-                PrometheusText.Value(await generous.Client.GetStringAsync("/metrics"), "audioclf_client_disconnects_total") == 1, TimeSpan.FromSeconds(10)), generous.Log);
+                PrometheusText.Value(await generous.Client.GetStringAsync("/metrics"), "audioclf_client_disconnects_total") == tries.Count, TimeSpan.FromSeconds(10)), generous.Log);
         }
 
         // A budget far below one run: answered 503 when the budget is spent, not when the run would have finished.
@@ -89,8 +96,14 @@ public sealed class RequestBudgetTests : IDisposable
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.True(elapsed < full / 2, $"answered after {elapsed.TotalMilliseconds:0} ms with a {budget * 1000:0} ms budget (a full run: {full.TotalMilliseconds:0} ms)");
         Thread.Sleep(full / 4); // the node in flight when the budget ran out completes
-        var after = CpuOver(strict, full);
-        Assert.True(after < fullCpu / 3, $"{after.TotalMilliseconds:0} ms of CPU in {full.TotalMilliseconds:0} ms from {full.TotalMilliseconds / 4:0} ms after the timeout (a whole run: {fullCpu.TotalMilliseconds:0} ms)");
+        var after = new List<double> { CpuOver(strict, full).TotalMilliseconds };
+        while (after.Count < 3 && after[^1] >= fullCpu.TotalMilliseconds / 3) // as above: up to three tries, one idle
+        {
+            await ClassifyTests.AssertProblem(await strict.Client.PostAsync("/classify", Clip()), HttpStatusCode.ServiceUnavailable, "was not classified within");
+            Thread.Sleep(full / 4);
+            after.Add(CpuOver(strict, full).TotalMilliseconds);
+        }
+        Assert.True(after[^1] < fullCpu.TotalMilliseconds / 3, $"CPU in {full.TotalMilliseconds:0} ms from {full.TotalMilliseconds / 4:0} ms after the timeout, per try: {string.Join(", ", after.Select(t => $"{t:0} ms"))} (a whole run: {fullCpu.TotalMilliseconds:0} ms)");
         Assert.DoesNotContain("Inference failed", strict.Log); // a terminated run is not a failure
     }
 
