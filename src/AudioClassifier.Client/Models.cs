@@ -24,8 +24,11 @@ public sealed record SoundEvent(
 {
     [JsonPropertyName("recognised")] public bool Recognised { get; init; } = true;
 
-    /// <summary>The score <see cref="Recognised"/> was decided on (see <see cref="Classification.RecognitionScoreType"/>).</summary>
-    [JsonPropertyName("recognition_score")] public float RecognitionScore { get; init; }
+    /// <summary>The score <see cref="Recognised"/> was decided on (see <see cref="Classification.RecognitionScoreType"/>);
+    /// the event's <see cref="Score"/> from a service that does not send one.</summary>
+    [JsonPropertyName("recognition_score")] public float RecognitionScore { get => _recognitionScore ?? Score; init => _recognitionScore = value; }
+
+    private readonly float? _recognitionScore;
 }
 
 /// <summary>A label's presence over the clip: seconds it wins and its highest window probability.</summary>
@@ -52,8 +55,11 @@ public sealed record Classification(
     /// <summary>A sound the model knows (its <see cref="RecognitionScore"/> reaches <see cref="Threshold"/>).</summary>
     [JsonPropertyName("recognised")] public bool Recognised { get; init; } = true;
 
-    /// <summary>The score <see cref="Recognised"/> was decided on (0 when silent).</summary>
-    [JsonPropertyName("recognition_score")] public double RecognitionScore { get; init; }
+    /// <summary>The score <see cref="Recognised"/> was decided on (0 when silent); from a service older than 1.2, which
+    /// sends none and has no threshold, the best probability (<see cref="Score"/>), which is what max_probability is.</summary>
+    [JsonPropertyName("recognition_score")] public double RecognitionScore { get => _recognitionScore ?? Score; init => _recognitionScore = value; }
+
+    private readonly double? _recognitionScore;
 
     /// <summary>max_probability (the best calibrated probability) or training_similarity (cosine similarity to the
     /// nearest training clip).</summary>
