@@ -164,6 +164,38 @@ public sealed class BatchBuilderTests
     }
 
     [Fact]
+    public void AColouredClipIsFlooredAtItsOwnLoudestValueMinusTopDbAsTheFrontEndWouldFloorIt()
+    {
+        // A 440 Hz tone: most bands sit on the front end's floor, 80 dB below its loudest band.
+        var spec = FeatureSpec.Default with { NMels = 32, Frames = 40 };
+        var natural = LogMelExtractor.For(spec).ComputeNatural(ShortTone);
+        Assert.Equal(80f, natural.Data.Max() - natural.Data.Min(), 0.01f);
+        var clip = new ClipFeatures(new DatasetItem("tone.wav", 0, null), natural.Data, natural.NMels, natural.Frames);
+        var augment = AugmentConfig.None with { EqDb = 10, GainDb = 20 };
+        // The same draws without a top_db in the spec: the colouring and level alone, nothing re-floored.
+        var floored = new BatchBuilder(spec, augment, 0f);
+        var unfloored = new BatchBuilder(spec with { TopDb = null }, augment, 0f);
+        Random rngA = new(5), rngB = new(5);
+        int wider = 0;
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var a = new float[spec.NMels * spec.Frames];
+            var b = new float[a.Length];
+            floored.Write(clip, a, rngA);
+            unfloored.Write(clip, b, rngB);
+            var clipFrames = Enumerable.Range(0, a.Length).Where(i => i % spec.Frames < natural.Frames).ToArray();
+            float colouredMax = clipFrames.Max(i => b[i]);
+            if (colouredMax - clipFrames.Min(i => b[i]) > 80.5f)
+                wider++;
+            // Each value is the coloured value or the coloured clip's own floor, whichever is higher: what the front end
+            // gives a recording coloured that way (up to the values it had floored before colouring).
+            Assert.All(clipFrames, i => Assert.Equal(Math.Max(b[i], colouredMax - 80f), a[i], 1e-3f));
+            Assert.InRange(clipFrames.Max(i => a[i]) - clipFrames.Min(i => a[i]), 0f, 80.01f);
+        }
+        Assert.True(wider >= 5, $"colouring alone spread the clip over more than 80 dB in {wider} of 20 draws");
+    }
+
+    [Fact]
     public void ABackgroundIsMixedUnderTheClipOnlyAndNeverIntoThePaddingOrEvaluation()
     {
         var spec = FeatureSpec.Default with { NMels = 16, Frames = 40 };

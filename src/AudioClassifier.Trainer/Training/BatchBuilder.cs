@@ -38,6 +38,9 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
         int count = Math.Min(Frames - shift, clip.Frames - offset);
         float level = rng is null ? levelOffsetDb : augment.GainDb > 0 ? (float)((rng.NextDouble() * 2 - 1) * augment.GainDb) : 0f;
         var colouring = rng is not null && augment.EqDb > 0 ? RandomColouring(rng) : null;
+        // The front end floors a clip at its loudest value minus top_db; colouring moves the loudest band, so the floor is
+        // re-applied at the coloured clip's own maximum, or a coloured window could span more than top_db dB.
+        float floor = colouring is not null && spec.TopDb is { } topDb ? level + ColouredMax(clip, colouring) - (float)topDb : float.NegativeInfinity;
         int backgroundOffset = 0;
         float backgroundLevel = 0;
         if (rng is not null && background is not null)
@@ -57,6 +60,8 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
             float rowLevel = level + (colouring?[m] ?? 0f);
             if (rowLevel != 0)
                 System.Numerics.Tensors.TensorPrimitives.Add(row, rowLevel, row);
+            if (colouring is not null)
+                System.Numerics.Tensors.TensorPrimitives.Max(row, floor, row);
             if (rng is not null && background is not null)
                 MixUnder(row, background.Data.AsSpan(m * background.Frames, background.Frames), backgroundOffset, backgroundLevel + (colouring?[m] ?? 0f));
         }
@@ -98,6 +103,16 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
         if (peak > 0)
             System.Numerics.Tensors.TensorPrimitives.Multiply(curve, (float)(augment.EqDb * rng.NextDouble() / peak), curve);
         return curve;
+    }
+
+    /// <summary>The loudest value of the whole clip (not only the window's frames, as the front end floors the whole
+    /// clip) after <paramref name="colouring"/>.</summary>
+    private static float ColouredMax(ClipFeatures clip, float[] colouring)
+    {
+        float max = float.NegativeInfinity;
+        for (int m = 0; m < colouring.Length; m++)
+            max = Math.Max(max, System.Numerics.Tensors.TensorPrimitives.Max(clip.Data.AsSpan(m * clip.Frames, clip.Frames)) + colouring[m]);
+        return max;
     }
 
     /// <summary>

@@ -157,7 +157,7 @@ public sealed record AugmentConfig
     /// shifted frequencies); 0 disables.</summary>
     [JsonPropertyName("pitch_shift_semitones")] public double PitchShiftSemitones { get; init; }
     /// <summary>Random spectral colouring of each training clip: a smooth gain curve across the mel bands within ± this
-    /// many dB (a recording's microphone and room); 0 disables. The default, 10, lifted ESC-10's two-seed honest CV from
+    /// many dB (a recording's microphone and room), the coloured clip floored again at its loudest value minus top_db as the front end floors a recording; 0 disables. The default, 10, lifted ESC-10's two-seed honest CV from
     /// 91.4 to 92.2 % (docs/esc10-model.md; the shipped 1.4.0 was trained before it, with 0).</summary>
     [JsonPropertyName("eq_db")] public double EqDb { get; init; } = 10;
     /// <summary>Probability that a training clip gets another random training clip mixed under it (its label kept), at
