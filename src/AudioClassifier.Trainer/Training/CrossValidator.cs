@@ -66,14 +66,16 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
                 RunName = $"fold{fold}",
             };
             var foldDir = Path.Combine(dir, foldConfig.RunName);
-            var (test, quieter) = FinishedFold(foldDir, foldConfig);
+            var (test, quieter, olderTrainer) = FinishedFold(foldDir, foldConfig);
             if (test is not null)
                 log.WriteLine($"=== fold {fold}: finished earlier with these settings ({foldDir}), result reused ===");
             else
             {
                 if (Directory.Exists(foldDir))
                 {
-                    log.WriteLine($"=== fold {fold}: {foldDir} holds an unfinished or differently configured run; training it again ===");
+                    log.WriteLine(olderTrainer
+                        ? $"=== fold {fold}: {foldDir} was trained by a trainer that trains these settings differently (another training revision; this one is {ModelTrainer.TrainingRevision}); training it again ==="
+                        : $"=== fold {fold}: {foldDir} holds an unfinished or differently configured run; training it again ===");
                     Directory.Delete(foldDir, recursive: true);
                 }
                 log.WriteLine($"=== fold {fold} held out ===");
@@ -103,9 +105,10 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
     /// <summary>
     /// The held-out fold's evaluation when <paramref name="foldDir"/> holds a finished run (its test_metrics.json is
     /// written last) trained with the same settings; settings that cannot change the result (threads, cache and runs
-    /// folders) may differ, and settings newer than the run that are off by default count as off.
+    /// folders) may differ, and settings newer than the run that are off by default count as off. A fold trained by an
+    /// older <see cref="ModelTrainer.TrainingRevision"/> is reused only where the changes since do not touch its settings.
     /// </summary>
-    private static (Evaluation? Test, Evaluation? Quieter) FinishedFold(string foldDir, TrainingConfig foldConfig)
+    private static (Evaluation? Test, Evaluation? Quieter, bool OlderTrainer) FinishedFold(string foldDir, TrainingConfig foldConfig)
     {
         string testFile = Path.Combine(foldDir, "test_metrics.json"), configFile = Path.Combine(foldDir, "config.json");
         if (!File.Exists(testFile) || !File.Exists(configFile))
@@ -115,7 +118,8 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
             // Settings added after a fold may have been trained are absent from its file; those listed here are off by
             // default, which is how such a fold was trained, so they count as their defaults. Any other difference
             // (gain_db, absent from early files, meant 0 then and defaults to 20 now) retrains the fold.
-            var saved = JsonNode.Parse(File.ReadAllText(configFile))?["config"]?.AsObject();
+            var root = JsonNode.Parse(File.ReadAllText(configFile));
+            var saved = root?["config"]?.AsObject();
             var defaults = JsonSerializer.SerializeToNode(new TrainingConfig(), TrainingConfig.JsonOptions)!.AsObject();
             foreach (var key in new[] { "outliers", "outlier_weight", "outlier_batch" })
                 if (saved is not null && !saved.ContainsKey(key))
@@ -135,12 +139,21 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
             }
             if (!JsonNode.DeepEquals(saved, wanted))
                 return default;
+            if (TrainedDifferently(root?["training_revision"]?.GetValue<int>() ?? 1, foldConfig))
+                return (null, null, true);
             var test = JsonNode.Parse(File.ReadAllText(testFile));
-            return (test?["evaluation"].Deserialize<Evaluation>(), test?["quieter_evaluation"]?.Deserialize<Evaluation>());
+            return (test?["evaluation"].Deserialize<Evaluation>(), test?["quieter_evaluation"]?.Deserialize<Evaluation>(), false);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             return default; // a file cut short by the interruption: the fold is trained again
         }
     }
+
+    /// <summary>
+    /// Whether a fold trained at <paramref name="revision"/> (absent from config.json before revision 2: 1) was trained
+    /// differently from how this trainer trains <paramref name="config"/>: revision 2 changed only the spectral colouring.
+    /// </summary>
+    private static bool TrainedDifferently(int revision, TrainingConfig config) =>
+        revision != ModelTrainer.TrainingRevision && !(revision == 1 && config.Augment.EqDb == 0);
 }

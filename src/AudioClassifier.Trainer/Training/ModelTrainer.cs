@@ -31,6 +31,13 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     /// <summary>Test clips are also scored this much quieter (a user's recordings are rarely at the dataset's level).</summary>
     public const float QuieterTestDb = -20;
 
+    /// <summary>
+    /// Bumped whenever training changes what it does under unchanged settings, and written into config.json, so that
+    /// a resumed cross-validation never reuses a fold an older trainer trained as if this one had (1: until
+    /// 2026-11-27; 2: the spectral colouring re-applies the top_db floor).
+    /// </summary>
+    public const int TrainingRevision = 2;
+
     public TrainingResult Run()
     {
         config.Validate();
@@ -61,6 +68,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         run.WriteJson(run.ConfigFile, new
         {
             config = config,
+            training_revision = TrainingRevision,
             classes = dataset.Classes,
             dataset = new { root = dataset.Root, layout = dataset.Layout.ToString(), clips = dataset.Items.Count, split = split.Description, train = split.Train.Count, validation = split.Validation.Count },
             feature_spec_json = FeatureSpecJson.Serialize(config.Features),
