@@ -146,7 +146,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            return default; // a file cut short by the interruption: the fold is trained again
+            return default; // a file cut short by the interruption (or a field not as this trainer writes it): the fold is trained again
         }
     }
 
