@@ -18,8 +18,9 @@ public sealed class AudioFrontEnd(FeatureSpec spec, DecodeOptions? decodeOptions
     /// <summary>The decoding limits in use.</summary>
     public DecodeOptions DecodeOptions { get; } = decodeOptions ?? DecodeOptions.Default;
 
-    /// <summary>Decodes a stream to mono audio at its original rate.</summary>
-    public AudioClip Decode(Stream stream) => AudioDecoder.Decode(stream, DecodeOptions);
+    /// <summary>Decodes a stream to mono audio at its original rate (stopping between packets once the token is
+    /// cancelled).</summary>
+    public AudioClip Decode(Stream stream, CancellationToken cancellationToken = default) => AudioDecoder.Decode(stream, DecodeOptions, cancellationToken);
 
     /// <summary>Decodes a stream to mono audio at its original rate, reading it asynchronously.</summary>
     public Task<AudioClip> DecodeAsync(Stream stream, CancellationToken cancellationToken = default) => AudioDecoder.DecodeAsync(stream, DecodeOptions, cancellationToken);

@@ -43,5 +43,54 @@ public sealed class LongClipServiceTests : IDisposable
         Assert.All(responses, r => Assert.Contains("\"duration_seconds\":600", r.Body));
     }
 
+    // A 120 s Ogg at 44.1 kHz: its decoding takes far longer than 50 ms on any machine this runs on.
+    private string LongOgg()
+    {
+        string ogg = Path.Combine(_dir, "120s-44k.ogg");
+        ExternalTools.Run("sox", "-n", "-r", "44100", "-c", "1", ogg, "synth", "120", "sine", "300-3000", "vol", "0.3");
+        return ogg;
+    }
+
+    private ServiceProcess Start(double baseSeconds, double perMinute) => new(new Dictionary<string, string?>
+    {
+        ["Classifier__ModelPath"] = TestModels.Write(_dir),
+        ["Classifier__ExecutionProvider"] = "Cpu",
+        ["Service__WatchModelFile"] = "false",
+        ["Service__InferenceTimeoutSeconds"] = baseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Service__TimeoutSecondsPerAudioMinute"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    private static async Task<(HttpStatusCode Status, string Body)> PostAsync(ServiceProcess service, string ogg)
+    {
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        using var content = new ByteArrayContent(await File.ReadAllBytesAsync(ogg));
+        content.Headers.ContentType = new MediaTypeHeaderValue("audio/ogg");
+        var response = await service.Client.PostAsync("/classify", content);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task DecodingALongClipMayTakeMoreThanTheBaseBudgetWhenItsAudioEarnsIt()
+    {
+        // Base budget 50 ms, 30 s per minute of audio: the clip earns 60 s, and its decoding (before its length is
+        // known) gets the longest clip's budget. With the base budget alone while decoding, this answered 503: the
+        // way four concurrent 600 s clips failed in CI on a busy 2-core machine.
+        using var service = Start(baseSeconds: 0.05, perMinute: 30);
+        var (status, body) = await PostAsync(service, LongOgg());
+        Assert.True(status == HttpStatusCode.OK, $"{status} {body}");
+        Assert.Contains("\"duration_seconds\":120", body);
+    }
+
+    [Fact]
+    public async Task ABudgetSpentWhileDecodingAnswersTimedOut()
+    {
+        // No per-minute budget: the 50 ms run out mid-decode; the decoder stops and the answer says why (a 503 that
+        // tells the client to retry, not the 499 of a client that went away).
+        using var service = Start(baseSeconds: 0.05, perMinute: 0);
+        var (status, body) = await PostAsync(service, LongOgg());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("\"title\":\"Timed out\"", body);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

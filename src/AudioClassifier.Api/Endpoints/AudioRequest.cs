@@ -17,8 +17,9 @@ public static class AudioRequest
 
     public static readonly string[] RawContentTypes = ["audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/mp3", "audio/ogg", "application/ogg", "application/octet-stream"];
 
-    /// <param name="deadline">Started (Service:InferenceTimeoutSeconds) once the body has arrived: the request's
-    /// processing budget, checked before decoding; the caller passes its token on to the engine.</param>
+    /// <param name="deadline">Started once the body has arrived: the request's processing budget, the longest clip's
+    /// while decoding (<see cref="ServiceOptions.DecodeBudget"/>), then the decoded clip's; the decoder honours it and
+    /// the caller passes its token on to the engine.</param>
     public static async Task<(AudioClip? Clip, ProblemHttpResult? Problem)> DecodeAsync(HttpContext context, AudioClassifierEngine engine, ServiceOptions settings, ServiceMetrics metrics, CancellationTokenSource? deadline = null)
     {
         if (context.Request.ContentLength > settings.MaxBodyBytes)
@@ -35,13 +36,13 @@ public static class AudioRequest
             timing.Add("read", watch.Elapsed);
             if (problem is not null)
                 return (null, problem);
-            deadline?.CancelAfter(TimeSpan.FromSeconds(settings.InferenceTimeoutSeconds));
+            deadline?.CancelAfter(settings.DecodeBudget(engine.Options.MaxAudioSeconds));
             context.RequestAborted.ThrowIfCancellationRequested();
             watch.Restart();
             AudioClip clip;
             using (var span = Activities.StartActivity("decode"))
             {
-                clip = engine.Decode(body!);
+                clip = engine.Decode(body!, deadline?.Token ?? context.RequestAborted);
                 span?.SetTag("audioclf.audio_seconds", clip.Duration.TotalSeconds);
                 span?.SetTag("audioclf.sample_rate", clip.SampleRate);
             }
@@ -71,6 +72,10 @@ public static class AudioRequest
             // The whole body arrived (the client is still there) but the multipart reader ran out of it mid-part.
             return (null, Problems.Create(StatusCodes.Status400BadRequest, "Malformed multipart body",
                 $"The multipart body ended before its closing boundary ({e.Message.Trim()})."));
+        }
+        catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
+        {
+            throw; // the budget ran out while decoding: the caller answers "timed out"
         }
         catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
         {

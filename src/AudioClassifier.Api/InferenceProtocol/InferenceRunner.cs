@@ -64,6 +64,16 @@ public static class InferenceRunner
         return outputs.ToList();
     }
 
+    // Sets the deadline to end when the budget, counted from the request's start, runs out (now if it has).
+    private static void ExtendTo(CancellationTokenSource deadline, TimeSpan budget, long started)
+    {
+        var left = budget - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        if (left > TimeSpan.Zero)
+            deadline.CancelAfter(left);
+        else
+            deadline.Cancel();
+    }
+
     private static async Task<WindowScores> ClassifyClipsAsync(AudioClassifierEngine engine, InferInput input, ServiceOptions settings, CancellationTokenSource deadline, long started, ServiceMetrics metrics)
     {
         if (input.Datatype != "BYTES")
@@ -75,13 +85,14 @@ public static class InferenceRunner
             throw Bad($"Input '{AudioInput}' has shape {Shape(input.Shape)} ({input.ElementCount} elements) but {elements.Length} were sent.");
         var clips = new List<AudioClip>(elements.Length);
         double total = 0, limit = engine.Options.MaxAudioSeconds;
+        ExtendTo(deadline, settings.DecodeBudget(limit), started);
         for (int i = 0; i < elements.Length; i++)
         {
             deadline.Token.ThrowIfCancellationRequested();
             var watch = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                clips.Add(engine.Decode(new MemoryStream(elements[i], writable: false)));
+                clips.Add(engine.Decode(new MemoryStream(elements[i], writable: false), deadline.Token));
             }
             catch (AudioDecodeException e)
             {
@@ -98,12 +109,8 @@ public static class InferenceRunner
             if (total > limit + 1e-6)
                 throw new InferenceProtocolException(422, $"Input '{AudioInput}': the clips hold {total:0.###} s of audio by element {i}; a request may carry at most Classifier:MaxAudioSeconds ({limit:0.###} s).");
         }
-        // Now that the audio's length is known, the budget grows with it, as /classify's does.
-        var left = settings.BudgetFor(TimeSpan.FromSeconds(total)) - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        if (left > TimeSpan.Zero)
-            deadline.CancelAfter(left);
-        else
-            deadline.Cancel();
+        // Now that the audio's length is known, the budget is the one for it, as /classify's is.
+        ExtendTo(deadline, settings.BudgetFor(TimeSpan.FromSeconds(total)), started);
         int classes = engine.Contract.Labels.Count;
         var results = await Task.WhenAll(clips.Select(c => engine.ClassifyAsync(c, classes, deadline.Token))).ConfigureAwait(false);
         var probabilities = new float[clips.Count * classes];

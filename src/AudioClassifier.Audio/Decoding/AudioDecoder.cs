@@ -13,13 +13,14 @@ public static class AudioDecoder
         return Decode(stream, options);
     }
 
-    /// <summary>Decodes the whole stream, reading no more than the configured byte limit.</summary>
-    public static AudioClip Decode(Stream stream, DecodeOptions? options = null)
+    /// <summary>Decodes the whole stream, reading no more than the configured byte limit; the token is checked
+    /// between decoded packets, so a long decode stops when its request's budget runs out.</summary>
+    public static AudioClip Decode(Stream stream, DecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= DecodeOptions.Default;
         options.Validate();
         var bytes = ReadBounded(stream, options.MaxInputBytes);
-        return Decode(bytes, options);
+        return Decode(bytes, options, cancellationToken);
     }
 
     /// <summary>Decodes the whole stream, reading it asynchronously (e.g. an ASP.NET Core request body, where
@@ -29,13 +30,13 @@ public static class AudioDecoder
         options ??= DecodeOptions.Default;
         options.Validate();
         var bytes = await ReadBoundedAsync(stream, options.MaxInputBytes, cancellationToken).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        return Decode(bytes, options);
+        return Decode(bytes, options, cancellationToken);
     }
 
-    /// <summary>Decodes bytes already in memory.</summary>
-    public static AudioClip Decode(ArraySegment<byte> bytes, DecodeOptions? options = null)
+    /// <summary>Decodes bytes already in memory; the token is checked between decoded packets.</summary>
+    public static AudioClip Decode(ArraySegment<byte> bytes, DecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= DecodeOptions.Default;
         options.Validate();
         if (bytes.Count > options.MaxInputBytes)
@@ -45,8 +46,8 @@ public static class AudioDecoder
         var clip = format switch
         {
             AudioFormat.Wav => WavDecoder.Decode(span, options),
-            AudioFormat.Mp3 => Mp3Decoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options),
-            _ => VorbisDecoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options),
+            AudioFormat.Mp3 => Mp3Decoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options, cancellationToken),
+            _ => VorbisDecoder.Decode(bytes.Array!, bytes.Offset, bytes.Count, options, cancellationToken),
         };
         if (clip.Duration < options.MinDuration)
             throw new AudioTooShortException($"Audio is {clip.Duration.TotalSeconds:0.####} s long; the minimum is {options.MinDuration.TotalSeconds:0.###} s.");

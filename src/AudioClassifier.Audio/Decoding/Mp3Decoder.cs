@@ -6,7 +6,7 @@ namespace AudioClassifier.Audio.Decoding;
 /// <summary>MP3 decoding through NAudio's frame reader with NLayer as the (managed, cross-platform) decompressor.</summary>
 internal static class Mp3Decoder
 {
-    public static AudioClip Decode(byte[] buffer, int offset, int length, DecodeOptions options)
+    public static AudioClip Decode(byte[] buffer, int offset, int length, DecodeOptions options, CancellationToken cancellationToken)
     {
         CheckId3Tag(buffer.AsSpan(offset, length));
         using var stream = new MemoryStream(buffer, offset, length, writable: false);
@@ -37,6 +37,7 @@ internal static class Mp3Decoder
             var bytes = MemoryMarshal.AsBytes(chunk.AsSpan());
             while (true)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 int read;
                 try
                 {

@@ -5,7 +5,7 @@ namespace AudioClassifier.Audio.Decoding;
 /// <summary>Ogg Vorbis decoding through NVorbis, reading until the real end of the stream rather than its claimed length.</summary>
 internal static class VorbisDecoder
 {
-    public static AudioClip Decode(byte[] buffer, int offset, int length, DecodeOptions options)
+    public static AudioClip Decode(byte[] buffer, int offset, int length, DecodeOptions options, CancellationToken cancellationToken)
     {
         CheckIdentificationHeader(buffer.AsSpan(offset, length));
         var (pages, lastGranule) = WithoutEndOfStreamFlags(buffer.AsSpan(offset, length));
@@ -36,6 +36,7 @@ internal static class VorbisDecoder
             var chunk = new float[8192 * channels];
             while (true)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 int read;
                 try
                 {

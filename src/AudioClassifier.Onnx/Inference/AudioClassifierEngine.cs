@@ -254,8 +254,8 @@ public sealed class AudioClassifierEngine : IDisposable
         }
     }
 
-    /// <summary>Decodes a stream with this engine's limits.</summary>
-    public AudioClip Decode(Stream audio) => _frontEnd.Decode(audio);
+    /// <summary>Decodes a stream with this engine's limits, stopping between packets once the token is cancelled.</summary>
+    public AudioClip Decode(Stream audio, CancellationToken cancellationToken = default) => _frontEnd.Decode(audio, cancellationToken);
 
     // Resampled to the model's rate into a pooled buffer (for a 5 s clip 431 KB, otherwise a large-object allocation
     // per request that only a full collection reclaims) and cut into windows. Release() returns the buffer.
