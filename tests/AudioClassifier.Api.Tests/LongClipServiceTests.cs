@@ -60,12 +60,12 @@ public sealed class LongClipServiceTests : IDisposable
         ["Service__TimeoutSecondsPerAudioMinute"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
     });
 
-    private static async Task<(HttpStatusCode Status, string Body)> PostAsync(ServiceProcess service, string ogg)
+    private static async Task<(HttpStatusCode Status, string Body)> PostAsync(ServiceProcess service, string ogg, string path = "/classify")
     {
         Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
         using var content = new ByteArrayContent(await File.ReadAllBytesAsync(ogg));
         content.Headers.ContentType = new MediaTypeHeaderValue("audio/ogg");
-        var response = await service.Client.PostAsync("/classify", content);
+        var response = await service.Client.PostAsync(path, content);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
@@ -82,14 +82,18 @@ public sealed class LongClipServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task ABudgetSpentWhileDecodingAnswersTimedOut()
+    public async Task ABudgetSpentWhileDecodingAnswersTimedOutForTheAnswerAndThePicture()
     {
         // No per-minute budget: the 50 ms run out mid-decode; the decoder stops and the answer says why (a 503 that
         // tells the client to retry, not the 499 of a client that went away).
         using var service = Start(baseSeconds: 0.05, perMinute: 0);
-        var (status, body) = await PostAsync(service, LongOgg());
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.Contains("\"title\":\"Timed out\"", body);
+        string ogg = LongOgg();
+        foreach (var path in new[] { "/classify", "/spectrogram" })
+        {
+            var (status, body) = await PostAsync(service, ogg, path);
+            Assert.True(status == HttpStatusCode.ServiceUnavailable, $"{path}: {status} {body}");
+            Assert.Contains("\"title\":\"Timed out\"", body);
+        }
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -92,7 +92,7 @@ public static class ClassifyEndpoints
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            return Problems.Unavailable(context, "Timed out", $"The clip was not classified within its budget (Service:InferenceTimeoutSeconds {settings.InferenceTimeoutSeconds} s + Service:TimeoutSecondsPerAudioMinute {settings.TimeoutSecondsPerAudioMinute} s per minute of audio); the service is overloaded.", settings.RetryAfterSeconds);
+            return Problems.TimedOut(context, settings, "classified");
         }
     }
 }

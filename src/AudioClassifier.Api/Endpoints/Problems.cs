@@ -25,4 +25,8 @@ public static class Problems
         context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Create(StatusCodes.Status503ServiceUnavailable, title, detail);
     }
+
+    /// <summary>503 with Retry-After: the request's processing budget ran out (the service is overloaded).</summary>
+    public static ProblemHttpResult TimedOut(HttpContext context, ServiceOptions settings, string what) =>
+        Unavailable(context, "Timed out", $"The clip was not {what} within its budget (Service:InferenceTimeoutSeconds {settings.InferenceTimeoutSeconds} s + Service:TimeoutSecondsPerAudioMinute {settings.TimeoutSecondsPerAudioMinute} s per minute of audio); the service is overloaded.", settings.RetryAfterSeconds);
 }

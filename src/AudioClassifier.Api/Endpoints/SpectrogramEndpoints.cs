@@ -25,10 +25,20 @@ public static class SpectrogramEndpoints
         using var lease = host.Acquire();
         if (lease is null)
             return Problems.Unavailable(context, "Model not ready", $"The model is not loaded yet: {host.NotReadyReason}", options.Value.RetryAfterSeconds);
-        var (clip, problem) = await AudioRequest.DecodeAsync(context, lease.Engine, options.Value, metrics);
-        if (problem is not null)
-            return problem;
-        return TypedResults.File(Png(lease.Engine, clip!), "image/png");
+        // The same processing budget as /classify's: decoding (the costly part) stops when it runs out.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        try
+        {
+            var (clip, problem) = await AudioRequest.DecodeAsync(context, lease.Engine, options.Value, metrics, deadline);
+            if (problem is not null)
+                return problem;
+            deadline.Token.ThrowIfCancellationRequested();
+            return TypedResults.File(Png(lease.Engine, clip!), "image/png");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            return Problems.TimedOut(context, options.Value, "rendered");
+        }
     }
 
     /// <summary>The picture as a data: URL, for /classify?spectrogram=true (one upload gives the answer and the picture).</summary>
