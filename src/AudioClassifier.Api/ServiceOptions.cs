@@ -68,9 +68,9 @@ public sealed record ServiceOptions
     public TimeSpan BudgetFor(TimeSpan audio) => TimeSpan.FromSeconds(InferenceTimeoutSeconds + audio.TotalMinutes * TimeoutSecondsPerAudioMinute);
 
     /// <summary>The budget while a request's audio is decoded, before its length is known: that of the longest audio
-    /// a request may carry (<paramref name="maxAudioSeconds"/>, Classifier:MaxAudioSeconds), since no input decodes to
-    /// more than that, so none costs more to decode than the longest clip the service accepts. Once decoded, the
-    /// budget is tightened to <see cref="BudgetFor"/> the real length. (A fixed <see cref="InferenceTimeoutSeconds"/>
-    /// here refused 600 s Ogg clips whose decoding alone took over 10 s while other requests shared the cores.)</summary>
+    /// a request may carry (<paramref name="maxAudioSeconds"/>, Classifier:MaxAudioSeconds), the most any accepted
+    /// input can earn; the decoders stop when it runs out. Once decoded, the budget is tightened to
+    /// <see cref="BudgetFor"/> the real length. (A fixed <see cref="InferenceTimeoutSeconds"/> here refused 600 s Ogg
+    /// clips whose decoding alone took over 10 s while other requests shared the cores.)</summary>
     public TimeSpan DecodeBudget(double maxAudioSeconds) => BudgetFor(TimeSpan.FromSeconds(maxAudioSeconds));
 }

@@ -18,7 +18,7 @@ public sealed class AudioFrontEnd(FeatureSpec spec, DecodeOptions? decodeOptions
     /// <summary>The decoding limits in use.</summary>
     public DecodeOptions DecodeOptions { get; } = decodeOptions ?? DecodeOptions.Default;
 
-    /// <summary>Decodes a stream to mono audio at its original rate (stopping between packets once the token is
+    /// <summary>Decodes a stream to mono audio at its original rate (stopping between decoded chunks once the token is
     /// cancelled).</summary>
     public AudioClip Decode(Stream stream, CancellationToken cancellationToken = default) => AudioDecoder.Decode(stream, DecodeOptions, cancellationToken);
 

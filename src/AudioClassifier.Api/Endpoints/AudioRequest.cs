@@ -26,6 +26,7 @@ public static class AudioRequest
             return (null, TooLarge(settings));
         var timing = ServerTiming.For(context);
         byte[]? pooled = null;
+        bool bodyRead = false;
         try
         {
             var watch = Stopwatch.StartNew();
@@ -36,6 +37,7 @@ public static class AudioRequest
             timing.Add("read", watch.Elapsed);
             if (problem is not null)
                 return (null, problem);
+            bodyRead = true;
             deadline?.CancelAfter(settings.DecodeBudget(engine.Options.MaxAudioSeconds));
             context.RequestAborted.ThrowIfCancellationRequested();
             watch.Restart();
@@ -82,6 +84,8 @@ public static class AudioRequest
             // The client went away mid-upload, or sent its body too slowly (Kestrel's minimum data rate): nothing
             // to answer, but it is counted so that abandoned uploads show in /metrics.
             metrics.ClientDisconnected();
+            if (bodyRead && e is OperationCanceledException)
+                return (null, Problems.Create(499, "Client closed request", "The client disconnected while its clip was being decoded."));
             var status = e is BadHttpRequestException bad ? bad.StatusCode : 499;
             return (null, Problems.Create(status, "Upload incomplete", $"The request body did not arrive: {e.Message}"));
         }

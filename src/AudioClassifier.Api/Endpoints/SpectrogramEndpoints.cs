@@ -25,7 +25,8 @@ public static class SpectrogramEndpoints
         using var lease = host.Acquire();
         if (lease is null)
             return Problems.Unavailable(context, "Model not ready", $"The model is not loaded yet: {host.NotReadyReason}", options.Value.RetryAfterSeconds);
-        // The same processing budget as /classify's: decoding (the costly part) stops when it runs out.
+        // The same processing budget as /classify's: decoding stops when it runs out (the picture's features, made
+        // after it, are not interruptible).
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         try
         {

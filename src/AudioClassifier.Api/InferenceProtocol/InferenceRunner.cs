@@ -28,8 +28,9 @@ public static class InferenceRunner
     public static readonly string[] Outputs = [ProbabilitiesOutput, LabelsOutput, RecognitionScoreOutput, RecognisedOutput];
 
     /// <summary>Runs one request; throws <see cref="InferenceProtocolException"/> for what the caller must fix.</summary>
-    /// <param name="deadline">The request's budget (Service:InferenceTimeoutSeconds, started by the caller once the
-    /// request has arrived, at <paramref name="started"/>); extended with the decoded audio like /classify's.</param>
+    /// <param name="deadline">The request's budget, started by the caller once the request has arrived (at
+    /// <paramref name="started"/>): the longest audio's while the clips are decoded, then the decoded audio's, like
+    /// /classify's.</param>
     public static async Task<IReadOnlyList<InferOutput>> RunAsync(AudioClassifierEngine engine, IReadOnlyList<InferInput> inputs,
         IReadOnlyList<RequestedOutput>? outputs, ServiceOptions settings, CancellationTokenSource deadline, long started, ServiceMetrics metrics)
     {
@@ -64,8 +65,8 @@ public static class InferenceRunner
         return outputs.ToList();
     }
 
-    // Sets the deadline to end when the budget, counted from the request's start, runs out (now if it has).
-    private static void ExtendTo(CancellationTokenSource deadline, TimeSpan budget, long started)
+    // Sets the deadline (longer or shorter) to end when the budget, counted from the request's start, runs out (now if it has).
+    private static void SetBudget(CancellationTokenSource deadline, TimeSpan budget, long started)
     {
         var left = budget - System.Diagnostics.Stopwatch.GetElapsedTime(started);
         if (left > TimeSpan.Zero)
@@ -85,7 +86,7 @@ public static class InferenceRunner
             throw Bad($"Input '{AudioInput}' has shape {Shape(input.Shape)} ({input.ElementCount} elements) but {elements.Length} were sent.");
         var clips = new List<AudioClip>(elements.Length);
         double total = 0, limit = engine.Options.MaxAudioSeconds;
-        ExtendTo(deadline, settings.DecodeBudget(limit), started);
+        SetBudget(deadline, settings.DecodeBudget(limit), started);
         for (int i = 0; i < elements.Length; i++)
         {
             deadline.Token.ThrowIfCancellationRequested();
@@ -110,7 +111,7 @@ public static class InferenceRunner
                 throw new InferenceProtocolException(422, $"Input '{AudioInput}': the clips hold {total:0.###} s of audio by element {i}; a request may carry at most Classifier:MaxAudioSeconds ({limit:0.###} s).");
         }
         // Now that the audio's length is known, the budget is the one for it, as /classify's is.
-        ExtendTo(deadline, settings.BudgetFor(TimeSpan.FromSeconds(total)), started);
+        SetBudget(deadline, settings.BudgetFor(TimeSpan.FromSeconds(total)), started);
         int classes = engine.Contract.Labels.Count;
         var results = await Task.WhenAll(clips.Select(c => engine.ClassifyAsync(c, classes, deadline.Token))).ConfigureAwait(false);
         var probabilities = new float[clips.Count * classes];

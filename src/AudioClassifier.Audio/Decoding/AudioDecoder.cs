@@ -14,7 +14,7 @@ public static class AudioDecoder
     }
 
     /// <summary>Decodes the whole stream, reading no more than the configured byte limit; the token is checked
-    /// between decoded packets, so a long decode stops when its request's budget runs out.</summary>
+    /// between decoded chunks, so a long decode stops when its request's budget runs out.</summary>
     public static AudioClip Decode(Stream stream, DecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= DecodeOptions.Default;
@@ -33,7 +33,7 @@ public static class AudioDecoder
         return Decode(bytes, options, cancellationToken);
     }
 
-    /// <summary>Decodes bytes already in memory; the token is checked between decoded packets.</summary>
+    /// <summary>Decodes bytes already in memory; the token is checked between decoded chunks.</summary>
     public static AudioClip Decode(ArraySegment<byte> bytes, DecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -254,7 +254,7 @@ public sealed class AudioClassifierEngine : IDisposable
         }
     }
 
-    /// <summary>Decodes a stream with this engine's limits, stopping between packets once the token is cancelled.</summary>
+    /// <summary>Decodes a stream with this engine's limits, stopping between decoded chunks once the token is cancelled.</summary>
     public AudioClip Decode(Stream audio, CancellationToken cancellationToken = default) => _frontEnd.Decode(audio, cancellationToken);
 
     // Resampled to the model's rate into a pooled buffer (for a 5 s clip 431 KB, otherwise a large-object allocation
