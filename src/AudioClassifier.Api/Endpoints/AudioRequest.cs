@@ -48,15 +48,9 @@ public static class AudioRequest
                 span?.SetTag("audioclf.audio_seconds", clip.Duration.TotalSeconds);
                 span?.SetTag("audioclf.sample_rate", clip.SampleRate);
             }
-            // Now that its length is known, the budget grows with the audio (CancelAfter restarts the timer).
-            if (deadline is not null && !deadline.IsCancellationRequested)
-            {
-                var left = settings.BudgetFor(clip.Duration) - watch.Elapsed;
-                if (left > TimeSpan.Zero)
-                    deadline.CancelAfter(left);
-                else
-                    deadline.Cancel(); // spent while decoding (CancelAfter refuses a negative delay)
-            }
+            // Now that its length is known, the budget is the one for it.
+            if (deadline is not null)
+                RequestDeadline.EndAfter(deadline, settings.BudgetFor(clip.Duration), watch.Elapsed);
             timing.Add("decode", watch.Elapsed);
             metrics.Decoded(watch.Elapsed, clip.Duration.TotalSeconds);
             return (clip, null);

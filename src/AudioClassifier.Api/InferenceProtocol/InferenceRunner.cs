@@ -65,16 +65,6 @@ public static class InferenceRunner
         return outputs.ToList();
     }
 
-    // Sets the deadline (longer or shorter) to end when the budget, counted from the request's start, runs out (now if it has).
-    private static void SetBudget(CancellationTokenSource deadline, TimeSpan budget, long started)
-    {
-        var left = budget - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        if (left > TimeSpan.Zero)
-            deadline.CancelAfter(left);
-        else
-            deadline.Cancel();
-    }
-
     private static async Task<WindowScores> ClassifyClipsAsync(AudioClassifierEngine engine, InferInput input, ServiceOptions settings, CancellationTokenSource deadline, long started, ServiceMetrics metrics)
     {
         if (input.Datatype != "BYTES")
@@ -86,7 +76,7 @@ public static class InferenceRunner
             throw Bad($"Input '{AudioInput}' has shape {Shape(input.Shape)} ({input.ElementCount} elements) but {elements.Length} were sent.");
         var clips = new List<AudioClip>(elements.Length);
         double total = 0, limit = engine.Options.MaxAudioSeconds;
-        SetBudget(deadline, settings.DecodeBudget(limit), started);
+        RequestDeadline.EndAfter(deadline, settings.DecodeBudget(limit), System.Diagnostics.Stopwatch.GetElapsedTime(started));
         for (int i = 0; i < elements.Length; i++)
         {
             deadline.Token.ThrowIfCancellationRequested();
@@ -111,7 +101,7 @@ public static class InferenceRunner
                 throw new InferenceProtocolException(422, $"Input '{AudioInput}': the clips hold {total:0.###} s of audio by element {i}; a request may carry at most Classifier:MaxAudioSeconds ({limit:0.###} s).");
         }
         // Now that the audio's length is known, the budget is the one for it, as /classify's is.
-        SetBudget(deadline, settings.BudgetFor(TimeSpan.FromSeconds(total)), started);
+        RequestDeadline.EndAfter(deadline, settings.BudgetFor(TimeSpan.FromSeconds(total)), System.Diagnostics.Stopwatch.GetElapsedTime(started));
         int classes = engine.Contract.Labels.Count;
         var results = await Task.WhenAll(clips.Select(c => engine.ClassifyAsync(c, classes, deadline.Token))).ConfigureAwait(false);
         var probabilities = new float[clips.Count * classes];
