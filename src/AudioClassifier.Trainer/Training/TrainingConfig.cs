@@ -29,7 +29,8 @@ public sealed record TrainingConfig
     [JsonPropertyName("scheduler")] public string Scheduler { get; init; } = "cosine";
     [JsonPropertyName("step_size")] public int StepSize { get; init; } = 7;
     [JsonPropertyName("gamma")] public double Gamma { get; init; } = 0.1;
-    [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.3;
+    /// <summary>Dropout before the head: 0.5 since 2026-11-27 (honest ESC-10 CV, docs/esc10-model.md); 0.3 before.</summary>
+    [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.5;
     [JsonPropertyName("augment")] public AugmentConfig Augment { get; init; } = new();
     /// <summary>Evaluate and keep an exponential moving average of the weights (decay per step, warmed up as
     /// min(decay, (1 + t) / (10 + t))); 0 disables.</summary>
