@@ -142,6 +142,20 @@ public sealed class InferenceProtocolTests(ServiceFixture fixture) : IClassFixtu
         Assert.Contains(expected, error);
     }
 
+    // The service allows 30 s of audio per request: the second 16 s clip is refused while it is decoded, against the
+    // 14 s the first one left, not after all 32 s have been decoded.
+    [Fact]
+    public async Task ABatchOfClipsMayHoldNoMoreAudioThanOneRequestInAll()
+    {
+        var clip = Base64(WavBuilder.Pcm16(WavBuilder.Sine(8000, 16, 440), 8000, 1));
+        var answer = await InferJson(new
+        {
+            inputs = new[] { new { name = "audio", datatype = "BYTES", shape = new[] { 2 }, data = new[] { clip, clip } } },
+        }, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Input 'audio' element 1: Audio is 16 s long; the maximum is 14 s. The clips before it hold 16 s, and a request may carry at most Classifier:MaxAudioSeconds (30 s) in all.",
+            answer.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task ServerAndModelEndpointsFollowTheProtocol()
     {

@@ -46,6 +46,31 @@ public sealed class ResamplerTests
         Assert.True(worst < 1e-6, $"max difference {worst:E2}");
     }
 
+    // What one window of a long clip needs: resampling only InputLengthFor(n) input samples gives the first n outputs
+    // bit for bit, across chunk boundaries and on both paths, and that prefix is n outputs' worth plus the kernel's reach.
+    [Theory]
+    [InlineData(44100, 22050, false)]
+    [InlineData(16000, 22050, false)]
+    [InlineData(48000, 22050, false)]
+    [InlineData(8000, 22050, false)]
+    [InlineData(44100, 22050, true)]
+    [InlineData(44101, 22050, true)]
+    public void APrefixOfTheInputGivesTheFirstOutputsExactly(int from, int to, bool anyRatio)
+    {
+        var resampler = anyRatio ? new Resampler(from, to, anyRatio: true) : Resampler.For(from, to);
+        Assert.Equal(!anyRatio, resampler.IsExact);
+        var x = Noise(from * 40, from);
+        var whole = resampler.Process(x);
+        foreach (int n in new[] { 1, 441, 110_250, 300_001, whole.Length - 5 })
+        {
+            long needed = resampler.InputLengthFor(n);
+            Assert.True(needed <= (long)n * from / to + from / 20, $"{needed} input samples for {n} outputs");
+            var prefix = resampler.Process(x.AsSpan(0, (int)Math.Min(x.Length, needed)));
+            Assert.True(prefix.Length >= n);
+            Assert.Equal(whole.AsSpan(0, n).ToArray(), prefix.AsSpan(0, n).ToArray());
+        }
+    }
+
     [Fact]
     public void EveryCommonRateKeepsTorchaudiosExactKernel()
     {

@@ -205,5 +205,25 @@ public sealed class EngineTests : IDisposable
         Assert.Equal(4, result.Timeline.Count); // 5 s with 2 s windows every 1 s: 0, 1, 2, 3
     }
 
+    // The picture /spectrogram draws: only the first window's input is resampled, with the very values a resampling
+    // of the whole clip gives (a 10-minute upload costs one window's work, not ten minutes').
+    [Theory]
+    [InlineData(44100, 600.0)]
+    [InlineData(16000, 1.3)]
+    [InlineData(44101, 30.0)]   // an odd rate: the any-ratio path
+    [InlineData(22050, 7.0)]    // the model's rate: nothing to resample
+    public void TheFirstWindowsFeaturesAreThoseOfTheWholeClipResampled(int rate, double seconds)
+    {
+        using var engine = new AudioClassifierEngine(Options(batching: false));
+        var clip = Noise(seconds, 3, rate);
+        var spec = engine.Contract.Features;
+        var whole = Audio.Dsp.Resampler.Resample(clip.Samples, rate, spec.SampleRate);
+        var first = ClipWindows.For(whole.Length, spec)[0];
+        var expected = Audio.Features.LogMelExtractor.For(spec).Compute(whole.AsSpan(first.Start, first.Length));
+        var features = engine.Features(clip);
+        Assert.Equal((expected.NMels, expected.Frames), (features.NMels, features.Frames));
+        Assert.Equal(expected.Data, features.Data);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -83,7 +83,13 @@ public static class InferenceRunner
             var watch = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                clips.Add(engine.Decode(new MemoryStream(elements[i], writable: false), deadline.Token));
+                // Each clip may hold only what the clips before it left of the request's total, so a batch never
+                // decodes more than MaxAudioSeconds of audio before it is refused.
+                clips.Add(engine.Decode(new MemoryStream(elements[i], writable: false), limit - total, deadline.Token));
+            }
+            catch (AudioDecodeException e) when (e.Kind == AudioErrorKind.TooLong && total > 0)
+            {
+                throw new InferenceProtocolException(422, $"Input '{AudioInput}' element {i}: {e.Message} The clips before it hold {total:0.###} s, and a request may carry at most Classifier:MaxAudioSeconds ({limit:0.###} s) in all.");
             }
             catch (AudioDecodeException e)
             {

@@ -106,6 +106,20 @@ public sealed class Resampler
     /// <summary>Output length torchaudio produces for an input of <paramref name="inputLength"/> samples.</summary>
     public long OutputLength(long inputLength) => (_new * inputLength + _orig - 1) / _orig;
 
+    /// <summary>How many input samples outputs [0, <paramref name="outputs"/>) depend on: resampling that prefix of a
+    /// longer input gives exactly those outputs (the kernel reaches no further), e.g. one window of a long clip.</summary>
+    public long InputLengthFor(long outputs)
+    {
+        if (outputs <= 0)
+            return 0;
+        // Exact path: output block b (outputs b·new … b·new + new − 1) reads inputs b·orig − width … b·orig + width + orig − 1.
+        if (IsExact)
+            return ((outputs - 1) / _new + 1) * _orig + _width;
+        // Any-ratio path: output n reads inputs up to n·from/to + 6/s.
+        double reach = LowpassFilterWidth / (Rolloff * Math.Min(1.0, (double)_to / _from));
+        return (long)Math.Floor((double)(outputs - 1) * _from / _to + reach) + 1;
+    }
+
     /// <summary>Resamples one channel.</summary>
     public float[] Process(ReadOnlySpan<float> input)
     {

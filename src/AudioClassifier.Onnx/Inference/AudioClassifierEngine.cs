@@ -230,11 +230,16 @@ public sealed class AudioClassifierEngine : IDisposable
         }
     }
 
-    /// <summary>The model input of the first window of a clip (what the model "sees"), for display.</summary>
+    /// <summary>The model input of the first window of a clip (what the model "sees"), for display. Only the input
+    /// that window depends on is resampled, so the cost is one window's whatever the clip's length.</summary>
     public LogMel Features(AudioClip clip)
     {
-        var samples = _frontEnd.ToModelRate(clip);
-        var w = ClipWindows.For(samples.Length, Contract.Features)[0];
+        var w = ClipWindows.For(ModelRateLength(clip), Contract.Features)[0];
+        if (clip.SampleRate == Contract.Features.SampleRate)
+            return _extractor.Compute(clip.Samples.AsSpan(w.Start, w.Length));
+        var resampler = Resampler.For(clip.SampleRate, Contract.Features.SampleRate);
+        int needed = (int)Math.Min(clip.Samples.Length, resampler.InputLengthFor(w.Start + w.Length));
+        var samples = resampler.Process(clip.Samples.AsSpan(0, needed));
         return _extractor.Compute(samples.AsSpan(w.Start, w.Length));
     }
 
@@ -256,6 +261,20 @@ public sealed class AudioClassifierEngine : IDisposable
 
     /// <summary>Decodes a stream with this engine's limits, stopping between decoded chunks once the token is cancelled.</summary>
     public AudioClip Decode(Stream audio, CancellationToken cancellationToken = default) => _frontEnd.Decode(audio, cancellationToken);
+
+    /// <summary>Decodes a stream with this engine's limits, accepting at most <paramref name="maxSeconds"/> of audio
+    /// (what is left of a request's total): a longer clip fails with <see cref="AudioTooLongException"/> as soon as the
+    /// decoder sees it, so a batch of clips never decodes more audio than the request may hold.</summary>
+    public AudioClip Decode(Stream audio, double maxSeconds, CancellationToken cancellationToken)
+    {
+        var limits = _frontEnd.DecodeOptions;
+        var most = TimeSpan.FromSeconds(Math.Max(0, maxSeconds));
+        if (most >= limits.MaxDuration)
+            return _frontEnd.Decode(audio, cancellationToken);
+        // Never below the shortest accepted clip (the options require MinDuration ≤ MaxDuration) nor zero.
+        var cap = new[] { most, limits.MinDuration, TimeSpan.FromTicks(1) }.Max();
+        return AudioDecoder.Decode(audio, limits with { MaxDuration = cap }, cancellationToken);
+    }
 
     // Resampled to the model's rate into a pooled buffer (for a 5 s clip 431 KB, otherwise a large-object allocation
     // per request that only a full collection reclaims) and cut into windows. Release() returns the buffer.
