@@ -142,18 +142,22 @@ public sealed class InferenceProtocolTests(ServiceFixture fixture) : IClassFixtu
         Assert.Contains(expected, error);
     }
 
-    // The service allows 30 s of audio per request: the second 16 s clip is refused while it is decoded, against the
-    // 14 s the first one left, not after all 32 s have been decoded.
+    // The service allows 30 s of audio per request: a second 16 s clip is refused while it is decoded, against the
+    // 14 s the first one left (not after all 32 s were decoded), a third clip after 30 s before it is decoded, and
+    // 16 s + 14 s, exactly the allowance, are served.
     [Fact]
     public async Task ABatchOfClipsMayHoldNoMoreAudioThanOneRequestInAll()
     {
-        var clip = Base64(WavBuilder.Pcm16(WavBuilder.Sine(8000, 16, 440), 8000, 1));
-        var answer = await InferJson(new
-        {
-            inputs = new[] { new { name = "audio", datatype = "BYTES", shape = new[] { 2 }, data = new[] { clip, clip } } },
-        }, HttpStatusCode.UnprocessableEntity);
+        static string Clip(double seconds) => Base64(WavBuilder.Pcm16(WavBuilder.Sine(8000, seconds, 440), 8000, 1));
+        static object Batch(params string[] clips) => new { inputs = new[] { new { name = "audio", datatype = "BYTES", shape = new[] { clips.Length }, data = clips } } };
+        var tooMuch = await InferJson(Batch(Clip(16), Clip(16)), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("Input 'audio' element 1: Audio is 16 s long; the maximum is 14 s. The clips before it hold 16 s, and a request may carry at most Classifier:MaxAudioSeconds (30 s) in all.",
-            answer.GetProperty("error").GetString());
+            tooMuch.GetProperty("error").GetString());
+        var nothingLeft = await InferJson(Batch(Clip(16), Clip(14), Clip(1)), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Input 'audio' element 2: the clips before it already hold 30 s of audio; a request may carry at most Classifier:MaxAudioSeconds (30 s) in all.",
+            nothingLeft.GetProperty("error").GetString());
+        var exactly = await InferJson(Batch(Clip(16), Clip(14)));
+        Assert.Equal([2, 3], exactly.GetProperty("outputs")[0].GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
     }
 
     [Fact]

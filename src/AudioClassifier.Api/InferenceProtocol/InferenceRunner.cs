@@ -80,14 +80,17 @@ public static class InferenceRunner
         for (int i = 0; i < elements.Length; i++)
         {
             deadline.Token.ThrowIfCancellationRequested();
+            // Each clip may hold only what the clips before it left of the request's total, so a batch is refused
+            // while its audio is decoded, not after (nothing left that a clip could fill: refused before decoding).
+            double left = limit - total + 1e-6;
+            if (total > 0 && left < Math.Max(engine.Options.MinAudioSeconds, 1e-3))
+                throw new InferenceProtocolException(422, $"Input '{AudioInput}' element {i}: the clips before it already hold {total:0.###} s of audio; a request may carry at most Classifier:MaxAudioSeconds ({limit:0.###} s) in all.");
             var watch = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                // Each clip may hold only what the clips before it left of the request's total, so a batch never
-                // decodes more than MaxAudioSeconds of audio before it is refused.
-                clips.Add(engine.Decode(new MemoryStream(elements[i], writable: false), limit - total, deadline.Token));
+                clips.Add(engine.Decode(new MemoryStream(elements[i], writable: false), left, deadline.Token));
             }
-            catch (AudioDecodeException e) when (e.Kind == AudioErrorKind.TooLong && total > 0)
+            catch (AudioTooLongException e) when (e.ExceedsDuration && total > 0)
             {
                 throw new InferenceProtocolException(422, $"Input '{AudioInput}' element {i}: {e.Message} The clips before it hold {total:0.###} s, and a request may carry at most Classifier:MaxAudioSeconds ({limit:0.###} s) in all.");
             }

@@ -40,8 +40,16 @@ public sealed class EmptyAudioException(string message)
     : AudioDecodeException(AudioErrorKind.Empty, message);
 
 /// <summary>Thrown when the input exceeds the configured maximum duration or byte size.</summary>
-public sealed class AudioTooLongException(string message)
-    : AudioDecodeException(AudioErrorKind.TooLong, message);
+public sealed class AudioTooLongException(string message, bool exceedsDuration = false)
+    : AudioDecodeException(AudioErrorKind.TooLong, message)
+{
+    /// <summary>True when the audio is longer than the maximum duration; false when the input has too many bytes.</summary>
+    public bool ExceedsDuration { get; } = exceedsDuration;
+
+    /// <summary>The failure of audio <paramref name="seconds"/> long against a maximum of <paramref name="maximum"/>.</summary>
+    public static AudioTooLongException Duration(double seconds, TimeSpan maximum) =>
+        new($"Audio is {seconds:0.###} s long; the maximum is {maximum.TotalSeconds:0.###} s.", exceedsDuration: true);
+}
 
 /// <summary>Thrown when the input has more channels than allowed.</summary>
 public sealed class TooManyChannelsException(string message)

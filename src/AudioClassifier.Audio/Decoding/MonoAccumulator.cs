@@ -64,7 +64,8 @@ internal sealed class MonoAccumulator
         long needed = (long)_count + frames;
         if (needed > _maxFrames)
             throw new AudioTooLongException(
-                $"Audio is longer than the maximum of {_maxDuration.TotalSeconds:0.###} s (more than {Math.Ceiling(_maxDuration.TotalSeconds * _sampleRate)} samples at {_sampleRate} Hz).");
+                $"Audio is longer than the maximum of {_maxDuration.TotalSeconds:0.###} s (more than {Math.Ceiling(_maxDuration.TotalSeconds * _sampleRate)} samples at {_sampleRate} Hz).",
+                exceedsDuration: true);
         if (needed <= _buffer.Length)
             return;
         long grown = Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Math.Min(_maxFrames, Array.MaxLength));

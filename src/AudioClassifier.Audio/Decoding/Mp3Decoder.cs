@@ -56,7 +56,7 @@ internal static class Mp3Decoder
                 throw new EmptyAudioException("MP3 stream decodes to no samples.");
             double seconds = (double)samples.Length / format.SampleRate;
             if (seconds > (options.MaxDuration + UntrimmedTolerance).TotalSeconds)
-                throw new AudioTooLongException($"Audio is {seconds:0.###} s long; the maximum is {options.MaxDuration.TotalSeconds:0.###} s.");
+                throw AudioTooLongException.Duration(seconds, options.MaxDuration);
             return new AudioClip(samples, format.SampleRate, format.Channels, AudioFormat.Mp3);
         }
     }

@@ -57,7 +57,7 @@ internal static class VorbisDecoder
             int samples = lastGranule > 0 && lastGranule < mono.Count ? (int)lastGranule : mono.Count;
             // Without a granule position the padding stays (at most one block, ~50 ms): tolerated like an MP3's.
             if ((double)samples / rate > options.MaxDuration.TotalSeconds + (samples == mono.Count ? 0.1 : 0))
-                throw new AudioTooLongException($"Audio is {(double)samples / rate:0.###} s long; the maximum is {options.MaxDuration.TotalSeconds:0.###} s.");
+                throw AudioTooLongException.Duration((double)samples / rate, options.MaxDuration);
             if (samples < mono.Count)
                 return new AudioClip(mono.ToArray().AsSpan(0, samples).ToArray(), rate, channels, AudioFormat.OggVorbis);
             return new AudioClip(mono.ToArray(), rate, channels, AudioFormat.OggVorbis);

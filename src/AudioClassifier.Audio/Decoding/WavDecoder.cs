@@ -65,7 +65,7 @@ internal static class WavDecoder
             throw new EmptyAudioException("WAV data chunk holds no complete sample frames.");
         double seconds = (double)frames / format.SampleRate;
         if (seconds > options.MaxDuration.TotalSeconds)
-            throw new AudioTooLongException($"Audio is {seconds:0.###} s long; the maximum is {options.MaxDuration.TotalSeconds:0.###} s.");
+            throw AudioTooLongException.Duration(seconds, options.MaxDuration);
 
         var mono = new float[frames];
         int channels = format.Channels;

@@ -234,10 +234,14 @@ public sealed class AudioClassifierEngine : IDisposable
     /// that window depends on is resampled, so the cost is one window's whatever the clip's length.</summary>
     public LogMel Features(AudioClip clip)
     {
-        var w = ClipWindows.For(ModelRateLength(clip), Contract.Features)[0];
-        if (clip.SampleRate == Contract.Features.SampleRate)
-            return _extractor.Compute(clip.Samples.AsSpan(w.Start, w.Length));
-        var resampler = Resampler.For(clip.SampleRate, Contract.Features.SampleRate);
+        var spec = Contract.Features;
+        if (clip.SampleRate == spec.SampleRate)
+        {
+            var own = ClipWindows.For(clip.Samples.Length, spec)[0];
+            return _extractor.Compute(clip.Samples.AsSpan(own.Start, own.Length));
+        }
+        var resampler = Resampler.For(clip.SampleRate, spec.SampleRate);
+        var w = ClipWindows.For(checked((int)resampler.OutputLength(clip.Samples.Length)), spec)[0];
         int needed = (int)Math.Min(clip.Samples.Length, resampler.InputLengthFor(w.Start + w.Length));
         var samples = resampler.Process(clip.Samples.AsSpan(0, needed));
         return _extractor.Compute(samples.AsSpan(w.Start, w.Length));
@@ -263,17 +267,17 @@ public sealed class AudioClassifierEngine : IDisposable
     public AudioClip Decode(Stream audio, CancellationToken cancellationToken = default) => _frontEnd.Decode(audio, cancellationToken);
 
     /// <summary>Decodes a stream with this engine's limits, accepting at most <paramref name="maxSeconds"/> of audio
-    /// (what is left of a request's total): a longer clip fails with <see cref="AudioTooLongException"/> as soon as the
-    /// decoder sees it, so a batch of clips never decodes more audio than the request may hold.</summary>
+    /// (what is left of a request's total; not below the shortest accepted clip): a longer clip fails with
+    /// <see cref="AudioTooLongException"/> as soon as the decoder sees it (give or take the decoders' padding slack,
+    /// under a second), not after all of it was decoded.</summary>
     public AudioClip Decode(Stream audio, double maxSeconds, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSeconds);
         var limits = _frontEnd.DecodeOptions;
-        var most = TimeSpan.FromSeconds(Math.Max(0, maxSeconds));
+        var most = TimeSpan.FromSeconds(maxSeconds);
         if (most >= limits.MaxDuration)
             return _frontEnd.Decode(audio, cancellationToken);
-        // Never below the shortest accepted clip (the options require MinDuration ≤ MaxDuration) nor zero.
-        var cap = new[] { most, limits.MinDuration, TimeSpan.FromTicks(1) }.Max();
-        return AudioDecoder.Decode(audio, limits with { MaxDuration = cap }, cancellationToken);
+        return AudioDecoder.Decode(audio, limits with { MaxDuration = most < limits.MinDuration ? limits.MinDuration : most }, cancellationToken);
     }
 
     // Resampled to the model's rate into a pooled buffer (for a 5 s clip 431 KB, otherwise a large-object allocation
