@@ -234,16 +234,13 @@ public sealed class AudioClassifierEngine : IDisposable
     /// that window depends on is resampled, so the cost is one window's whatever the clip's length.</summary>
     public LogMel Features(AudioClip clip)
     {
-        var spec = Contract.Features;
-        if (clip.SampleRate == spec.SampleRate)
+        var w = ClipWindows.For(ModelRateLength(clip), Contract.Features)[0];
+        var samples = clip.Samples;
+        if (clip.SampleRate != Contract.Features.SampleRate)
         {
-            var own = ClipWindows.For(clip.Samples.Length, spec)[0];
-            return _extractor.Compute(clip.Samples.AsSpan(own.Start, own.Length));
+            var resampler = Resampler.For(clip.SampleRate, Contract.Features.SampleRate);
+            samples = resampler.Process(clip.Samples.AsSpan(0, (int)Math.Min(clip.Samples.Length, resampler.InputLengthFor(w.Start + w.Length))));
         }
-        var resampler = Resampler.For(clip.SampleRate, spec.SampleRate);
-        var w = ClipWindows.For(checked((int)resampler.OutputLength(clip.Samples.Length)), spec)[0];
-        int needed = (int)Math.Min(clip.Samples.Length, resampler.InputLengthFor(w.Start + w.Length));
-        var samples = resampler.Process(clip.Samples.AsSpan(0, needed));
         return _extractor.Compute(samples.AsSpan(w.Start, w.Length));
     }
 
