@@ -271,10 +271,8 @@ public sealed class AudioClassifierEngine : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSeconds);
         var limits = _frontEnd.DecodeOptions;
-        var most = TimeSpan.FromSeconds(maxSeconds);
-        if (most >= limits.MaxDuration)
-            return _frontEnd.Decode(audio, cancellationToken);
-        return AudioDecoder.Decode(audio, limits with { MaxDuration = most < limits.MinDuration ? limits.MinDuration : most }, cancellationToken);
+        var cap = TimeSpan.FromSeconds(Math.Clamp(maxSeconds, limits.MinDuration.TotalSeconds, limits.MaxDuration.TotalSeconds));
+        return AudioDecoder.Decode(audio, limits with { MaxDuration = cap }, cancellationToken);
     }
 
     // Resampled to the model's rate into a pooled buffer (for a 5 s clip 431 KB, otherwise a large-object allocation
