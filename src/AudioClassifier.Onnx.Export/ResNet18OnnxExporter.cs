@@ -6,7 +6,7 @@ namespace AudioClassifier.Onnx.Export;
 
 /// <summary>
 /// Writes the audio ResNet18 (torchvision state-dict names, 1-channel conv1, <c>fc</c> head, <c>input_mean</c>/<c>input_std</c>
-/// standardisation) as ONNX opset 17: input <c>log_mel</c> [batch, 1, n_mels, frames] with a dynamic batch, outputs
+/// standardisation; optionally conv1's second, band-centred channel) as ONNX opset 17: input <c>log_mel</c> [batch, 1, n_mels, frames] with a dynamic batch, outputs
 /// <c>logits</c> and <c>probabilities</c> (softmax) [batch, classes], and <c>embedding</c> [batch, 512] (the pooled
 /// features the head reads: for open-set scores and for callers who cluster or search sounds). Each BatchNorm is folded into the preceding
 /// convolution in float64. The contract goes into metadata_props (its precision decides float32, float16 weights or
@@ -38,6 +38,8 @@ public static class ResNet18OnnxExporter
         var mean = g.Initializer("input_mean", Require(weights, "input_mean").Data, 1);
         var std = g.Initializer("input_std", Require(weights, "input_std").Data, 1);
         var x = p.Activation(g.Node("Div", [g.Node("Sub", [ModelContract.InputName, mean]), std]), "input", relu: false);
+        if (Require(weights, "conv1.weight").Shape[1] == 2)
+            x = CentredChannel(g, p, x);
 
         x = p.Activation(ConvBn(p, weights, x, "conv1", "bn1", stride: 2, pad: 3), "conv1", relu: true);
         x = p.MaxPool(x);
@@ -80,6 +82,16 @@ public static class ResNet18OnnxExporter
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllBytes(path, model.ToByteArray());
         File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "model-card.md"), ModelCard.Render(contract, Path.GetFileName(path)));
+    }
+
+    /// <summary>A conv1 with two input channels reads the standardised log-mel and the same minus each mel band's mean
+    /// over the window (AudioResNet18's centred channel), computed here so the model's input stays one channel.</summary>
+    private static string CentredChannel(OnnxGraphBuilder g, IGraphPrecision p, string input)
+    {
+        var x = p.Read(input);
+        var bandMeans = g.Node("ReduceMean", [x], null, OnnxGraphBuilder.Attr("axes", 3), OnnxGraphBuilder.Attr("keepdims", 1));
+        var centred = g.Node("Sub", [x, bandMeans]);
+        return p.Activation(g.Node("Concat", [x, centred], null, OnnxGraphBuilder.Attr("axis", 1)), "input_centred", relu: false);
     }
 
     /// <summary>Conv (no bias) followed by BatchNorm, emitted as one Conv with folded weights and bias.</summary>

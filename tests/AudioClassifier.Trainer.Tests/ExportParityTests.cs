@@ -15,16 +15,17 @@ public sealed class ExportParityTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("audioclf-export-").FullName;
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(8)]
-    public void OnnxLogitsMatchTorchSharp(int batch)
+    [InlineData(1, false)]
+    [InlineData(8, false)]
+    [InlineData(8, true)]
+    public void OnnxLogitsMatchTorchSharp(int batch, bool centredChannel)
     {
-        var (run, spec) = TrainBriefly();
+        var (run, spec) = TrainBriefly(centredChannel);
         var onnx = Path.Combine(_dir, $"model-{batch}.onnx");
         var contract = RunExporter.Export(run, onnx, new ExportOptions("parity", "0.1"));
         Assert.Equal(spec, contract.Features);
 
-        using var model = new AudioResNet18(contract.Labels.Count, 0);
+        using var model = new AudioResNet18(contract.Labels.Count, 0, centredChannel);
         model.load(Path.Combine(run, "best.dat"));
         model.eval();
         var rng = new Random(batch);
@@ -60,10 +61,12 @@ public sealed class ExportParityTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "ATTRIBUTION.md")));
     }
 
-    [Fact]
-    public async Task Int8ExportRunsOnIntegerKernelsAndAnswersLikeFloat()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Int8ExportRunsOnIntegerKernelsAndAnswersLikeFloat(bool centredChannel)
     {
-        var (run, _) = TrainBriefly();
+        var (run, _) = TrainBriefly(centredChannel);
         string fp32 = Path.Combine(_dir, "fp32", "m.onnx"), int8 = Path.Combine(_dir, "int8", "m.onnx");
         RunExporter.Export(run, fp32, new ExportOptions("q", "1"));
         var contract = RunExporter.Export(run, int8, new ExportOptions("q", "1", Int8: true));
@@ -93,13 +96,13 @@ public sealed class ExportParityTests : IDisposable
         }
     }
 
-    private (string Run, FeatureSpec Spec) TrainBriefly()
+    private (string Run, FeatureSpec Spec) TrainBriefly(bool centredChannel = false)
     {
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data-" + Guid.NewGuid().ToString("N")), 2, 2, 1, 2);
         var spec = FeatureSpec.Default with { NMels = 64, Frames = 108 };
         var config = TrainingConfig.DefaultRecipe with
         {
-            Dataset = data, ValFolds = [2], Epochs = 1, BatchSize = 2, Threads = 2, Features = spec, TensorBoardSamples = 0,
+            Dataset = data, ValFolds = [2], CentredChannel = centredChannel, Epochs = 1, BatchSize = 2, Threads = 2, Features = spec, TensorBoardSamples = 0,
             RunsDir = Path.Combine(_dir, "runs"), RunName = Guid.NewGuid().ToString("N"), CacheDir = Path.Combine(_dir, "cache"),
         };
         return (new ModelTrainer(config, TextWriter.Null).Run().RunDirectory, spec);

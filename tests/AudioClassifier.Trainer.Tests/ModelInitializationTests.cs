@@ -67,6 +67,45 @@ public sealed class ModelInitializationTests : IDisposable
     }
 
     [Fact]
+    public void TheCentredChannelStartsAsHalfTheGreyFilterInEachChannel()
+    {
+        using var grey = new AudioResNet18(10, 0);
+        ImageNetInitializer.Apply(grey);
+        using var centred = new AudioResNet18(10, 0, centredChannel: true);
+        var report = ImageNetInitializer.Apply(centred);
+        var w = centred.state_dict()["conv1.weight"];
+        Assert.Equal([64, 2, 7, 7], w.shape);
+        using var first = w.narrow(1, 0, 1);
+        using var second = w.narrow(1, 1, 1);
+        using var sum = first.add(second);
+        Assert.True(first.allclose(second, rtol: 0, atol: 0));
+        Assert.True(sum.allclose(grey.state_dict()["conv1.weight"], rtol: 1e-6, atol: 1e-7));
+        Assert.Contains("two channels", report.Initialized["conv1.weight"]);
+    }
+
+    [Fact]
+    public void TheCentredChannelDoesNotSeeASteadySpectralColour()
+    {
+        // With the plain channel's filters zeroed, the network sees only the centred channel: a recording's steady
+        // colour (a constant added to each mel band over the whole window) must not change its answer.
+        using var model = new AudioResNet18(10, 0, centredChannel: true);
+        using (no_grad())
+            model.state_dict()["conv1.weight"].narrow(1, 0, 1).zero_();
+        model.eval();
+        using var x = randn(2, 1, 64, 108);
+        using var colour = linspace(-15, 15, 64).reshape(1, 1, 64, 1);
+        using var coloured = x.add(colour);
+        using var plain = model.forward(x);
+        using var shifted = model.forward(coloured);
+        Assert.True(plain.allclose(shifted, rtol: 1e-4, atol: 1e-4));
+        using var unzeroed = new AudioResNet18(10, 0, centredChannel: true);
+        unzeroed.eval();
+        using var a = unzeroed.forward(x);
+        using var b = unzeroed.forward(coloured);
+        Assert.False(a.allclose(b, rtol: 1e-4, atol: 1e-4));   // the plain channel does see it
+    }
+
+    [Fact]
     public void ImageNetInitialisedLayer1DiffersFromRandom()
     {
         torch.manual_seed(3);

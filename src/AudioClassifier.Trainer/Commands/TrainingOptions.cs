@@ -27,6 +27,7 @@ internal sealed class TrainingOptions
     public Option<double?> Momentum { get; } = new("--momentum") { Description = "SGD momentum." };
     public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay (decoupled for AdamW, L2 for SGD)." };
     public Option<double?> Dropout { get; } = new("--dropout") { Description = "Dropout before the classifier head." };
+    public Option<bool?> CentredChannel { get; } = new("--centred-channel") { Description = "Give conv1 a second channel inside the network: the log-mel minus each mel band's mean over the window (true or false)." };
     public Option<double?> EmaDecay { get; } = new("--ema") { Description = "Keep and evaluate an exponential moving average of the weights with this decay per step (0 disables)." };
     public Option<bool> NoAugment { get; } = new("--no-augment") { Description = "Disable time shift, SpecAugment and mixup." };
     public Option<double?> Mixup { get; } = new("--mixup") { Description = "Mixup alpha (0 disables)." };
@@ -48,7 +49,7 @@ internal sealed class TrainingOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, PitchShift, EqDb, Background, OutlierExposure, OutlierWeight, OutlierBatch, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, CentredChannel, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, PitchShift, EqDb, Background, OutlierExposure, OutlierWeight, OutlierBatch, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
         Features.AddTo(command);
     }
@@ -77,6 +78,7 @@ internal sealed class TrainingOptions
             Momentum = r.GetValue(Momentum) ?? config.Momentum,
             WeightDecay = r.GetValue(WeightDecay) ?? config.WeightDecay,
             Dropout = r.GetValue(Dropout) ?? config.Dropout,
+            CentredChannel = r.GetValue(CentredChannel) ?? config.CentredChannel,
             EmaDecay = r.GetValue(EmaDecay) ?? config.EmaDecay,
             Augment = r.GetValue(NoAugment) ? AugmentConfig.None : config.Augment with
             {

@@ -8,7 +8,10 @@ namespace AudioClassifier.Trainer.Model;
 /// <summary>
 /// ResNet18 for log-mel input [batch, 1, n_mels, frames]: torchvision's architecture and state-dict names, a
 /// one-channel conv1, dropout before the <c>fc</c> head with one output per class, and the input standardisation
-/// (dataset mean and standard deviation of the dB values) kept as buffers so it travels with the weights.
+/// (dataset mean and standard deviation of the dB values) kept as buffers so it travels with the weights. With
+/// <see cref="CentredChannel"/>, conv1 reads two channels: the standardised log-mel and the same minus each mel band's
+/// mean over the window (the recording's steady spectral colour removed), computed inside the network so the input
+/// contract and front end stay one channel.
 /// </summary>
 public sealed class AudioResNet18 : Module<Tensor, Tensor>
 {
@@ -22,13 +25,14 @@ public sealed class AudioResNet18 : Module<Tensor, Tensor>
     private readonly Tensor input_mean;
     private readonly Tensor input_std;
 
-    public AudioResNet18(int classes, double dropout) : base(nameof(AudioResNet18))
+    public AudioResNet18(int classes, double dropout, bool centredChannel = false) : base(nameof(AudioResNet18))
     {
         if (classes < 2)
             throw new ArgumentOutOfRangeException(nameof(classes), classes, "A classifier needs at least two classes.");
         Classes = classes;
         Dropout = dropout;
-        conv1 = Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false);
+        CentredChannel = centredChannel;
+        conv1 = Conv2d(centredChannel ? 2 : 1, 64, 7, stride: 2, padding: 3, bias: false);
         bn1 = new StableBatchNorm2d(64);
         layer1 = Sequential(new BasicBlock(64, 64, 1), new BasicBlock(64, 64, 1));
         layer2 = Sequential(new BasicBlock(64, 128, 2), new BasicBlock(128, 128, 1));
@@ -43,6 +47,9 @@ public sealed class AudioResNet18 : Module<Tensor, Tensor>
     public int Classes { get; }
 
     public double Dropout { get; }
+
+    /// <summary>conv1 also reads the input minus each mel band's time mean (a second channel).</summary>
+    public bool CentredChannel { get; }
 
     /// <summary>Sets the input standardisation from the training set's statistics.</summary>
     public void SetInputNormalization(float mean, float std)
@@ -77,6 +84,11 @@ public sealed class AudioResNet18 : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         x = x.sub(input_mean).div(input_std); // sub(Tensor) passes no scalar (add(Tensor) does: see BasicBlock)
         _recorder?.Observe("input", x);
+        if (CentredChannel)
+        {
+            x = cat([x, x.sub(x.mean([3], keepdim: true))], 1);
+            _recorder?.Observe("input_centred", x);
+        }
         x = functional.relu(bn1.forward(conv1.forward(x)));
         _recorder?.Observe("conv1", x);
         x = functional.max_pool2d(x, 3, 2, 1);

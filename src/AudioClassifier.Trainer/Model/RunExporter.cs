@@ -50,7 +50,8 @@ public static class RunExporter
         // Gathered first: a missing notice stops the export before anything is written.
         var attributions = Attributions(options.AttributionFile, root);
         TorchRuntime.EnsureLoaded();
-        using var model = new AudioResNet18(classes.Count, 0);
+        bool centred = root.GetProperty("config").TryGetProperty("centred_channel", out var c) && c.GetBoolean();
+        using var model = new AudioResNet18(classes.Count, 0, centred);
         model.load(checkpoint);
         var weights = Weights(model);
         var ranges = options.Int8 ? Int8Calibration.Ranges(model, root, options.CalibrationDataset, options.CalibrationClips) : null;

@@ -61,7 +61,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         var outliers = LoadOutliers(store);
         var (mean, std) = Statistics(train);
         var run = new RunDirectory(config.RunsDir, config.RunName ?? DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
-        using var model = new AudioResNet18(dataset.Classes.Count, config.Dropout);
+        using var model = new AudioResNet18(dataset.Classes.Count, config.Dropout, config.CentredChannel);
         var init = Initialize(model);
         model.SetInputNormalization(mean, std);
         model.to(device);

@@ -31,6 +31,9 @@ public sealed record TrainingConfig
     [JsonPropertyName("gamma")] public double Gamma { get; init; } = 0.1;
     /// <summary>Dropout before the head: 0.5 since 2026-11-27 (honest ESC-10 CV, docs/esc10-model.md); 0.3 before.</summary>
     [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.5;
+    /// <summary>conv1 also reads the log-mel minus each mel band's mean over the window (see <c>AudioResNet18</c>);
+    /// off by default.</summary>
+    [JsonPropertyName("centred_channel")] public bool CentredChannel { get; init; }
     [JsonPropertyName("augment")] public AugmentConfig Augment { get; init; } = new();
     /// <summary>Evaluate and keep an exponential moving average of the weights (decay per step, warmed up as
     /// min(decay, (1 + t) / (10 + t))); 0 disables.</summary>

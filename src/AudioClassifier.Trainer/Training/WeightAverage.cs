@@ -19,7 +19,7 @@ public sealed class WeightAverage : IDisposable
     {
         _source = source;
         _decay = decay;
-        Model = new AudioResNet18(source.Classes, source.Dropout);
+        Model = new AudioResNet18(source.Classes, source.Dropout, source.CentredChannel);
         Model.load_state_dict(source.state_dict());
         Model.to(device);
         Model.eval();
