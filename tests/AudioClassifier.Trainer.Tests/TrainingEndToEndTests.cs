@@ -144,7 +144,7 @@ public sealed class TrainingEndToEndTests : IDisposable
         // their defaults.
         var configFile = Path.Combine(first.Directory, "fold1", "config.json");
         var saved = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configFile))!;
-        foreach (var newer in new[] { "outliers", "outlier_weight", "outlier_batch" })
+        foreach (var newer in new[] { "outliers", "outlier_weight", "outlier_batch", "centred_channel" })
             Assert.True(saved["config"]!.AsObject().Remove(newer), newer);
         foreach (var newer in new[] { "pitch_shift_semitones", "eq_db", "background_probability", "background_min_snr_db", "background_max_snr_db" })
             Assert.True(saved["config"]!["augment"]!.AsObject().Remove(newer), newer);

@@ -121,7 +121,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
             var root = JsonNode.Parse(File.ReadAllText(configFile));
             var saved = root?["config"]?.AsObject();
             var defaults = JsonSerializer.SerializeToNode(new TrainingConfig(), TrainingConfig.JsonOptions)!.AsObject();
-            foreach (var key in new[] { "outliers", "outlier_weight", "outlier_batch" })
+            foreach (var key in new[] { "outliers", "outlier_weight", "outlier_batch", "centred_channel" })
                 if (saved is not null && !saved.ContainsKey(key))
                     saved[key] = defaults[key]!.DeepClone();
             // Augmentations added later were off before they existed: such a fold counts as trained with them off
