@@ -17,6 +17,7 @@ public sealed class ExportParityTests : IDisposable
     [Theory]
     [InlineData(1, false)]
     [InlineData(8, false)]
+    [InlineData(1, true)]
     [InlineData(8, true)]
     public void OnnxLogitsMatchTorchSharp(int batch, bool centredChannel)
     {

@@ -140,6 +140,28 @@ public sealed class ModelInitializationTests : IDisposable
     }
 
     [Fact]
+    public void AOneChannelStateDictInitialisesBothChannelsOfACentredNetwork()
+    {
+        var path = Path.Combine(_dir, "grey.dat");
+        using (var source = new AudioResNet18(10, 0))
+        {
+            ImageNetInitializer.Apply(source);
+            source.save(path);
+        }
+        using var grey = new AudioResNet18(10, 0);
+        grey.load(path);
+        using var target = new AudioResNet18(10, 0, centredChannel: true);
+        var report = StateDictInitializer.Apply(target, path);
+        Assert.Contains("two channels", report.Initialized["conv1.weight"]);
+        var w = target.state_dict()["conv1.weight"];
+        using var first = w.narrow(1, 0, 1);
+        using var second = w.narrow(1, 1, 1);
+        using var sum = first.add(second);
+        Assert.True(first.allclose(second, rtol: 0, atol: 0));
+        Assert.True(sum.allclose(grey.state_dict()["conv1.weight"], rtol: 1e-6, atol: 1e-7));
+    }
+
+    [Fact]
     public void GarbageStateDictIsRefused()
     {
         var path = Path.Combine(_dir, "bad.dat");

@@ -5,7 +5,7 @@ namespace AudioClassifier.Trainer.Model;
 
 /// <summary>
 /// Collects the range each activation of <see cref="AudioResNet18"/> takes while clips pass through it, under the
-/// names the int8 export quantises (<c>input</c>, <c>conv1</c>, <c>layerL.B.conv1|conv2|downsample</c>, <c>layerL.B</c>,
+/// names the int8 export quantises (<c>input</c>, <c>input_centred</c> when conv1 reads two channels, <c>conv1</c>, <c>layerL.B.conv1|conv2|downsample</c>, <c>layerL.B</c>,
 /// <c>pool</c>): the calibration of static quantisation.
 /// </summary>
 public sealed class ActivationRecorder

@@ -6,7 +6,7 @@ namespace AudioClassifier.Trainer.Model;
 /// <summary>
 /// Initialises from a TorchSharp state-dict file (the format of <c>Module.save</c> and of TorchSharp's exportsd.py,
 /// e.g. converted torchvision weights). Tensors whose name and shape match are copied; a 3-channel conv1 is summed to
-/// one channel; anything else (such as a 1000-class fc) is reported and left random.
+/// one channel (and halved into both channels of a centred-channel network); anything else (such as a 1000-class fc) is reported and left random.
 /// </summary>
 public static class StateDictInitializer
 {
@@ -26,10 +26,17 @@ public static class StateDictInitializer
                 using var scope = NewDisposeScope();
                 var value = t;
                 string how = "state dict";
-                if (name == "conv1.weight" && t.shape.Length == 4 && t.shape[1] == 3 && target.shape[1] == 1)
+                if (name == "conv1.weight" && t.shape.Length == 4 && t.shape[1] == 3 && target.shape[1] is 1 or 2)
                 {
                     value = t.sum(1, keepdim: true);
                     how = "state dict (RGB filters summed)";
+                }
+                if (name == "conv1.weight" && value.shape.Length == 4 && value.shape[1] == 1 && target.shape[1] == 2)
+                {
+                    // The centred channel's network: half the grey filter in each channel, as ImageNetInitializer does.
+                    var half = value.div(2);
+                    value = cat([half, half], 1);
+                    how += ", halved into each of the two channels";
                 }
                 if (!value.shape.SequenceEqual(target.shape))
                     continue;
