@@ -233,6 +233,10 @@ public sealed class TrainingEndToEndTests : IDisposable
         Assert.Equal((10.0, 0.5), (coloured.Augment.EqDb, coloured.Augment.BackgroundProbability));
         Assert.Contains("background_probability", Assert.Throws<ArgumentException>(() => options.Resolve(command.Parse(["--dataset", "x", "--background", "1.5"]))).Message);
         Assert.Contains("eq_db", Assert.Throws<ArgumentException>(() => options.Resolve(command.Parse(["--dataset", "x", "--eq-db", "-1"]))).Message);
+
+        // The band-centred second channel: off unless asked for, by flag or config file.
+        Assert.False(options.Resolve(command.Parse(["--dataset", "x"])).CentredChannel);
+        Assert.True(options.Resolve(command.Parse(["--dataset", "x", "--centred-channel", "true"])).CentredChannel);
     }
 
     private static IEnumerable<byte[]> Records(string path)
