@@ -6,7 +6,8 @@ namespace AudioClassifier.Onnx.Export;
 
 /// <summary>
 /// Writes the audio ResNet18 (torchvision state-dict names, 1-channel conv1, <c>fc</c> head, <c>input_mean</c>/<c>input_std</c>
-/// standardisation; optionally conv1's second, band-centred channel) as ONNX opset 17: input <c>log_mel</c> [batch, 1, n_mels, frames] with a dynamic batch, outputs
+/// standardisation; optionally conv1's second, band-centred channel, computed in the graph) as ONNX opset 17: input
+/// <c>log_mel</c> [batch, 1, n_mels, frames] with a dynamic batch, outputs
 /// <c>logits</c> and <c>probabilities</c> (softmax) [batch, classes], and <c>embedding</c> [batch, 512] (the pooled
 /// features the head reads: for open-set scores and for callers who cluster or search sounds). Each BatchNorm is folded into the preceding
 /// convolution in float64. The contract goes into metadata_props (its precision decides float32, float16 weights or

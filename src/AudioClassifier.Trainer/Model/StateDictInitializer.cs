@@ -6,7 +6,8 @@ namespace AudioClassifier.Trainer.Model;
 /// <summary>
 /// Initialises from a TorchSharp state-dict file (the format of <c>Module.save</c> and of TorchSharp's exportsd.py,
 /// e.g. converted torchvision weights). Tensors whose name and shape match are copied; a 3-channel conv1 is summed to
-/// one channel (and halved into both channels of a centred-channel network); anything else (such as a 1000-class fc) is reported and left random.
+/// one channel (and halved into both channels of a centred-channel network); anything else (such as a 1000-class fc)
+/// is reported and left random.
 /// </summary>
 public static class StateDictInitializer
 {
