@@ -73,13 +73,7 @@ public sealed class ModelInitializationTests : IDisposable
         ImageNetInitializer.Apply(grey);
         using var centred = new AudioResNet18(10, 0, centredChannel: true);
         var report = ImageNetInitializer.Apply(centred);
-        var w = centred.state_dict()["conv1.weight"];
-        Assert.Equal([64, 2, 7, 7], w.shape);
-        using var first = w.narrow(1, 0, 1);
-        using var second = w.narrow(1, 1, 1);
-        using var sum = first.add(second);
-        Assert.True(first.allclose(second, rtol: 0, atol: 0));
-        Assert.True(sum.allclose(grey.state_dict()["conv1.weight"], rtol: 1e-6, atol: 1e-7));
+        AssertHalvesOf(grey, centred);
         Assert.Contains("two channels", report.Initialized["conv1.weight"]);
     }
 
@@ -153,12 +147,7 @@ public sealed class ModelInitializationTests : IDisposable
         using var target = new AudioResNet18(10, 0, centredChannel: true);
         var report = StateDictInitializer.Apply(target, path);
         Assert.Contains("two channels", report.Initialized["conv1.weight"]);
-        var w = target.state_dict()["conv1.weight"];
-        using var first = w.narrow(1, 0, 1);
-        using var second = w.narrow(1, 1, 1);
-        using var sum = first.add(second);
-        Assert.True(first.allclose(second, rtol: 0, atol: 0));
-        Assert.True(sum.allclose(grey.state_dict()["conv1.weight"], rtol: 1e-6, atol: 1e-7));
+        AssertHalvesOf(grey, target);
     }
 
     [Fact]
@@ -168,6 +157,18 @@ public sealed class ModelInitializationTests : IDisposable
         File.WriteAllBytes(path, [0x05, 0x03, (byte)'a', (byte)'b', (byte)'c', 0x06, 0x04, 0x10, 0x10, 0x10, 0x10]);
         using var target = new AudioResNet18(10, 0);
         Assert.ThrowsAny<Exception>(() => StateDictInitializer.Apply(target, path));
+    }
+
+    /// <summary>The centred network's conv1 holds the grey network's filters halved, the same in both channels.</summary>
+    private static void AssertHalvesOf(AudioResNet18 grey, AudioResNet18 centred)
+    {
+        var w = centred.state_dict()["conv1.weight"];
+        Assert.Equal([64, 2, 7, 7], w.shape);
+        using var first = w.narrow(1, 0, 1);
+        using var second = w.narrow(1, 1, 1);
+        using var sum = first.add(second);
+        Assert.True(first.allclose(second, rtol: 0, atol: 0));
+        Assert.True(sum.allclose(grey.state_dict()["conv1.weight"], rtol: 1e-6, atol: 1e-7));
     }
 
     private static Tensor Layer1(AudioResNet18 model, Tensor x)

@@ -51,6 +51,14 @@ public sealed class AudioResNet18 : Module<Tensor, Tensor>
     /// <summary>conv1 also reads the input minus each mel band's time mean (a second channel).</summary>
     public bool CentredChannel { get; }
 
+    /// <summary>A centred network's starting conv1 from a one-channel (grey) filter bank: half of it in each channel, so
+    /// that together they first act as it does, less half its response to the steady colour.</summary>
+    public static Tensor HalvedIntoBothChannels(Tensor grey)
+    {
+        using var half = grey.div(2);
+        return cat([half, half], 1);
+    }
+
     /// <summary>Sets the input standardisation from the training set's statistics.</summary>
     public void SetInputNormalization(float mean, float std)
     {

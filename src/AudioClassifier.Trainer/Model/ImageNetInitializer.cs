@@ -44,18 +44,18 @@ public static class ImageNetInitializer
                 // through the native call it is passed to, so a temporary the JIT no longer counts as live can be
                 // finalised mid-call (a segfault in LibTorch, reproduced by TrainingUnderGcPressureTests).
                 using var w = ToTensor(weight);
-                if (conv == "conv1" && model.CentredChannel)
-                {
-                    // Both input channels (the log-mel and the log-mel minus its band means) start as half the grey
-                    // filter: together they first act as it does, less half its response to the steady colour.
-                    using var half = w.sum(1, keepdim: true).div_(2);
-                    using var both = cat([half, half], 1);
-                    Copy(state, conv + ".weight", both, done, $"ImageNet {weight.Name} (RGB filters summed, halved into each of the two channels)");
-                }
-                else if (conv == "conv1")
+                if (conv == "conv1")
                 {
                     using var summed = w.sum(1, keepdim: true);
-                    Copy(state, conv + ".weight", summed, done, $"ImageNet {weight.Name} (RGB filters summed)");
+                    if (model.CentredChannel)
+                    {
+                        using var both = AudioResNet18.HalvedIntoBothChannels(summed);
+                        Copy(state, conv + ".weight", both, done, $"ImageNet {weight.Name} (RGB filters summed, halved into each of the two channels)");
+                    }
+                    else
+                    {
+                        Copy(state, conv + ".weight", summed, done, $"ImageNet {weight.Name} (RGB filters summed)");
+                    }
                 }
                 else
                 {

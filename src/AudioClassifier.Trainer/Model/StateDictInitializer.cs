@@ -34,9 +34,7 @@ public static class StateDictInitializer
                 }
                 if (name == "conv1.weight" && value.shape.Length == 4 && value.shape[1] == 1 && target.shape[1] == 2)
                 {
-                    // The centred channel's network: half the grey filter in each channel, as ImageNetInitializer does.
-                    var half = value.div(2);
-                    value = cat([half, half], 1);
+                    value = AudioResNet18.HalvedIntoBothChannels(value);
                     how += ", halved into each of the two channels";
                 }
                 if (!value.shape.SequenceEqual(target.shape))
