@@ -54,7 +54,10 @@ npx --yes @redocly/cli@2.77.0 lint openapi.yaml --format stylish
 echo "==> testing"
 log=$(mktemp)
 set +e
-dotnet test AudioClassifier.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+# One test project at a time (-m:1): several of them time real services, budgets and CPU use, and the training tests
+# keep both cores busy; run side by side on a loaded 2-core CI machine they once took 78 minutes and failed on
+# timing alone. One at a time costs about three minutes on an idle machine.
+dotnet test AudioClassifier.slnx -c Release --no-build -nologo -m:1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -eq 0 ]; then

@@ -21,7 +21,7 @@ public sealed partial class BatchShapeServiceTests
         settings["Classifier__ModelPath"] = Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");
         settings["Service__WatchModelFile"] = "false";
         using var service = new ServiceProcess(settings!);
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         var before = RunsByShape(await service.Client.GetStringAsync("/metrics"));
         Assert.Equal([1, 2, 4, 8, 16, 32], before.Keys.Order()); // every shape listed from the start
         Assert.All(before.Values, n => Assert.Equal(0, n));        // warm-up runs are not traffic

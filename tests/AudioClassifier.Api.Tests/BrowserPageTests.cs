@@ -21,7 +21,7 @@ public sealed class BrowserPageTests : IDisposable
             ["Classifier__ModelPath"] = TestModels.Write(_dir, TestModels.Contract(Audio.Features.FeatureSpec.Default)),
             ["Classifier__ExecutionProvider"] = "Cpu",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         var screenshot = Path.Combine(AppContext.BaseDirectory, "browser-page.png");
         var silence = Path.Combine(_dir, "silence.wav");
@@ -60,7 +60,7 @@ public sealed class BrowserPageTests : IDisposable
             ["Service__ExampleClips__2"] = Clip("002 - Rain", Path.GetFileName(parts[1])),
             ["Service__ExamplesAttribution"] = "Examples: ESC-10 (K. J. Piczak, ESC: Dataset for Environmental Sound Classification), CC BY 3.0.",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         var output = ExternalTools.OutputWithEnvironment("node", new Dictionary<string, string>
         {
@@ -85,7 +85,7 @@ public sealed class BrowserPageTests : IDisposable
             ["Classifier__ExecutionProvider"] = "Cpu",
         });
         Assert.NotEqual(8080, service.BaseAddress.Port);
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         var output = ExternalTools.OutputWithEnvironment("node", new Dictionary<string, string> { ["BASE_URL"] = service.BaseAddress.ToString().TrimEnd('/') }, script);
         Assert.Contains("\"status\":\"200\"", output);

@@ -34,7 +34,7 @@ public sealed partial class DeploymentTests : IDisposable
             ["Classifier__ExecutionProvider"] = "Cpu",
         }, published, urls: null);
         Assert.Equal(containerPort, service.BaseAddress.Port);
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         var probePaths = ProbePaths().Matches(manifest).Select(m => m.Groups[1].Value).ToList();
         Assert.Contains("/healthz/live", probePaths);

@@ -118,7 +118,7 @@ public sealed class GrpcInferenceTests(ServiceFixture fixture) : IClassFixture<S
             Assert.False((await client.ServerReadyAsync(new ServerReadyRequest())).Ready);
             Assert.False((await client.ModelReadyAsync(new ModelReadyRequest { Name = Model })).Ready);
             File.Move(TestModels.Write(dir), path);
-            Assert.True(await ServiceProcess.EventuallyAsync(async () => (await client.ModelReadyAsync(new ModelReadyRequest { Name = Model })).Ready, TimeSpan.FromSeconds(20)), service.Log);
+            Assert.True(await ServiceProcess.EventuallyAsync(async () => (await client.ModelReadyAsync(new ModelReadyRequest { Name = Model })).Ready, ServiceProcess.StartupAllowance), service.Log);
             Assert.True((await client.ServerReadyAsync(new ServerReadyRequest())).Ready);
         }
         finally

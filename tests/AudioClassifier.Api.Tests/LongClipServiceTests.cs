@@ -27,7 +27,7 @@ public sealed class LongClipServiceTests : IDisposable
             ["Classifier__ExecutionProvider"] = "Cpu",
             ["Service__WatchModelFile"] = "false",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         // The 44.1 kHz WAV is 52.9 MB: over the former 25 MiB body limit, within the one derived from the longest clip.
         var uploads = new[] { (wav, "audio/wav"), (ogg, "audio/ogg"), (mp3, "audio/mpeg"), (cd, "audio/wav") };
@@ -64,7 +64,7 @@ public sealed class LongClipServiceTests : IDisposable
 
     private static async Task<(HttpStatusCode Status, string Body)> PostAsync(ServiceProcess service, string ogg, string path = "/classify")
     {
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         using var content = new ByteArrayContent(await File.ReadAllBytesAsync(ogg));
         content.Headers.ContentType = new MediaTypeHeaderValue("audio/ogg");
         var response = await service.Client.PostAsync(path, content);

@@ -37,7 +37,7 @@ public sealed class NonFiniteAudioTests : IDisposable
     public async Task NaNInfinityAndHugeSamplesAre400sNamingTheProblemAndCounted()
     {
         using var service = Start(TestModels.Write(_dir));
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         await ClassifyTests.AssertProblem(await Post(service, FloatWav(float.NaN)), HttpStatusCode.BadRequest, "non-finite sample value (NaN) at 0.5 s");
         await ClassifyTests.AssertProblem(await Post(service, FloatWav(float.PositiveInfinity)), HttpStatusCode.BadRequest, "non-finite");
@@ -61,7 +61,7 @@ public sealed class NonFiniteAudioTests : IDisposable
         var model = Path.Combine(_dir, "overflow.onnx");
         ResNet18OnnxExporter.Export(weights, TestModels.Contract(), model);
         using var service = Start(model);
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         var response = await Post(service, WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1));
 
@@ -85,7 +85,7 @@ public sealed class NonFiniteAudioTests : IDisposable
             ["Service__WatchModelFile"] = "true",
             ["Service__ModelPollSeconds"] = "0.5",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         var tone = WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1);
         Assert.Equal(HttpStatusCode.OK, (await Post(service, tone)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Post(service, FloatWav(float.NaN))).StatusCode);
@@ -96,7 +96,7 @@ public sealed class NonFiniteAudioTests : IDisposable
         var staged = Path.Combine(_dir, "staged.onnx");
         ResNet18OnnxExporter.Export(weights, TestModels.Contract() with { ModelVersion = "0.0.9" }, staged);
         File.Move(staged, path, overwrite: true);
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetStringAsync("/healthz/ready")).Contains("\"version\":\"0.0.9\""), TimeSpan.FromSeconds(20)), service.Log);
+        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetStringAsync("/healthz/ready")).Contains("\"version\":\"0.0.9\""), ServiceProcess.StartupAllowance), service.Log);
         Assert.Equal(HttpStatusCode.InternalServerError, (await Post(service, tone)).StatusCode);
 
         var metrics = await service.Client.GetStringAsync("/metrics");

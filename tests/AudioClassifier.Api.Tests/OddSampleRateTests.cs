@@ -22,7 +22,7 @@ public sealed partial class OddSampleRateTests : IDisposable
             ["Classifier__ExecutionProvider"] = "Cpu",
             ["Service__WatchModelFile"] = "false",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         // One ordinary request first, so start-up work (JIT, first run) is not counted.
         var statuses = new List<HttpStatusCode> { await Post(service, WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1)) };
         service.Process.Refresh();

@@ -32,7 +32,7 @@ public sealed class RecognitionTests : IDisposable
             ["Classifier__ExecutionProvider"] = "Cpu",
             ["Service__WatchModelFile"] = "false",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         var answer = await (await service.Client.PostAsync("/classify", Tone())).Content.ReadFromJsonAsync<JsonElement>();
         Assert.False(answer.GetProperty("recognised").GetBoolean());
@@ -83,7 +83,7 @@ public sealed class RecognitionTests : IDisposable
             ["Classifier__ExecutionProvider"] = "Cpu",
             ["Service__WatchModelFile"] = "false",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         var answer = await (await service.Client.PostAsync("/classify", Tone())).Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(answer.GetProperty("recognised").GetBoolean());
         Assert.Equal(JsonValueKind.Null, answer.GetProperty("threshold").ValueKind);

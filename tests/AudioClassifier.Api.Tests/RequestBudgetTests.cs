@@ -35,7 +35,7 @@ public sealed class RequestBudgetTests : IDisposable
     }
 
     private static async Task Ready(ServiceProcess service) =>
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
     private static TimeSpan CpuOver(ServiceProcess service, TimeSpan period)
     {

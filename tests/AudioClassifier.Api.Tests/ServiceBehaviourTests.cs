@@ -125,7 +125,7 @@ public sealed class ServiceBehaviourTests : IDisposable
         var staged = TestModels.Write(_dir, TestModels.Contract() with { ModelVersion = "0.0.2" });
         File.Move(staged, path, overwrite: true);
         Assert.True(await ServiceProcess.EventuallyAsync(async () =>
-            (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("version").GetString() == "0.0.2", TimeSpan.FromSeconds(20)), service.Log);
+            (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("version").GetString() == "0.0.2", ServiceProcess.StartupAllowance), service.Log);
         var answer = await (await service.Client.PostAsync("/classify", Wav())).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("0.0.2", answer.GetProperty("model").GetProperty("version").GetString());
 
@@ -134,7 +134,7 @@ public sealed class ServiceBehaviourTests : IDisposable
         File.WriteAllText(path, "not a model");
         Assert.True(await ServiceProcess.EventuallyAsync(async () =>
             (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("reload_error").GetString() is { } e && e.Contains("live.onnx is not a loadable ONNX model"),
-            TimeSpan.FromSeconds(20)), service.Log);
+            ServiceProcess.StartupAllowance), service.Log);
         var ready = await service.Client.GetStringAsync("/healthz/ready");
         Assert.DoesNotContain(_dir, ready);
         Assert.Contains("\"version\":\"0.0.2\"", ready);
@@ -162,7 +162,7 @@ public sealed class ServiceBehaviourTests : IDisposable
         Directory.Delete(Path.Combine(volume, "..v1"), recursive: true);
 
         Assert.True(await ServiceProcess.EventuallyAsync(async () =>
-            (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("version").GetString() == "0.0.3", TimeSpan.FromSeconds(20)), service.Log);
+            (await service.Client.GetFromJsonAsync<JsonElement>("/healthz/ready")).GetProperty("version").GetString() == "0.0.3", ServiceProcess.StartupAllowance), service.Log);
         Assert.Equal(HttpStatusCode.OK, (await service.Client.PostAsync("/classify", Wav())).StatusCode);
     }
 
@@ -195,7 +195,7 @@ public sealed class ServiceBehaviourTests : IDisposable
     }
 
     private static async Task WaitReady(ServiceProcess service) =>
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -15,7 +15,7 @@ public sealed class ServiceFixture : IDisposable
             ["Service__MaxBodyBytes"] = "4000000",
             ["Service__WatchModelFile"] = "false",
         });
-        if (!ServiceProcess.EventuallyAsync(async () => (await Service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)).Result)
+        if (!Service.ReadyAsync().Result)
             throw new InvalidOperationException("The service did not become ready:" + Environment.NewLine + Service.Log);
     }
 

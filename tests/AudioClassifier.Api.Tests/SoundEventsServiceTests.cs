@@ -46,7 +46,7 @@ public sealed class SoundEventsServiceTests : IDisposable
         var mixture = Path.Combine(_dir, "mixture.wav");
         ExternalTools.Run("sox", Clip("009 - Rooster"), silence, Clip("008 - Chainsaw"), Clip("007 - Helicopter"), mixture);
         using var service = Start();
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
 
         var answer = await Classify(service, mixture);
         var events = answer.GetProperty("events").EnumerateArray()
@@ -75,7 +75,7 @@ public sealed class SoundEventsServiceTests : IDisposable
     public async Task SilenceIsAnsweredAsSilenceNotClassified()
     {
         using var service = Start();
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         var digital = Path.Combine(_dir, "digital.wav");
         ExternalTools.Run("sox", "-n", "-r", "22050", "-c", "1", "-b", "16", digital, "trim", "0", "5");
         var hiss = Path.Combine(_dir, "hiss.wav"); // white noise at -75 dBFS: near-silence

@@ -18,7 +18,7 @@ public sealed class TelemetryTests : IDisposable
             ["Classifier__ExecutionProvider"] = "Cpu",
             ["HOME"] = home,
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         using var content = new ByteArrayContent(await File.ReadAllBytesAsync(SharedData.Path("reference", "inputs", "long-12s.wav")));
         content.Headers.ContentType = new("audio/wav");
         Assert.Equal(System.Net.HttpStatusCode.OK, (await service.Client.PostAsync("/classify", content)).StatusCode);

@@ -51,7 +51,7 @@ public sealed class TracingTests : IDisposable
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         using var content = new ByteArrayContent(await File.ReadAllBytesAsync(SharedData.Path("reference", "inputs", "long-12s.wav")));
         content.Headers.ContentType = new("audio/wav");
         Assert.Equal(HttpStatusCode.OK, (await service.Client.PostAsync("/classify", content)).StatusCode);

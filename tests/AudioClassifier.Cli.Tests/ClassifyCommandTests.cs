@@ -110,7 +110,7 @@ public sealed class ClassifyCommandTests : IDisposable
         {
             ["Classifier__ModelPath"] = _model, ["Classifier__ExecutionProvider"] = "Cpu", ["Service__ApiKey"] = "cli-key",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         var folder = SharedData.Path("datasets", "urbansound8k-mini", "audio", "fold2");
         var json = Path.Combine(_dir, "preds.json");
         var (code, output, error) = CliRunner.Run("classify", folder, "--url", service.BaseAddress.ToString(), "--api-key", "cli-key", "--format", "json", "--out", json, "-k", "2");

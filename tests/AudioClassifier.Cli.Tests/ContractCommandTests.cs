@@ -77,7 +77,7 @@ public sealed class ContractCommandTests : IDisposable
             ["Classifier__ExecutionProvider"] = "Cpu",
             ["Service__WatchModelFile"] = "false",
         });
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await service.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), service.Log);
+        Assert.True(await service.ReadyAsync(), service.Log);
         var expected = Expected();
         string[] labels = ["dog_bark", "car_horn", "siren"];
 

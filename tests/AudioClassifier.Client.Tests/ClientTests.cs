@@ -51,7 +51,7 @@ public sealed class ClientTests : IDisposable
 
     private async Task<ServiceProcess> Ready(ServiceProcess s)
     {
-        Assert.True(await ServiceProcess.EventuallyAsync(async () => (await s.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30)), s.Log);
+        Assert.True(await s.ReadyAsync(), s.Log);
         return s;
     }
 
