@@ -56,13 +56,19 @@ public sealed class AudioClassifierClient : IDisposable
             var content = new MultipartFormDataContent();
             var file = new ByteArrayContent(body);
             file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            content.Add(file, "file", string.IsNullOrWhiteSpace(fileName) ? "audio" : fileName);
+            content.Add(file, "file", HeaderSafe(fileName));
             return new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
         }, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
             return (await response.Content.ReadFromJsonAsync<Classification>(cancellationToken).ConfigureAwait(false))!;
         throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
     }
+
+    // The file name travels in a quoted Content-Disposition parameter, where HttpClient refuses a quote, a backslash
+    // or a control character (a CLI run over a folder died on a file named with a quote): they become '_'. The
+    // service does not use the name.
+    private static string HeaderSafe(string? fileName) =>
+        string.IsNullOrWhiteSpace(fileName) ? "audio" : string.Concat(fileName.Select(c => char.IsControl(c) || c is '"' or '\\' ? '_' : c));
 
     /// <summary>Readiness of the service (no retries: a health check should report what it sees).</summary>
     public async Task<ServiceHealth> CheckHealthAsync(CancellationToken cancellationToken = default)

@@ -142,6 +142,22 @@ public sealed class InferenceProtocolTests(ServiceFixture fixture) : IClassFixtu
         Assert.Contains(expected, error);
     }
 
+    [Theory]
+    [InlineData(-3e38f)]   // finite, but the network overflowed on it and answered NaN: a 500 that failed other callers' runs
+    [InlineData(1001f)]
+    public async Task LogMelValuesBeyondAnyDecibelRangeAreRefusedNamingTheBound(float value)
+    {
+        var data = Enumerable.Repeat(0f, 32 * 44).ToArray();
+        data[100] = value;
+        var json = JsonSerializer.Serialize(new { inputs = new[] { new { name = "log_mel", datatype = "FP32", shape = new[] { 1, 1, 32, 44 }, data } } });
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        var response = await Client.PostAsync($"/v2/models/{Model}/infer", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
+        Assert.Contains("Value 100 (window 0)", error);
+        Assert.Contains("within ±1000 dB", error);
+    }
+
     // The service allows 30 s of audio per request: a second 16 s clip is refused while it is decoded, against the
     // 14 s the first one left (not after all 32 s were decoded), a third clip after 30 s before it is decoded, and
     // 16 s + 14 s, exactly the allowance, are served.

@@ -76,6 +76,9 @@ public sealed class ClientTests : IDisposable
         // The score of a clip of several windows: the mean of each sounding window's best probability.
         Assert.Equal(result.Windows!.Where(w => !w.Silent).Average(w => w.TopK[0].Score), strict.RecognitionScore, 5);
         Assert.True(strict.RecognitionScore >= strict.Score - 1e-6);
+        // Any file name a folder can hold is sent (a quote or a newline in one made HttpClient throw).
+        foreach (var name in new[] { "quote\".wav", "new\nline.wav", "back\\slash.wav", "café 🐕.wav" })
+            Assert.Equal(result.Label, (await client.ClassifyAsync(Wav(), name, topK: 1)).Label);
         var health = await client.CheckHealthAsync();
         Assert.True(health.Ready);
         Assert.Equal("CPUExecutionProvider", health.ExecutionProvider);

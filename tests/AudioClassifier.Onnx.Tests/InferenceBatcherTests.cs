@@ -249,4 +249,41 @@ public sealed class InferenceBatcherTests
         Assert.Equal(4, (await batcher.RunAsync(new float[8], 2, CancellationToken.None)).Length);
         Assert.Equal(0, batcher.QueueDepth);
     }
+
+    [Fact]
+    public async Task AWindowThatFailsASharedRunFailsOnlyItsOwnRequest()
+    {
+        // The model fails any run that holds a window whose first value is -1 (as a window the network answers with
+        // NaN does): the requests that shared the run with it are answered from runs of their own.
+        using var gate = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var sizes = new ConcurrentQueue<int>();
+        float[] Run(Memory<float> inputs, int count)
+        {
+            started.Set();
+            gate.Wait();
+            for (int i = 0; i < count; i++)
+            {
+                if (inputs.Span[i * InputSize] == -1)
+                    throw new InvalidOperationException("injected: the model produced a non-finite probability");
+            }
+            return Echo(inputs, count);
+        }
+        using var batcher = Batcher(Run, Options());
+        batcher.BatchRun += run => sizes.Enqueue(run.Windows);
+
+        var first = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        var innocent = batcher.RunAsync(Windows(2, 3), 2, CancellationToken.None);
+        var poisoned = batcher.RunAsync(Windows(-1), 1, CancellationToken.None);
+        var alsoInnocent = batcher.RunAsync(Windows(4), 1, CancellationToken.None);
+        gate.Set();
+
+        Assert.Equal(new[] { 1f, 1f }, await first);
+        Assert.Equal(new[] { 2f, 2f, 3f, 2f }, await innocent);   // from a run of its own (batch 2), not the shared 4
+        Assert.Contains("non-finite", (await Assert.ThrowsAsync<InvalidOperationException>(() => poisoned)).Message);
+        Assert.Equal(new[] { 4f, 1f }, await alsoInnocent);
+        Assert.Equal([1, 2, 1], sizes);   // the failed shared run is not a run; the three solo runs are
+        Assert.Equal(0, batcher.QueueDepth);
+    }
 }

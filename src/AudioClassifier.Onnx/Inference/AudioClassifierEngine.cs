@@ -128,7 +128,8 @@ public sealed class AudioClassifierEngine : IDisposable
     /// <see cref="InputSize"/> floats, row-major, e.g. from the Open Inference Protocol's FP32 tensor) and returns
     /// count × classes probabilities. Goes to the model a batch at a time, like a long clip's windows.
     /// </summary>
-    /// <exception cref="ArgumentException">The length is not count × <see cref="InputSize"/>, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">The length is not count × <see cref="InputSize"/>, or a value is not finite or
+    /// beyond ±<see cref="MaxFeatureMagnitude"/> dB.</exception>
     public async Task<float[]> ScoreFeaturesAsync(ReadOnlyMemory<float> features, int count, CancellationToken cancellationToken = default) =>
         (await ScoreWindowsAsync(features, count, cancellationToken).ConfigureAwait(false)).Probabilities;
 
@@ -137,15 +138,16 @@ public sealed class AudioClassifierEngine : IDisposable
     /// its similarity to the nearest training clip, or its best probability) and whether it reaches
     /// <see cref="RecognitionThreshold"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">The length is not count × <see cref="InputSize"/>, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">The length is not count × <see cref="InputSize"/>, or a value is not finite or
+    /// beyond ±<see cref="MaxFeatureMagnitude"/> dB.</exception>
     public async Task<WindowScores> ScoreWindowsAsync(ReadOnlyMemory<float> features, int count, CancellationToken cancellationToken = default)
     {
         int size = _model.InputSize, classes = _model.Classes, width = _model.RowWidth;
         if (count < 0 || features.Length != (long)count * size)
             throw new ArgumentException($"Expected {count} × {size} = {(long)count * size} values, got {features.Length}.", nameof(features));
-        int bad = IndexOfNonFinite(features.Span);
+        int bad = IndexOfNonFeature(features.Span);
         if (bad >= 0)
-            throw new ArgumentException($"Value {bad} (window {bad / size}) is {features.Span[bad]}: features must be finite.", nameof(features));
+            throw new ArgumentException($"Value {bad} (window {bad / size}) is {features.Span[bad]}: features are log-mel values in dB and must be finite and within ±{MaxFeatureMagnitude:0} dB.", nameof(features));
         var probabilities = new float[count * classes];
         var recognition = new float[count];
         int chunk = Math.Max(1, _model.Shapes.Max);
@@ -177,11 +179,16 @@ public sealed class AudioClassifierEngine : IDisposable
         }
     }
 
-    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    /// <summary>The largest log-mel magnitude a caller may send, in dB. The front end's values lie within about
+    /// ±200 dB (a 10²⁰ power ratio); finite values near float's limit (3 × 10³⁸) overflow inside the network and came
+    /// out as NaN, so the bound is what keeps a caller's features from producing anything but an answer.</summary>
+    public const float MaxFeatureMagnitude = 1000;
+
+    private static int IndexOfNonFeature(ReadOnlySpan<float> values)
     {
         for (int i = 0; i < values.Length; i++)
         {
-            if (!float.IsFinite(values[i]))
+            if (!float.IsFinite(values[i]) || Math.Abs(values[i]) > MaxFeatureMagnitude)
                 return i;
         }
         return -1;

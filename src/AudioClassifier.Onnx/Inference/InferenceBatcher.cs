@@ -178,27 +178,35 @@ internal sealed class InferenceBatcher : IDisposable
         int total = live.Sum(r => r.Count);
         try
         {
+            if (live.Count == 1)
+            {
+                RunOnItsOwn(live[0]);
+                return;
+            }
             var blocks = live.Select(r => new WindowBlock(r.Inputs, r.Offset, r.Count)).ToArray();
-            // A run serving one request is terminated if that request is cancelled; a shared run always finishes.
-            var output = _runner.Run(blocks, live.Count == 1 ? live[0].CancellationToken : CancellationToken.None, out var info);
-            BatchRun?.Invoke(info);
+            float[] output;
+            try
+            {
+                // A shared run always finishes, whoever of its requests is cancelled meanwhile.
+                output = _runner.Run(blocks, CancellationToken.None, out var info);
+                BatchRun?.Invoke(info);
+            }
+            catch (Exception e)
+            {
+                // One request's input can fail a run it shares (a window the model answers with NaN): the others must
+                // not fail with it, so each request is run again on its own and only one that fails alone fails.
+                _logger?.LogWarning(e, "A shared run of {Windows} windows for {Requests} requests failed; running each request on its own", total, live.Count);
+                foreach (var r in live)
+                    RunOnItsOwn(r);
+                return;
+            }
             int classes = output.Length / total;
             int at = 0;
             foreach (var r in live)
             {
-                r.Result.TrySetResult(live.Count == 1 ? output : output.AsSpan(at * classes, r.Count * classes).ToArray());
+                r.Result.TrySetResult(output.AsSpan(at * classes, r.Count * classes).ToArray());
                 at += r.Count;
             }
-        }
-        catch (OperationCanceledException) when (live.Count == 1 && live[0].CancellationToken.IsCancellationRequested)
-        {
-            live[0].Result.TrySetCanceled(live[0].CancellationToken);
-        }
-        catch (Exception e)
-        {
-            _logger?.LogError(e, "Inference failed for a batch of {Windows} windows", total);
-            foreach (var r in live)
-                r.Result.TrySetException(e);
         }
         finally
         {
@@ -216,6 +224,26 @@ internal sealed class InferenceBatcher : IDisposable
     }
 
     /// <summary>Windows [Offset, Offset + Count) of a caller's input block.</summary>
+    /// <summary>One request's windows in a run of their own, terminated if the request is cancelled.</summary>
+    private void RunOnItsOwn(Request r)
+    {
+        try
+        {
+            var output = _runner.Run([new WindowBlock(r.Inputs, r.Offset, r.Count)], r.CancellationToken, out var info);
+            BatchRun?.Invoke(info);
+            r.Result.TrySetResult(output);
+        }
+        catch (OperationCanceledException) when (r.CancellationToken.IsCancellationRequested)
+        {
+            r.Result.TrySetCanceled(r.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            _logger?.LogError(e, "Inference failed for a request of {Windows} windows", r.Count);
+            r.Result.TrySetException(e);
+        }
+    }
+
     private sealed record Request(float[] Inputs, int Offset, int Count, TaskCompletionSource<float[]> Result, CancellationToken CancellationToken)
     {
         /// <summary>Completes <see cref="Result"/> as cancelled the moment the token fires.</summary>
