@@ -10,6 +10,14 @@ public sealed record ServiceOptions
     /// longest clip (Classifier:MaxAudioSeconds) as 16-bit mono 48 kHz WAV, 57.7 MB for 600 s
     /// (<see cref="Hosting.CoherentLimits"/>); a smaller value fails at start.</summary>
     public long MaxBodyBytes { get; init; }
+    /// <summary>Slowest upload accepted, in bytes per second averaged over the body once <see cref="UploadGraceSeconds"/>
+    /// have passed (Kestrel's minimum request body data rate; a slower client is cut off with 408). A request holds one
+    /// of <see cref="MaxConcurrentRequests"/> while its body arrives, and Kestrel's own minimum (240 B/s) let clients
+    /// sending 500 B/s hold every slot for hours; 64 KiB/s (512 kbit/s) brings the longest body (57.7 MB) in within
+    /// 15 minutes and a 5 s clip's WAV (441 kB) within the grace period. 0 turns the check off.</summary>
+    public double MinUploadBytesPerSecond { get; init; } = 65536;
+    /// <summary>Seconds an upload may take before <see cref="MinUploadBytesPerSecond"/> applies.</summary>
+    public double UploadGraceSeconds { get; init; } = 5;
     /// <summary>A request's processing budget, from the end of its upload to its answer (decode, features, queue and
     /// run), plus <see cref="TimeoutSecondsPerAudioMinute"/> for each minute of audio once it is decoded.</summary>
     public double InferenceTimeoutSeconds { get; init; } = 10;
@@ -50,6 +58,8 @@ public sealed record ServiceOptions
         }
         Require(!string.IsNullOrWhiteSpace(ApiKeyHeader), "Service:ApiKeyHeader must name a header.");
         Require(MaxBodyBytes >= 0, $"Service:MaxBodyBytes must be ≥ 0, 0 to derive it from Classifier:MaxAudioSeconds (got {MaxBodyBytes}).");
+        Require(MinUploadBytesPerSecond >= 0, $"Service:MinUploadBytesPerSecond must be ≥ 0, 0 to turn the check off (got {MinUploadBytesPerSecond}).");
+        Require(UploadGraceSeconds > 1, $"Service:UploadGraceSeconds must be more than 1 (Kestrel checks data rates once a second; got {UploadGraceSeconds}).");
         Require(InferenceTimeoutSeconds > 0, $"Service:InferenceTimeoutSeconds must be positive (got {InferenceTimeoutSeconds}).");
         Require(TimeoutSecondsPerAudioMinute >= 0, $"Service:TimeoutSecondsPerAudioMinute must be ≥ 0 (got {TimeoutSecondsPerAudioMinute}).");
         Require(RetryAfterSeconds >= 0, $"Service:RetryAfterSeconds must be ≥ 0 (got {RetryAfterSeconds}).");

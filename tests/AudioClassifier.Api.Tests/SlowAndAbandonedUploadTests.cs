@@ -28,12 +28,13 @@ public sealed class SlowAndAbandonedUploadTests(ServiceFixture fixture) : IClass
         await socket.SendAsync(Headers(100_000));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         bool closed = false;
-        // One byte a second is far below Kestrel's minimum body data rate (240 B/s after a 5 s grace period).
+        // 500 B/s: above Kestrel's own minimum body data rate (240 B/s), which let 100 such uploads hold every request
+        // slot for hours, and far below the service's (Service:MinUploadBytesPerSecond, 64 KiB/s after 5 s).
         while (watch.Elapsed < TimeSpan.FromSeconds(20))
         {
             try
             {
-                await socket.SendAsync(new byte[1]);
+                await socket.SendAsync(new byte[50]);
                 if (socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0)
                 {
                     closed = true;
@@ -45,7 +46,7 @@ public sealed class SlowAndAbandonedUploadTests(ServiceFixture fixture) : IClass
                 closed = true;
                 break;
             }
-            await Task.Delay(1000);
+            await Task.Delay(100);
         }
         Assert.True(closed, "the slow upload was still open after 20 s");
         Assert.InRange(watch.Elapsed.TotalSeconds, 4, 15);

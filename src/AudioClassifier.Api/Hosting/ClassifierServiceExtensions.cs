@@ -6,6 +6,7 @@ using AudioClassifier.Api.Observability;
 using AudioClassifier.Onnx.Inference;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Polly;
@@ -46,6 +47,9 @@ public static class ClassifierServiceExtensions
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = service.MaxBodyBytes;
+            k.Limits.MinRequestBodyDataRate = service.MinUploadBytesPerSecond > 0
+                ? new MinDataRate(service.MinUploadBytesPerSecond, TimeSpan.FromSeconds(service.UploadGraceSeconds))
+                : null;
             k.AddServerHeader = false;
             endpoints.Configure(k, urls, service.GrpcUrl);
         });
