@@ -30,4 +30,10 @@ internal static class DecoderFailures
         }
         return true;
     }
+
+    /// <summary>What a caller is told of a decoder failure: the decoder's own account of the data (an invalid-data,
+    /// end-of-stream or format error), never the runtime's words for a fault inside it ("Index was outside the bounds
+    /// of the array." told a client nothing and showed how the decoder failed).</summary>
+    public static string Describe(Exception e) =>
+        e is InvalidDataException or EndOfStreamException or FormatException ? e.Message.TrimEnd().TrimEnd('.') : "the decoder could not read it";
 }

@@ -17,7 +17,7 @@ internal static class Mp3Decoder
         }
         catch (Exception e) when (IsDecoderFailure(e))
         {
-            throw new CorruptAudioException($"MP3 data is corrupt or truncated: {e.Message}", e);
+            throw new CorruptAudioException($"MP3 data is corrupt or truncated: {DecoderFailures.Describe(e)}.", e);
         }
 
         using (reader)
@@ -45,7 +45,7 @@ internal static class Mp3Decoder
                 }
                 catch (Exception e) when (IsDecoderFailure(e))
                 {
-                    throw new CorruptAudioException($"MP3 data is corrupt: {e.Message}", e);
+                    throw new CorruptAudioException($"MP3 data is corrupt {(double)mono.Count / format.SampleRate:0.###} s into the audio: {DecoderFailures.Describe(e)}.", e);
                 }
                 if (read <= 0)
                     break;

@@ -17,7 +17,7 @@ internal static class VorbisDecoder
         }
         catch (Exception e) when (IsDecoderFailure(e))
         {
-            throw new CorruptAudioException($"Ogg Vorbis data is corrupt or truncated: {e.Message}", e);
+            throw new CorruptAudioException($"Ogg Vorbis data is corrupt or truncated: {DecoderFailures.Describe(e)}.", e);
         }
 
         using (reader)
@@ -44,7 +44,7 @@ internal static class VorbisDecoder
                 }
                 catch (Exception e) when (IsDecoderFailure(e))
                 {
-                    throw new CorruptAudioException($"Ogg Vorbis data is corrupt: {e.Message}", e);
+                    throw new CorruptAudioException($"Ogg Vorbis data is corrupt {(double)mono.Count / rate:0.###} s into the audio: {DecoderFailures.Describe(e)}.", e);
                 }
                 if (read <= 0)
                     break;
