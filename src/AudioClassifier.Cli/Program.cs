@@ -1,3 +1,3 @@
 using AudioClassifier.Cli;
 
-return AudioClfCommand.Create().Parse(args).Invoke();
+return AudioClfCommand.Run(args);

@@ -49,7 +49,9 @@ public sealed class FeatureSpecOptions(string presetName = "--preset")
             Frames = result.GetValue(Frames) ?? spec.Frames,
             FMin = result.GetValue(FMin) ?? spec.FMin,
             FMax = result.GetValue(FMax) ?? (result.GetValue(SampleRate) is { } sr ? Math.Min(spec.FMax, sr / 2.0) : spec.FMax),
-            TopDb = topDb is null ? spec.TopDb : topDb > 0 ? topDb : null,
+            // 0 turns the floor off; anything else goes to Validate, which refuses a negative or non-finite floor
+            // (NaN and -5 once fell through to "no floor" silently).
+            TopDb = topDb is null ? spec.TopDb : topDb == 0 ? null : topDb,
             WindowSeconds = result.GetValue(WindowSeconds) ?? spec.WindowSeconds,
             WindowHopSeconds = result.GetValue(WindowHopSeconds) ?? spec.WindowHopSeconds,
             Padding = result.GetValue(Padding) ?? spec.Padding,

@@ -9,7 +9,7 @@ public static class CliRunner
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = AudioClfCommand.Create().Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        int code = AudioClfCommand.Run(args, new InvocationConfiguration { Output = stdout, Error = stderr });
         return (code, stdout.ToString(), stderr.ToString());
     }
 }

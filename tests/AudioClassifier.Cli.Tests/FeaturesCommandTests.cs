@@ -52,6 +52,10 @@ public sealed class FeaturesCommandTests : IDisposable
     [InlineData("--hop", "0", "hop_length")]
     [InlineData("--fmax", "20000", "f_max")]
     [InlineData("--preset", "nope", "unknown preset")]
+    [InlineData("--top-db", "-5", "top_db")]    // negative and NaN floors once meant "no floor", silently
+    [InlineData("--top-db", "NaN", "top_db")]
+    [InlineData("--sr", "abc", "abc")]          // does not parse: exit code 2 too, not System.CommandLine's 1
+    [InlineData("--no-such-option", "1", "--no-such-option")]
     public void InvalidSettingsExitWithUsageError(string option, string value, string mentions)
     {
         var (code, _, error) = CliRunner.Run("features", Rooster, "--out", Path.Combine(_dir, "x.npy"), option, value);

@@ -46,13 +46,16 @@ public sealed class ClassifyRequestBodyFilter : IOperationFilter
                 {
                     "top_k" => "How many labels to return (1 or more; more than the model's labels returns them all; default 5).",
                     "windows" => "Include the per-window timeline (clips longer than the model's window).",
+                    "min_score" => "The recognition score this request needs to call the clip recognised, in [-1, 1] (a probability for max_probability models, a cosine similarity for training_similarity ones); default: the model's calibrated threshold or Classifier:MinScore.",
+                    "spectrogram" => "Include what the model sees of the first window (its log-mel input) as a PNG data URL.",
                     _ => p.Description,
                 };
                 // Bound as text so that a bad value gets a problem naming it (ClassifyQuery); documented as typed.
                 p.Schema = p.Name switch
                 {
                     "top_k" => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" },
-                    "windows" => new OpenApiSchema { Type = JsonSchemaType.Boolean },
+                    "windows" or "spectrogram" => new OpenApiSchema { Type = JsonSchemaType.Boolean },
+                    "min_score" => new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "-1", Maximum = "1" },
                     _ => p.Schema,
                 };
             }
