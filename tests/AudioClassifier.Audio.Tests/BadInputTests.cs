@@ -133,6 +133,16 @@ public class BadInputTests
     }
 
     [Fact]
+    public void OggWhosePagesClaimAudioThatNoneOfDecodesIsCorruptNotEmpty()
+    {
+        // A new user's damaged rooster (14 kB zeroed from byte 14385) was answered "decodes to no samples" (422), as
+        // an empty clip would be; its pages hold 5 s, so it is corrupt data (400).
+        var bytes = File.ReadAllBytes(SharedData.Path("datasets", "esc10", "009 - Rooster", "1-26806-A.ogg"));
+        bytes.AsSpan(14385, 14386).Clear();
+        Expect<CorruptAudioException>(bytes, "none of it decodes");
+    }
+
+    [Fact]
     public void TruncatedMp3FrameHeader() => Expect<CorruptAudioException>([0xFF, 0xFB, 0x90, 0x64, 0x00], "MP3");
 
     [Fact]

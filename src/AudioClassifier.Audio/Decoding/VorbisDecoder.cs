@@ -50,6 +50,8 @@ internal static class VorbisDecoder
                     break;
                 mono.Append(chunk.AsSpan(0, read)); // ours: a failure here is a defect, not bad audio
             }
+            if (mono.Count == 0 && lastGranule > 0)
+                throw new CorruptAudioException($"Ogg Vorbis data is corrupt: its pages claim {(double)lastGranule / rate:0.###} s of audio but none of it decodes.");
             if (mono.Count == 0)
                 throw new EmptyAudioException("Ogg Vorbis stream decodes to no samples.");
             // What NVorbis does at an end-of-stream page, done here: the last granule position ends the audio (the
