@@ -94,6 +94,13 @@ public sealed class ClassifyTests(ServiceFixture fixture) : IClassFixture<Servic
     {
         using var form = new MultipartFormDataContent { { new StringContent("x"), "other" } };
         await AssertProblem(await Client.PostAsync("/classify", form), HttpStatusCode.BadRequest, "'file'");
+        // A garbled content type is named as it was sent (";;;;" was named '').
+        using var garbled = new ByteArrayContent("hello"u8.ToArray());
+        garbled.Headers.TryAddWithoutValidation("Content-Type", ";;;;");
+        await AssertProblem(await Client.PostAsync("/classify", garbled), HttpStatusCode.UnsupportedMediaType, "Content-Type ';;;;' is not accepted");
+        // Two clips in one upload: refused, not answered for the first alone.
+        using var two = new MultipartFormDataContent { { new ByteArrayContent(Clips.Wav), "file", "a.wav" }, { new ByteArrayContent(Clips.Wav), "file", "b.wav" } };
+        await AssertProblem(await Client.PostAsync("/classify", two), HttpStatusCode.BadRequest, "2 'file' fields");
         await AssertProblem(await Client.PostAsync("/classify?top_k=0", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k must be at least 1 (got 0)");
         await AssertProblem(await Client.PostAsync("/classify?top_k=abc", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k must be a whole number of labels (got 'abc')");
         await AssertProblem(await Client.PostAsync("/classify?top_k=2.5", Raw(Clips.Wav)), HttpStatusCode.BadRequest, "top_k must be a whole number of labels (got '2.5')");

@@ -110,15 +110,18 @@ public static class AudioRequest
             if (!request.ContentType!.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
                 return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Form uploads must be multipart/form-data with a 'file' field."));
             var form = await request.ReadFormAsync(ct);
-            var file = form.Files.GetFile("file");
-            if (file is null)
+            var files = form.Files.GetFiles("file");
+            if (files.Count == 0)
                 return (null, Problems.Create(StatusCodes.Status400BadRequest, "Missing file", "The multipart body has no 'file' field."));
-            return (file.OpenReadStream(), null);
+            if (files.Count > 1) // one clip per request: answering for the first and ignoring the rest misleads
+                return (null, Problems.Create(StatusCodes.Status400BadRequest, "Several files",
+                    $"The multipart body has {files.Count} 'file' fields; /classify takes one clip per request (send several with /v2 infer's batch)."));
+            return (files[0].OpenReadStream(), null);
         }
         var contentType = request.ContentType?.Split(';')[0].Trim();
         if (contentType is not null && !RawContentTypes.Contains(contentType, StringComparer.OrdinalIgnoreCase))
             return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
-                $"Content-Type '{contentType}' is not accepted; send multipart/form-data (field 'file') or a raw body as {string.Join(", ", RawContentTypes)}."));
+                $"Content-Type '{Shown(request.ContentType!)}' is not accepted; send multipart/form-data (field 'file') or a raw body as {string.Join(", ", RawContentTypes)}."));
         // Buffer in memory (bounded by Kestrel's MaxRequestBodySize), never in temp files. With a Content-Length the
         // buffer comes from the pool: a 5 s WAV is 441 KB, otherwise a large-object allocation per request.
         if (request.ContentLength is long length && length > 0 && length <= settings.MaxBodyBytes)
@@ -133,6 +136,9 @@ public static class AudioRequest
         buffer.Position = 0;
         return (buffer, null);
     }
+
+    // The header as sent (";;;;" was shown as ''), cut short: it is the client's text echoed back.
+    private static string Shown(string header) => header.Length <= 80 ? header : header[..80] + "…";
 
     private static ProblemHttpResult TooLarge(ServiceOptions settings) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large",
