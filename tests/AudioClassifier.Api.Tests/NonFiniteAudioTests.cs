@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using AudioClassifier.Onnx.Export;
 
 namespace AudioClassifier.Api.Tests;
@@ -69,6 +71,14 @@ public sealed class NonFiniteAudioTests : IDisposable
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(1, PrometheusText.Value(await service.Client.GetStringAsync("/metrics"), "audioclf_requests_total", ("status", "500")));
         Assert.Contains("non-finite probability", service.Log); // logged with the reason
+
+        // The same defect on the Open Inference Protocol: its own error form, which its clients read.
+        var json = JsonSerializer.Serialize(new { inputs = new[] { new { name = "audio", datatype = "BYTES", shape = new[] { 1 }, data = new[] { Convert.ToBase64String(WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1)) } } } });
+        var infer = await service.Client.PostAsync("/v2/models/test-resnet18/infer", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.InternalServerError, infer.StatusCode);
+        Assert.Equal("application/json", infer.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("failure is logged", (await infer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(2, PrometheusText.Value(await service.Client.GetStringAsync("/metrics"), "audioclf_requests_total", ("status", "500")));
     }
 
     [Fact]

@@ -72,6 +72,7 @@ public static class ClassifierServiceExtensions
         });
         builder.Services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(j => j.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<InferenceProtocol.ProtocolExceptionHandler>();
 
         builder.Services.AddSingleton(Options.Create(service));
         builder.Services.AddSingleton(classifier);
