@@ -74,24 +74,17 @@ public sealed class InferenceBatcherTests
     [Fact]
     public async Task RequestsArrivingWhileTheModelIsBusyShareTheNextRun()
     {
-        using var gate = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
+        using var model = new HeldModel();
         var sizes = new ConcurrentQueue<int>();
-        float[] Run(Memory<float> inputs, int count)
-        {
-            started.Set();
-            gate.Wait();
-            return Echo(inputs, count);
-        }
-        using var batcher = Batcher(Run, Options());
+        using var batcher = Batcher(model.Run, Options());
         batcher.BatchRun += run => sizes.Enqueue(run.Windows);
 
         var first = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
-        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        model.WaitUntilBusy();
         var second = batcher.RunAsync(Windows(2), 1, CancellationToken.None);
         var third = batcher.RunAsync(Windows(3, 4), 2, CancellationToken.None);
         Assert.Equal(3, batcher.QueueDepth);
-        gate.Set();
+        model.Release();
 
         Assert.Equal(new[] { 1f, 1f }, await first);
         Assert.Equal(new[] { 2f, 3f }, await second);
@@ -103,22 +96,15 @@ public sealed class InferenceBatcherTests
     [Fact]
     public async Task FullQueueIsRefusedImmediatelyAndServedAgainOnceItDrains()
     {
-        using var gate = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
-        float[] Run(Memory<float> inputs, int count)
-        {
-            started.Set();
-            gate.Wait();
-            return Echo(inputs, count);
-        }
-        using var batcher = Batcher(Run, Options(maxQueue: 2));
+        using var model = new HeldModel();
+        using var batcher = Batcher(model.Run, Options(maxQueue: 2));
 
         var running = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
-        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        model.WaitUntilBusy();
         var queued = batcher.RunAsync(Windows(2, 3), 2, CancellationToken.None);
         var e = Assert.Throws<QueueFullException>(() => { _ = batcher.RunAsync(Windows(4), 1, CancellationToken.None); });
         Assert.Contains("queue is full (2 windows waiting)", e.Message);
-        gate.Set();
+        model.Release();
 
         await running;
         Assert.Equal(new[] { 2f, 2f, 3f, 2f }, await queued);
@@ -142,25 +128,21 @@ public sealed class InferenceBatcherTests
     [Fact]
     public async Task EveryRunIsPaddedWithZeroWindowsToAConfiguredShapeAndOnlyRealWindowsAreReturned()
     {
-        using var gate = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
         var runs = new ConcurrentQueue<(int Shape, float[] Inputs)>();
-        float[] Run(Memory<float> inputs, int count)
+        using var model = new HeldModel((inputs, count) =>
         {
             runs.Enqueue((count, inputs.ToArray()));
-            started.Set();
-            gate.Wait();
             return Echo(inputs, count);
-        }
-        using var batcher = Batcher(Run, Options(maxBatch: 8, shapes: "1,4,8"));
+        });
+        using var batcher = Batcher(model.Run, Options(maxBatch: 8, shapes: "1,4,8"));
         var runInfo = new ConcurrentQueue<BatchRunInfo>();
         batcher.BatchRun += runInfo.Enqueue;
 
         var first = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
-        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        model.WaitUntilBusy();
         var second = batcher.RunAsync(Windows(2), 1, CancellationToken.None);
         var third = batcher.RunAsync(Windows(3, 4), 2, CancellationToken.None);
-        gate.Set();
+        model.Release();
 
         Assert.Equal(new[] { 1f, 1f }, await first);
         Assert.Equal(new[] { 2f, 4f }, await second);          // ran at shape 4
@@ -204,27 +186,20 @@ public sealed class InferenceBatcherTests
     [Fact]
     public async Task AQueuedRequestThatIsCancelledStopsWaitingAtOnceAndIsNeverRun()
     {
-        using var gate = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
+        using var model = new HeldModel();
         var sizes = new ConcurrentQueue<int>();
-        float[] Run(Memory<float> inputs, int count)
-        {
-            started.Set();
-            gate.Wait();
-            return Echo(inputs, count);
-        }
-        using var batcher = Batcher(Run, Options());
+        using var batcher = Batcher(model.Run, Options());
         batcher.BatchRun += run => sizes.Enqueue(run.Windows);
 
         var running = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
-        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        model.WaitUntilBusy();
         using var cts = new CancellationTokenSource();
         var abandoned = batcher.RunAsync(Windows(2, 3), 2, cts.Token);
         var kept = batcher.RunAsync(Windows(4), 1, CancellationToken.None);
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned); // while the model is still busy
-        gate.Set();
+        model.Release();
         await running;
         Assert.Equal(new[] { 4f, 1f }, await kept);
         Assert.Equal([1, 1], sizes); // the abandoned windows never ran
@@ -255,29 +230,25 @@ public sealed class InferenceBatcherTests
     {
         // The model fails any run that holds a window whose first value is -1 (as a window the network answers with
         // NaN does): the requests that shared the run with it are answered from runs of their own.
-        using var gate = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
         var sizes = new ConcurrentQueue<int>();
-        float[] Run(Memory<float> inputs, int count)
+        using var model = new HeldModel((inputs, count) =>
         {
-            started.Set();
-            gate.Wait();
             for (int i = 0; i < count; i++)
             {
                 if (inputs.Span[i * InputSize] == -1)
                     throw new InvalidOperationException("injected: the model produced a non-finite probability");
             }
             return Echo(inputs, count);
-        }
-        using var batcher = Batcher(Run, Options());
+        });
+        using var batcher = Batcher(model.Run, Options());
         batcher.BatchRun += run => sizes.Enqueue(run.Windows);
 
         var first = Task.Run(() => batcher.RunAsync(Windows(1), 1, CancellationToken.None));
-        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        model.WaitUntilBusy();
         var innocent = batcher.RunAsync(Windows(2, 3), 2, CancellationToken.None);
         var poisoned = batcher.RunAsync(Windows(-1), 1, CancellationToken.None);
         var alsoInnocent = batcher.RunAsync(Windows(4), 1, CancellationToken.None);
-        gate.Set();
+        model.Release();
 
         Assert.Equal(new[] { 1f, 1f }, await first);
         Assert.Equal(new[] { 2f, 2f, 3f, 2f }, await innocent);   // from a run of its own (batch 2), not the shared 4
@@ -285,5 +256,30 @@ public sealed class InferenceBatcherTests
         Assert.Equal(new[] { 4f, 1f }, await alsoInnocent);
         Assert.Equal([1, 2, 1], sizes);   // the failed shared run is not a run; the three solo runs are
         Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    /// <summary>A scripted model whose runs are held until <see cref="Release"/>, so that requests queue behind the
+    /// first run; each run answers with <paramref name="answer"/> (<see cref="Echo"/> by default).</summary>
+    private sealed class HeldModel(Func<Memory<float>, int, float[]>? answer = null) : IDisposable
+    {
+        private readonly ManualResetEventSlim _gate = new(), _started = new();
+
+        public float[] Run(Memory<float> inputs, int count)
+        {
+            _started.Set();
+            _gate.Wait();
+            return (answer ?? Echo)(inputs, count);
+        }
+
+        /// <summary>Waits until a run has started and is being held.</summary>
+        public void WaitUntilBusy() => Assert.True(_started.Wait(TimeSpan.FromSeconds(10)));
+
+        public void Release() => _gate.Set();
+
+        public void Dispose()
+        {
+            _gate.Dispose();
+            _started.Dispose();
+        }
     }
 }

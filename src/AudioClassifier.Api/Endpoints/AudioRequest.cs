@@ -121,7 +121,7 @@ public static class AudioRequest
         var contentType = request.ContentType?.Split(';')[0].Trim();
         if (contentType is not null && !RawContentTypes.Contains(contentType, StringComparer.OrdinalIgnoreCase))
             return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
-                $"Content-Type '{Shown(request.ContentType!)}' is not accepted; send multipart/form-data (field 'file') or a raw body as {string.Join(", ", RawContentTypes)}."));
+                $"Content-Type '{ClassifyQuery.Shorten(request.ContentType!, 80)}' is not accepted; send multipart/form-data (field 'file') or a raw body as {string.Join(", ", RawContentTypes)}."));
         // Buffer in memory (bounded by Kestrel's MaxRequestBodySize), never in temp files. With a Content-Length the
         // buffer comes from the pool: a 5 s WAV is 441 KB, otherwise a large-object allocation per request.
         if (request.ContentLength is long length && length > 0 && length <= settings.MaxBodyBytes)
@@ -136,9 +136,6 @@ public static class AudioRequest
         buffer.Position = 0;
         return (buffer, null);
     }
-
-    // The header as sent (";;;;" was shown as ''), cut short: it is the client's text echoed back.
-    private static string Shown(string header) => header.Length <= 80 ? header : header[..80] + "…";
 
     private static ProblemHttpResult TooLarge(ServiceOptions settings) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large",

@@ -62,5 +62,6 @@ public static class ClassifyQuery
     private static ProblemHttpResult Invalid(string name, string detail) =>
         Problems.Create(StatusCodes.Status400BadRequest, $"Invalid {name}", detail);
 
-    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
+    /// <summary>A client's text echoed back in a problem, cut to <paramref name="most"/> characters.</summary>
+    internal static string Shorten(string value, int most = 40) => value.Length <= most ? value : value[..most] + "…";
 }

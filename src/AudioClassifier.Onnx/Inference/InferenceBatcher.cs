@@ -78,25 +78,16 @@ internal sealed class InferenceBatcher : IDisposable
     // terminates the run, so a timeout holds here too.
     private Task<float[]> RunAlone(float[] inputs, int count, CancellationToken cancellationToken)
     {
+        var result = new TaskCompletionSource<float[]>();
         try
         {
-            var output = _runner.Run([new WindowBlock(inputs, 0, count)], cancellationToken, out var info);
-            BatchRun?.Invoke(info);
-            return Task.FromResult(output);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled<float[]>(cancellationToken);
-        }
-        catch (Exception e)
-        {
-            _logger?.LogError(e, "Inference failed for a batch of {Windows} windows", count);
-            return Task.FromException<float[]>(e);
+            RunOnItsOwn(inputs, 0, count, result, cancellationToken);
         }
         finally
         {
             _model.Release();
         }
+        return result.Task;
     }
 
     private async Task<float[]> JoinAsync(List<Request> parts)
@@ -223,27 +214,30 @@ internal sealed class InferenceBatcher : IDisposable
         _worker.Wait();
     }
 
-    /// <summary>Windows [Offset, Offset + Count) of a caller's input block.</summary>
-    /// <summary>One request's windows in a run of their own, terminated if the request is cancelled.</summary>
-    private void RunOnItsOwn(Request r)
+    /// <summary>Windows [<paramref name="offset"/>, + <paramref name="count"/>) of a caller's input block in a run of
+    /// their own, terminated if <paramref name="cancellationToken"/> fires; the outcome goes to <paramref name="result"/>.</summary>
+    private void RunOnItsOwn(float[] inputs, int offset, int count, TaskCompletionSource<float[]> result, CancellationToken cancellationToken)
     {
         try
         {
-            var output = _runner.Run([new WindowBlock(r.Inputs, r.Offset, r.Count)], r.CancellationToken, out var info);
+            var output = _runner.Run([new WindowBlock(inputs, offset, count)], cancellationToken, out var info);
             BatchRun?.Invoke(info);
-            r.Result.TrySetResult(output);
+            result.TrySetResult(output);
         }
-        catch (OperationCanceledException) when (r.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            r.Result.TrySetCanceled(r.CancellationToken);
+            result.TrySetCanceled(cancellationToken);
         }
         catch (Exception e)
         {
-            _logger?.LogError(e, "Inference failed for a request of {Windows} windows", r.Count);
-            r.Result.TrySetException(e);
+            _logger?.LogError(e, "Inference failed for a request of {Windows} windows", count);
+            result.TrySetException(e);
         }
     }
 
+    private void RunOnItsOwn(Request r) => RunOnItsOwn(r.Inputs, r.Offset, r.Count, r.Result, r.CancellationToken);
+
+    /// <summary>Windows [Offset, Offset + Count) of a caller's input block.</summary>
     private sealed record Request(float[] Inputs, int Offset, int Count, TaskCompletionSource<float[]> Result, CancellationToken CancellationToken)
     {
         /// <summary>Completes <see cref="Result"/> as cancelled the moment the token fires.</summary>
