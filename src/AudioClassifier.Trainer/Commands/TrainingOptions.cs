@@ -36,6 +36,7 @@ internal sealed class TrainingOptions
     public Option<double?> PitchShift { get; } = new("--pitch-shift") { Description = "Random pitch shift of training clips, ± this many semitones (0 disables)." };
     public Option<double?> EqDb { get; } = new("--eq-db") { Description = "Random spectral colouring of training clips: a smooth gain curve across the mel bands within ± this many dB (default 10; 0 disables)." };
     public Option<double?> Background { get; } = new("--background") { Description = "Probability of mixing another training clip under a training clip, 10–20 dB below it (0 disables; the range is augment.background_min_snr_db/max in a --config file)." };
+    public Option<double?> FreqMixStyle { get; } = new("--freq-mixstyle") { Description = "Probability per batch of frequency-wise MixStyle: each clip's per-band mean and deviation mixed with another clip's (0 disables; α in augment.freq_mixstyle_alpha of a --config file, default 0.3)." };
     public Option<string[]> OutlierExposure { get; } = new("--outlier-exposure") { Description = "Folders of sounds that are none of the classes (searched recursively): trained towards a uniform answer beside every batch (outlier exposure), for a better \"not recognised\".", AllowMultipleArgumentsPerToken = true };
     public Option<double?> OutlierWeight { get; } = new("--outlier-weight") { Description = "Weight of the outlier-exposure loss (default 0.5)." };
     public Option<int?> OutlierBatch { get; } = new("--outlier-batch") { Description = "Outlier clips added to each training batch (default 16)." };
@@ -49,7 +50,7 @@ internal sealed class TrainingOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, CentredChannel, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, PitchShift, EqDb, Background, OutlierExposure, OutlierWeight, OutlierBatch, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, CentredChannel, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, PitchShift, EqDb, Background, FreqMixStyle, OutlierExposure, OutlierWeight, OutlierBatch, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
         Features.AddTo(command);
     }
@@ -88,6 +89,7 @@ internal sealed class TrainingOptions
                 PitchShiftSemitones = r.GetValue(PitchShift) ?? config.Augment.PitchShiftSemitones,
                 EqDb = r.GetValue(EqDb) ?? config.Augment.EqDb,
                 BackgroundProbability = r.GetValue(Background) ?? config.Augment.BackgroundProbability,
+                FreqMixStyleProbability = r.GetValue(FreqMixStyle) ?? config.Augment.FreqMixStyleProbability,
             },
             // Absolute, as recorded in config.json: export finds their ATTRIBUTION.md from any working directory.
             Outliers = (r.GetValue(OutlierExposure) is { Length: > 0 } outliers ? outliers : config.Outliers).Select(Path.GetFullPath).ToList(),

@@ -227,6 +227,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 builder.Write(clip, buffer.AsSpan(i * builder.Size, builder.Size), rng, background);
                 labels[i] = clip.Item.Label;
             }
+            FreqMixStyle.Apply(buffer, b, builder.NMels, builder.Frames, config.Augment.FreqMixStyleProbability, config.Augment.FreqMixStyleAlpha, rng);
             var (lambda, partner) = Mixup(buffer, b, builder.Size, rng);
             // Outliers after the (mixed) clips, augmented the same way but never mixed: one forward pass, so BatchNorm
             // sees them as part of the batch.
@@ -278,8 +279,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     {
         if (config.Augment.MixupAlpha <= 0 || count < 2)
             return (1f, null);
-        double a = SampleGamma(config.Augment.MixupAlpha, rng), c = SampleGamma(config.Augment.MixupAlpha, rng);
-        float lambda = (float)(a / (a + c));
+        float lambda = (float)BetaSampler.Symmetric(config.Augment.MixupAlpha, rng);
         var partner = Enumerable.Range(0, count).OrderBy(_ => rng.Next()).ToArray();
         var original = buffer.AsSpan(0, count * size).ToArray();
         for (int i = 0; i < count; i++)
@@ -290,29 +290,6 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 dst[k] = lambda * dst[k] + (1 - lambda) * other[k];
         }
         return (lambda, partner);
-    }
-
-    /// <summary>Gamma(shape, 1) by Marsaglia–Tsang (with the shape &lt; 1 boost).</summary>
-    private static double SampleGamma(double shape, Random rng)
-    {
-        if (shape < 1)
-            return SampleGamma(shape + 1, rng) * Math.Pow(rng.NextDouble(), 1 / shape);
-        double d = shape - 1.0 / 3, c = 1 / Math.Sqrt(9 * d);
-        while (true)
-        {
-            double x, v;
-            do
-            {
-                double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
-                x = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-                v = 1 + c * x;
-            }
-            while (v <= 0);
-            v = v * v * v;
-            double u = rng.NextDouble();
-            if (u < 1 - 0.0331 * x * x * x * x || Math.Log(u) < 0.5 * x * x + d * (1 - v + Math.Log(v)))
-                return d * v;
-        }
     }
 
     /// <summary>Scores clips exactly as the service will (crop at 0, padded as the spec says), in eval mode without gradients.</summary>

@@ -171,8 +171,13 @@ public sealed record AugmentConfig
     [JsonPropertyName("background_probability")] public double BackgroundProbability { get; init; }
     [JsonPropertyName("background_min_snr_db")] public double BackgroundMinSnrDb { get; init; } = 10;
     [JsonPropertyName("background_max_snr_db")] public double BackgroundMaxSnrDb { get; init; } = 20;
+    /// <summary>Probability per training batch of frequency-wise MixStyle (<see cref="FreqMixStyle"/>): each clip's
+    /// per-band mean and deviation over time mixed with another clip's; 0 disables.</summary>
+    [JsonPropertyName("freq_mixstyle_probability")] public double FreqMixStyleProbability { get; init; }
+    /// <summary>α of the Beta(α, α) mixing weight of frequency-wise MixStyle (0.3 as in CP-JKU's systems).</summary>
+    [JsonPropertyName("freq_mixstyle_alpha")] public double FreqMixStyleAlpha { get; init; } = 0.3;
 
-    public static AugmentConfig None { get; } = new() { TimeShift = false, TimeRoll = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0, PitchShiftSemitones = 0, EqDb = 0, BackgroundProbability = 0 };
+    public static AugmentConfig None { get; } = new() { TimeShift = false, TimeRoll = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0, PitchShiftSemitones = 0, EqDb = 0, BackgroundProbability = 0, FreqMixStyleProbability = 0 };
 
     public void Validate()
     {
@@ -188,6 +193,10 @@ public sealed record AugmentConfig
             throw new ArgumentException("augment.eq_db must be between 0 and 40.", "augment.eq_db");
         if (!(BackgroundProbability is >= 0 and <= 1))
             throw new ArgumentException("augment.background_probability must be between 0 and 1.", "augment.background_probability");
+        if (!(FreqMixStyleProbability is >= 0 and <= 1))
+            throw new ArgumentException("augment.freq_mixstyle_probability must be between 0 and 1.", "augment.freq_mixstyle_probability");
+        if (!(FreqMixStyleAlpha is > 0 and <= 100))
+            throw new ArgumentException("augment.freq_mixstyle_alpha must be above 0 and at most 100.", "augment.freq_mixstyle_alpha");
         if (!(BackgroundMinSnrDb is >= -20 and <= 60) || !(BackgroundMaxSnrDb >= BackgroundMinSnrDb && BackgroundMaxSnrDb <= 60))
             throw new ArgumentException("augment.background_min_snr_db ≤ background_max_snr_db, both between -20 and 60.", "augment.background_min_snr_db");
     }
