@@ -8,6 +8,11 @@ namespace AudioClassifier.Onnx.Export;
 /// <summary>The human-readable card written beside every exported model.</summary>
 public static class ModelCard
 {
+    /// <summary>Where the card of <paramref name="modelPath"/> goes: beside it, named after it
+    /// (<c>esc10.onnx</c> → <c>esc10.model-card.md</c>), so that several models in one folder keep their own cards.</summary>
+    public static string PathFor(string modelPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".model-card.md");
+
     public static string Render(ModelContract c, string fileName)
     {
         var s = new StringBuilder();

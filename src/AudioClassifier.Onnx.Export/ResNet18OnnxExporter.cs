@@ -82,7 +82,7 @@ public static class ResNet18OnnxExporter
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllBytes(path, model.ToByteArray());
-        File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "model-card.md"), ModelCard.Render(contract, Path.GetFileName(path)));
+        File.WriteAllText(ModelCard.PathFor(path), ModelCard.Render(contract, Path.GetFileName(path)));
     }
 
     /// <summary>A conv1 with two input channels reads the standardised log-mel and the same minus each mel band's mean

@@ -21,7 +21,7 @@ public sealed class FeatureSpecOptions(string presetName = "--preset")
     public Option<double?> FMax { get; } = new("--fmax") { Description = "Highest mel edge in Hz." };
     public Option<double?> TopDb { get; } = new("--top-db") { Description = "Floor at clip max minus this many dB (0 disables)." };
     public Option<double?> WindowSeconds { get; } = new("--window-seconds") { Description = "Length of one model window; longer clips are cut into windows." };
-    public Option<double?> WindowHopSeconds { get; } = new("--window-hop-seconds") { Description = "Step between windows of a long clip." };
+    public Option<double?> WindowHopSeconds { get; } = new("--window-hop-seconds") { Description = "Step between windows of a long clip (default: half of --window-seconds when that is given, else the preset's)." };
     public Option<FramePadding?> Padding { get; } = new("--padding") { Description = "How a clip shorter than the window is filled: zeros (0 dB), floor (the clip's lowest value) or repeat." };
 
     public void AddTo(Command command)
@@ -53,7 +53,8 @@ public sealed class FeatureSpecOptions(string presetName = "--preset")
             // (NaN and -5 once fell through to "no floor" silently).
             TopDb = topDb is null ? spec.TopDb : topDb == 0 ? null : topDb,
             WindowSeconds = result.GetValue(WindowSeconds) ?? spec.WindowSeconds,
-            WindowHopSeconds = result.GetValue(WindowHopSeconds) ?? spec.WindowHopSeconds,
+            // A window given alone keeps the presets' half-window step (a 1 s window would otherwise get the 2.5 s step).
+            WindowHopSeconds = result.GetValue(WindowHopSeconds) ?? (result.GetValue(WindowSeconds) is { } window ? window / 2 : spec.WindowHopSeconds),
             Padding = result.GetValue(Padding) ?? spec.Padding,
         };
         return spec.Validate();

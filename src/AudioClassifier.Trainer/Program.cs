@@ -1,3 +1,3 @@
 using AudioClassifier.Trainer.Commands;
 
-return TrainerCommand.Create().Parse(args).Invoke();
+return TrainerCommand.Run(args);

@@ -22,7 +22,7 @@ public sealed class ContractTests : IDisposable
         Assert.Equal(written, model.Contract);
         Assert.Equal(FeatureSpec.Default, model.Contract.Features);
         Assert.Equal("CPUExecutionProvider", model.ExecutionProvider);
-        var card = File.ReadAllText(Path.Combine(_dir, "model-card.md"));
+        var card = File.ReadAllText(Onnx.Export.ModelCard.PathFor(path));
         Assert.Contains("siren", card);
         Assert.Contains("\"n_mels\": 128", card);
     }

@@ -37,7 +37,7 @@ public sealed class ShippedModelTests
         Assert.Contains("jimblodget", attribution);
         Assert.Contains("Contributors to the Freedoom project", attribution);
         Assert.Contains("opensfx-33.wav: \"Jackhammer\"", attribution);
-        var card = File.ReadAllText(Path.Combine(dir, "model-card.md"));
+        var card = File.ReadAllText(Path.Combine(dir, "esc10-resnet18.model-card.md"));
         Assert.Contains("Rooster", card);
         Assert.Contains("CC BY 3.0", card);
     }
@@ -51,7 +51,7 @@ public sealed class ShippedModelTests
         Assert.Equal(Onnx.Contract.ModelContract.Precisions.Int8, int8.Contract.Precision);
         // Same labels, features and provenance; each precision has its own calibration (measured on its own fold models).
         Assert.Equal(fp.Contract with { Precision = int8.Contract.Precision, TrainedAt = int8.Contract.TrainedAt, OpenSet = int8.Contract.OpenSet, MetricsJson = int8.Contract.MetricsJson }, int8.Contract);
-        Assert.Contains("int8", File.ReadAllText(Path.Combine(Path.GetDirectoryName(Int8Path)!, "model-card-int8.md")));
+        Assert.Contains("int8", File.ReadAllText(Path.Combine(Path.GetDirectoryName(Int8Path)!, "esc10-resnet18-int8.model-card.md")));
     }
 
     [Theory]

@@ -22,7 +22,7 @@ public sealed class EnsembleCommandTests : IDisposable
         Assert.Equal(["logits", "probabilities", "embedding"], description.Outputs.Select(o => o.Name));
         // The metrics say what was measured: each member's, not the ensemble's.
         Assert.StartsWith("{\"members\":[", description.Contract.MetricsJson);
-        Assert.Contains("esc10-ensemble 2.0.0", File.ReadAllText(Path.Combine(_dir, "out", "model-card.md")));
+        Assert.Contains("esc10-ensemble 2.0.0", File.ReadAllText(Path.Combine(_dir, "out", "ensemble.model-card.md")));
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class ExportParityTests : IDisposable
         Assert.Equal(spec, model.Contract.Features);
         Assert.Equal("CC BY 3.0 test", model.Contract.DatasetLicense);
         Assert.Contains("accuracy", model.Contract.MetricsJson);
-        Assert.True(File.Exists(Path.Combine(_dir, "model-card.md")));
+        Assert.True(File.Exists(Path.Combine(_dir, "engine.model-card.md")));
         Assert.True(File.Exists(Path.Combine(_dir, "ATTRIBUTION.md")));
     }
 
@@ -68,15 +68,17 @@ public sealed class ExportParityTests : IDisposable
     public async Task Int8ExportRunsOnIntegerKernelsAndAnswersLikeFloat(bool centredChannel)
     {
         var (run, _) = TrainBriefly(centredChannel);
-        string fp32 = Path.Combine(_dir, "fp32", "m.onnx"), int8 = Path.Combine(_dir, "int8", "m.onnx");
+        string fp32 = Path.Combine(_dir, "q", "m.onnx"), int8 = Path.Combine(_dir, "q", "m-int8.onnx");
         RunExporter.Export(run, fp32, new ExportOptions("q", "1"));
         var contract = RunExporter.Export(run, int8, new ExportOptions("q", "1", Int8: true));
         Assert.Equal(ModelContract.Precisions.Int8, contract.Precision);
-        Assert.Contains("int8", File.ReadAllText(Path.Combine(_dir, "int8", "model-card.md")));
+        // Both in one folder, each with its own card.
+        Assert.Contains("m-int8.onnx` (ONNX opset 17, int8", File.ReadAllText(Path.Combine(_dir, "q", "m-int8.model-card.md")));
+        Assert.Contains("m.onnx` (ONNX opset 17, float32", File.ReadAllText(Path.Combine(_dir, "q", "m.model-card.md")));
         Assert.True(new FileInfo(int8).Length < new FileInfo(fp32).Length / 3, "int8 weights take a quarter of the float file");
 
         // ONNX Runtime's CPU provider turns every convolution into QLinearConv and every residual Add into QLinearAdd.
-        var optimized = Path.Combine(_dir, "int8", "optimized.onnx");
+        var optimized = Path.Combine(_dir, "q", "optimized.onnx");
         using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, OptimizedModelFilePath = optimized })
         using (new InferenceSession(int8, options)) { }
         var ops = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimized)).Graph.Node.Select(n => n.OpType).ToList();
@@ -100,7 +102,7 @@ public sealed class ExportParityTests : IDisposable
     private (string Run, FeatureSpec Spec) TrainBriefly(bool centredChannel = false)
     {
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data-" + Guid.NewGuid().ToString("N")), 2, 2, 1, 2);
-        var spec = FeatureSpec.Default with { NMels = 64, Frames = 108 };
+        var spec = FeatureSpec.Default with { NMels = 64, Frames = 108, WindowSeconds = 2.5, WindowHopSeconds = 1.25 };
         var config = TrainingConfig.DefaultRecipe with
         {
             Dataset = data, ValFolds = [2], CentredChannel = centredChannel, Epochs = 1, BatchSize = 2, Threads = 2, Features = spec, TensorBoardSamples = 0,

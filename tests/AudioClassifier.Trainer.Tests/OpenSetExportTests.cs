@@ -33,7 +33,7 @@ public sealed class OpenSetExportTests : IDisposable
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 3, 8, 1, 2);
         var config = TrainingConfig.DefaultRecipe with
         {
-            Dataset = data, ValFolds = [2], Epochs = 1, BatchSize = 8, Threads = 2, Features = FeatureSpec.Default with { NMels = 64, Frames = 108 },
+            Dataset = data, ValFolds = [2], Epochs = 1, BatchSize = 8, Threads = 2, Features = FeatureSpec.Default with { NMels = 64, Frames = 108, WindowSeconds = 2.5, WindowHopSeconds = 1.25 },
             TensorBoardSamples = 0, RunsDir = Path.Combine(_dir, "runs"), RunName = "r", CacheDir = Path.Combine(_dir, "cache"),
         };
         var run = new ModelTrainer(config, TextWriter.Null).Run().RunDirectory;
@@ -53,13 +53,13 @@ public sealed class OpenSetExportTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Contains("\"in_domain_not_recognised\"", output);
         Assert.Contains("training clips", error); // progress of the bank
-        Assert.Equal(["model-card.md", "model.onnx"], Directory.GetFiles(Path.Combine(_dir, "out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["model.model-card.md", "model.onnx"], Directory.GetFiles(Path.Combine(_dir, "out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         using var engine = new AudioClassifierEngine(new AudioClassifierOptions { ModelPath = destination, ExecutionProvider = ExecutionProviderPreference.Cpu, DynamicBatching = false });
         var openSet = engine.Contract.OpenSet!;
         Assert.Equal(OpenSetCalibration.Scores.TrainingSimilarity, openSet.Score);
         Assert.InRange(openSet.Threshold, -1, 1);
         Assert.Contains("\"open_set\"", engine.Contract.MetricsJson);
-        Assert.Contains("## Open set", File.ReadAllText(Path.Combine(_dir, "out", "model-card.md")));
+        Assert.Contains("## Open set", File.ReadAllText(Path.Combine(_dir, "out", "model.model-card.md")));
         // A training clip is its own nearest neighbour in the bank: similarity 1, recognised.
         var trainingClip = Directory.GetFiles(data, "1-*.ogg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
         await using var stream = File.OpenRead(trainingClip);

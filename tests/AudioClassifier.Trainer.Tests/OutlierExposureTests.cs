@@ -16,7 +16,7 @@ public sealed class OutlierExposureTests : IDisposable
     {
         Dataset = dataset, ValFolds = [], ValFraction = 0, Epochs = 10, BatchSize = 6, LearningRate = 1e-3, Augment = AugmentConfig.None,
         Dropout = 0, Scheduler = "none", Threads = 2, RunsDir = Path.Combine(_dir, "runs"), RunName = name,
-        CacheDir = Path.Combine(_dir, "cache"), TensorBoardSamples = 1, Features = FeatureSpec.Default with { NMels = 64, Frames = 108 },
+        CacheDir = Path.Combine(_dir, "cache"), TensorBoardSamples = 1, Features = FeatureSpec.Default with { NMels = 64, Frames = 108, WindowSeconds = 2.5, WindowHopSeconds = 1.25 },
         Outliers = [outliers], OutlierWeight = weight, OutlierBatch = 4,
     };
 

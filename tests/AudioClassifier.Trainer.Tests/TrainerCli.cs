@@ -9,7 +9,7 @@ internal static class TrainerCli
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = TrainerCommand.Create().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+        int code = TrainerCommand.Run(args, new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 }

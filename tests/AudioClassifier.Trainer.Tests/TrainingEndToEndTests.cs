@@ -16,7 +16,7 @@ public sealed class TrainingEndToEndTests : IDisposable
     {
         Dataset = dataset, ValFolds = [2], Epochs = 2, BatchSize = 6, LearningRate = 3e-4, Augment = AugmentConfig.None,
         Dropout = 0, Scheduler = "none", Threads = 2, RunsDir = Path.Combine(_dir, "runs"), RunName = name,
-        CacheDir = Path.Combine(_dir, "cache"), TensorBoardSamples = 2, Features = FeatureSpec.Default with { NMels = 64, Frames = 108 },
+        CacheDir = Path.Combine(_dir, "cache"), TensorBoardSamples = 2, Features = FeatureSpec.Default with { NMels = 64, Frames = 108, WindowSeconds = 2.5, WindowHopSeconds = 1.25 },
     };
 
     [Fact]
@@ -186,7 +186,7 @@ public sealed class TrainingEndToEndTests : IDisposable
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 2, 1, 2);
         var output = Path.Combine(_dir, "inputs");
         var stdout = new StringWriter();
-        int code = TrainerCommand.Create().Parse(["inputs", "--dataset", data, "--out", output, "--n-mels", "32", "--frames", "40", "--cache-dir", Path.Combine(_dir, "cache")])
+        int code = TrainerCommand.Create().Parse(["inputs", "--dataset", data, "--out", output, "--n-mels", "32", "--frames", "40", "--window-seconds", "0.906", "--cache-dir", Path.Combine(_dir, "cache")])
             .Invoke(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = TextWriter.Null });
         Assert.Equal(0, code);
         var (inputs, shape) = Audio.IO.NpyFile.Read(Path.Combine(output, "inputs.npy"));
@@ -222,10 +222,12 @@ public sealed class TrainingEndToEndTests : IDisposable
         Assert.Equal(("sgd", 0.005, 0.9, 8, 0.25, "step", 6), (seed.Optimizer, seed.LearningRate, seed.Momentum, seed.BatchSize, seed.Dropout, seed.Scheduler, seed.Epochs));
 
         // Feature settings are flags on train as on `audioclf features`: overrides on top of the recipe's preset.
-        var shortClips = options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x", "--sr", "8000", "--n-mels", "40", "--frames", "63"]));
-        Assert.Equal(FeatureSpec.Seed with { SampleRate = 8000, NMels = 40, Frames = 63, FMax = 4000 }, shortClips.Features);
-        var preset = options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x", "--features", "default", "--hop", "256"]));
-        Assert.Equal(FeatureSpec.Default with { HopLength = 256 }, preset.Features);
+        var shortClips = options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x", "--sr", "8000", "--n-mels", "40", "--frames", "41", "--window-seconds", "1"]));
+        Assert.Equal(FeatureSpec.Seed with { SampleRate = 8000, NMels = 40, Frames = 41, FMax = 4000, WindowSeconds = 1, WindowHopSeconds = 0.5 }, shortClips.Features);
+        // Frames that do not cover the window (the seed's 3 s window at 8 kHz is 121 frames) are refused by name.
+        Assert.Contains("give --frames 121", Assert.Throws<ArgumentException>(() => options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x", "--sr", "8000", "--frames", "63"]))).Message);
+        var preset = options.Resolve(command.Parse(["--recipe", "seed", "--dataset", "x", "--features", "default", "--hop", "256", "--frames", "431"]));
+        Assert.Equal(FeatureSpec.Default with { HopLength = 256, Frames = 431 }, preset.Features);
         Assert.Throws<InvalidFeatureSpecException>(() => options.Resolve(command.Parse(["--dataset", "x", "--n-mels", "0"])));
 
         // Spectral colouring and background mixing: flags, and out-of-range values refused by name.

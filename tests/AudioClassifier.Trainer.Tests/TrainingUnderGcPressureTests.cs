@@ -26,7 +26,7 @@ public sealed class TrainingUnderGcPressureTests : IDisposable
             Dataset = data, ValFolds = [2], Epochs = 6, BatchSize = 2, Optimizer = optimizer, Momentum = 0.9, Dropout = 0.25, CentredChannel = centredChannel,
             EmaDecay = optimizer == "adamw" ? 0.9 : 0, Augment = new AugmentConfig { GainDb = 6 },
             Scheduler = "none", Threads = 2, RunsDir = Path.Combine(_dir, "runs"), CacheDir = Path.Combine(_dir, "cache"),
-            TensorBoardSamples = 0, Features = FeatureSpec.Default with { NMels = 32, Frames = 24 },
+            TensorBoardSamples = 0, Features = FeatureSpec.Default with { NMels = 32, Frames = 24, WindowSeconds = 0.534, WindowHopSeconds = 0.267 },
         };
         var undisturbed = new ModelTrainer(config with { RunName = $"{optimizer}-{centredChannel}-calm" }, TextWriter.Null).Run();
 

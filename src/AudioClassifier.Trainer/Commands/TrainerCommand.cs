@@ -19,15 +19,25 @@ public static class TrainerCommand
         Inputs(),
     };
 
+    /// <summary>Parses and runs <paramref name="args"/>: 0 done, 1 failed (an I/O error, a crash), 2 bad usage — a
+    /// command line that does not parse (System.CommandLine's own code for it is 1), a setting, dataset or file that
+    /// cannot be used — as <c>audioclf</c> does.</summary>
+    public static int Run(string[] args, InvocationConfiguration? configuration = null)
+    {
+        var parsed = Create().Parse(args);
+        int code = configuration is null ? parsed.Invoke() : parsed.Invoke(configuration);
+        return parsed.Errors.Count > 0 ? 2 : code;
+    }
+
     private static Command Ensemble()
     {
         var models = new Option<FileInfo[]>("--models") { Description = "Two or more exported models of one contract (e.g. the same recipe with different seeds), not yet calibrated.", Required = true, AllowMultipleArgumentsPerToken = true };
-        var output = new Option<FileInfo>("--out") { Description = "Output .onnx file (model-card.md is written beside it).", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output .onnx file (its card, <name>.model-card.md, is written beside it).", Required = true };
         var name = new Option<string?>("--name") { Description = "Model name (default: the first model's)." };
         var version = new Option<string?>("--version") { Description = "Model version (default: the first model's)." };
         // Checked when parsed: a missing notes file would otherwise fail only after the graph was written.
         var metrics = new Option<FileInfo>("--metrics") { Description = "JSON file embedded as the ensemble's metrics (default: {\"members\": [each model's metrics]})." }.AcceptExistingOnly();
-        var notes = new Option<FileInfo>("--card-notes") { Description = "Markdown appended to model-card.md." }.AcceptExistingOnly();
+        var notes = new Option<FileInfo>("--card-notes") { Description = "Markdown appended to the model's card." }.AcceptExistingOnly();
         var command = new Command("ensemble", "Join exported models into one ONNX graph that averages their probabilities (calibrate it afterwards like any model).")
             { models, output, name, version, metrics, notes };
         command.SetAction(r => Guarded(r, () =>
@@ -36,7 +46,7 @@ public static class TrainerCommand
             var missing = files.FirstOrDefault(f => !f.Exists);
             if (missing is not null)
                 throw new FileNotFoundException($"{missing.FullName} does not exist.");
-            var destination = r.GetValue(output)!;
+            var destination = new FileInfo(ModelFile(r.GetValue(output)!));
             try
             {
                 var contract = EnsembleGraph.Join(files.Select(f => f.FullName).ToList(), first => first with
@@ -46,7 +56,7 @@ public static class TrainerCommand
                     MetricsJson = (r.GetValue(metrics) is { } m ? MetricsObject(File.ReadAllText(m.FullName), m.Name) : MembersMetrics(files)).ToJsonString(),
                 }, destination.FullName);
                 var card = ModelCard.Render(contract, destination.Name) + (r.GetValue(notes) is { } n ? Environment.NewLine + File.ReadAllText(n.FullName) : "");
-                File.WriteAllText(Path.Combine(destination.DirectoryName!, "model-card.md"), card);
+                File.WriteAllText(ModelCard.PathFor(destination.FullName), card);
                 r.InvocationConfiguration.Output.WriteLine($"joined {files.Length} models into {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes, {contract.Precision}) -> {destination.FullName}");
             }
             catch (ContractStampException e)
@@ -95,7 +105,7 @@ public static class TrainerCommand
     private static Command Export()
     {
         var run = new Option<DirectoryInfo>("--run") { Description = "Training run directory (with config.json and best.dat).", Required = true };
-        var output = new Option<FileInfo>("--out") { Description = "Output .onnx file (model-card.md is written beside it).", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output .onnx file (its card, <name>.model-card.md, is written beside it).", Required = true };
         var name = new Option<string>("--name") { Description = "Model name.", DefaultValueFactory = _ => "audioclf-resnet18" };
         var version = new Option<string>("--version") { Description = "Model version.", DefaultValueFactory = _ => "1.0.0" };
         var dataset = new Option<string?>("--dataset-description") { Description = "Training data description (default: from the run)." };
@@ -103,7 +113,7 @@ public static class TrainerCommand
         var attribution = new Option<FileInfo?>("--attribution") { Description = "File copied beside the model as ATTRIBUTION.md (e.g. the dataset's per-clip credits), followed by the ATTRIBUTION.md of each folder the run took outliers from (--outlier-exposure)." };
         var fp16 = new Option<bool>("--fp16") { Description = "Store weights as float16 (half the file; computed in float32)." };
         var metrics = new Option<FileInfo?>("--metrics") { Description = "JSON file embedded as the model's metrics (default: the run's metrics.json), e.g. a cv.json." };
-        var notes = new Option<FileInfo?>("--card-notes") { Description = "Markdown appended to model-card.md (recipe, results, known limits)." };
+        var notes = new Option<FileInfo?>("--card-notes") { Description = "Markdown appended to the model's card (recipe, results, known limits)." };
         var int8 = new Option<bool>("--int8") { Description = "Statically quantised int8 model (QDQ; per-channel weights; activation ranges calibrated on the run's training clips) for CPUs." };
         var calibrationDataset = new Option<DirectoryInfo?>("--calibration-dataset") { Description = "Where the run's dataset is now, if it moved since training (--int8 calibrates on its training clips)." };
         var ood = new Option<DirectoryInfo[]>("--ood") { Description = "Folders of sounds that are none of the labels: calibrate the export for 'not recognised' (the run's training clips as the similarity bank, its validation/test clips fit the threshold).", AllowMultipleArgumentsPerToken = true };
@@ -116,7 +126,7 @@ public static class TrainerCommand
             { run, output, name, version, dataset, license, attribution, fp16, metrics, notes, int8, calibrationDataset, ood, oodExclude, outliers, outlierRatio, temperature, threshold };
         command.SetAction(r => Guarded(r, () =>
         {
-            var destination = r.GetValue(output)!.FullName;
+            var destination = ModelFile(r.GetValue(output)!);
             var oodFolders = r.GetValue(ood) ?? [];
             if (oodFolders.Length == 0 && (r.GetValue(outliers) is { Length: > 0 } || r.GetValue(temperature) is not null || r.GetValue(threshold) is not null || r.GetValue(oodExclude) is not null))
                 throw new ArgumentException("--ood-exclude, --outliers, --temperature and --threshold calibrate for 'not recognised': give the out-of-domain folders with --ood.");
@@ -140,9 +150,9 @@ public static class TrainerCommand
             {
                 var exported = Path.Combine(staging, Path.GetFileName(destination));
                 var contract = RunExporter.Export(r.GetValue(run)!.FullName, exported, exportOptions);
-                var figures = OpenSetExport.Calibrate(prepared, exported, destination, Path.Combine(staging, "model-card.md"), r.InvocationConfiguration.Error);
+                var figures = OpenSetExport.Calibrate(prepared, exported, destination, ModelCard.PathFor(exported), r.InvocationConfiguration.Error);
                 var folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
-                foreach (var file in new[] { "model-card.md", "ATTRIBUTION.md" }.Where(f => File.Exists(Path.Combine(staging, f))))
+                foreach (var file in new[] { Path.GetFileName(ModelCard.PathFor(exported)), "ATTRIBUTION.md" }.Where(f => File.Exists(Path.Combine(staging, f))))
                     File.Move(Path.Combine(staging, file), Path.Combine(folder, file), overwrite: true);
                 r.InvocationConfiguration.Output.WriteLine($"exported {contract.ModelName} {contract.ModelVersion} ({contract.Labels.Count} classes, {contract.Precision}), calibrated -> {destination}");
                 r.InvocationConfiguration.Output.WriteLine(figures.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
@@ -183,6 +193,12 @@ public static class TrainerCommand
         return command;
     }
 
+    /// <summary>The --out path, refused by name when it is a folder (the runtime would only say "access denied").</summary>
+    private static string ModelFile(FileInfo output) =>
+        Directory.Exists(output.FullName) || output.Name.Length == 0
+            ? throw new ArgumentException($"--out {output.FullName} is a folder; give the model's file name, e.g. {Path.Combine(output.FullName, "model.onnx")}.")
+            : output.FullName;
+
     private static int Guarded(ParseResult r, Action action)
     {
         try
@@ -190,10 +206,21 @@ public static class TrainerCommand
             action();
             return 0;
         }
-        catch (Exception e) when (e is DatasetException or ArgumentException or InvalidFeatureSpecException or FileNotFoundException or InvalidDataException or Onnx.Contract.ModelContractException or Calibration.CalibrationException)
+        catch (Exception e) when (e is DatasetException or ArgumentException or InvalidFeatureSpecException or FileNotFoundException or InvalidDataException
+            or Onnx.Contract.ModelContractException or Calibration.CalibrationException or System.Text.Json.JsonException or CheckpointException)
         {
-            r.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+            r.InvocationConfiguration.Error.WriteLine($"error: {Describe(e)}");
             return 2;
         }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // A folder that cannot be written or created (runs, cache, --out): the path and the reason, not a trace.
+            r.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
     }
+
+    /// <summary>The message without the runtime's " (Parameter 'x')" suffix: every message names its setting itself.</summary>
+    private static string Describe(Exception e) =>
+        e is ArgumentException { ParamName: { } name } a ? a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 }

@@ -6,7 +6,8 @@ namespace AudioClassifier.Trainer.Data;
 /// <summary>
 /// Reads UrbanSound8K (<c>metadata/UrbanSound8K.csv</c> + <c>audio/foldN/</c>), ESC-50 (<c>meta/esc50.csv</c> +
 /// <c>audio/</c>) and folder-per-class layouts (class = folder name without a leading "NNN - " index; an "N-" file-name
-/// prefix, as in ESC-10, gives the fold). Every referenced file must exist.
+/// prefix, as in ESC-10, gives the fold; clips may sit in subfolders of a class folder; hidden files and folders are
+/// ignored, other files are listed in <see cref="LabelledDataset.Skipped"/>). Every referenced file must exist.
 /// </summary>
 public static partial class DatasetLoader
 {
@@ -17,6 +18,8 @@ public static partial class DatasetLoader
     {
         if (!Directory.Exists(root))
             throw new DatasetException($"Dataset folder {root} does not exist.");
+        // Recorded in runs as an absolute path: an export or an int8 calibration from another folder finds it.
+        root = Path.GetFullPath(root);
         if (layout == DatasetLayout.Auto)
             layout = Detect(root);
         var dataset = layout switch
@@ -27,6 +30,8 @@ public static partial class DatasetLoader
         };
         if (dataset.Items.Count == 0)
             throw new DatasetException($"Dataset {root} ({layout}) contains no audio clips.");
+        if (dataset.Classes.Count < 2)
+            throw new DatasetException($"Dataset {root} has one class ('{dataset.Classes[0]}'); a classifier needs at least two.");
         return dataset;
     }
 
@@ -82,7 +87,8 @@ public static partial class DatasetLoader
 
     private static LabelledDataset LoadFolders(string root, IReadOnlyList<string>? classes)
     {
-        var folders = Directory.GetDirectories(root).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        // Hidden folders (.git, .ipynb_checkpoints) are not classes.
+        var folders = Directory.GetDirectories(root).Where(d => !IsHidden(d)).OrderBy(d => d, StringComparer.Ordinal).ToList();
         var byName = folders.ToDictionary(ClassName, f => f);
         var names = classes?.ToList() ?? byName.Keys.ToList();
         if (classes is not null)
@@ -96,9 +102,18 @@ public static partial class DatasetLoader
                 throw new DatasetException($"Class '{name}' has no folder in {root}.");
         }
         var items = new List<DatasetItem>();
+        var skipped = new List<string>();
         for (int label = 0; label < names.Count; label++)
         {
-            foreach (var file in Directory.EnumerateFiles(byName[names[label]]).Where(IsAudio).OrderBy(f => f, StringComparer.Ordinal))
+            // A class folder's clips may sit in subfolders (recordings grouped by session or source), as audioclf
+            // classify and --outlier-exposure search them.
+            var files = VisibleFiles(byName[names[label]]).ToList();
+            skipped.AddRange(files.Where(f => !IsAudio(f)).Select(f => Path.GetRelativePath(root, f)));
+            var clips = files.Where(IsAudio).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            if (clips.Count == 0)
+                throw new DatasetException($"Class folder '{Path.GetFileName(byName[names[label]])}' in {root} holds no audio clips ({string.Join(", ", AudioExtensions)}); " +
+                    "add clips or remove the folder (a class without clips would still be a label the model can answer).");
+            foreach (var file in clips)
             {
                 var m = FoldPrefix().Match(Path.GetFileName(file));
                 items.Add(new DatasetItem(file, label, m.Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null));
@@ -107,8 +122,14 @@ public static partial class DatasetLoader
         // Folds count only when every clip has one; otherwise the split is stratified.
         if (items.Any(i => i.Fold is null))
             items = items.Select(i => i with { Fold = null }).ToList();
-        return new LabelledDataset(root, DatasetLayout.Folders, names, items);
+        return new LabelledDataset(root, DatasetLayout.Folders, names, items) { Skipped = skipped };
     }
+
+    private static IEnumerable<string> VisibleFiles(string folder) =>
+        Directory.EnumerateFiles(folder).Where(f => !IsHidden(f))
+            .Concat(Directory.EnumerateDirectories(folder).Where(d => !IsHidden(d)).SelectMany(VisibleFiles));
+
+    private static bool IsHidden(string path) => Path.GetFileName(path).StartsWith('.');
 
     /// <summary>Class name of a folder: its name without a leading "NNN - " index ("001 - Dog bark" → "Dog bark").</summary>
     public static string ClassName(string folder) => ClassIndexPrefix().Replace(Path.GetFileName(folder), "");

@@ -17,6 +17,10 @@ public sealed record LabelledDataset(string Root, DatasetLayout Layout, IReadOnl
 {
     public bool HasFolds => Items.Count > 0 && Items.All(i => i.Fold is not null);
 
+    /// <summary>Files of the class folders that are not clips the trainer reads (e.g. .flac, README.txt), relative to
+    /// <see cref="Root"/>: reported, so that nothing is left out unnoticed.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     public IReadOnlyList<int> Folds => Items.Where(i => i.Fold is not null).Select(i => i.Fold!.Value).Distinct().Order().ToList();
 }
 

@@ -10,7 +10,7 @@ namespace AudioClassifier.Trainer.Model;
 
 /// <summary>What to stamp on an exported model beyond what the run recorded.</summary>
 /// <param name="MetricsFile">JSON embedded as the model's metrics (e.g. a cross-validation summary); default: the run's metrics.json.</param>
-/// <param name="CardNotesFile">Markdown appended to model-card.md (recipe, results, known limits).</param>
+/// <param name="CardNotesFile">Markdown appended to the model's card (recipe, results, known limits).</param>
 /// <param name="Int8">Write a statically quantised int8 QDQ model, calibrated on the run's training clips.</param>
 /// <param name="CalibrationDataset">Where the run's dataset is now, when it moved since training (int8 only).</param>
 public sealed record ExportOptions(string Name, string Version, string? Dataset = null, string? License = null, string? AttributionFile = null, bool Float16 = false,
@@ -33,13 +33,17 @@ public static class RunExporter
         var checkpoint = Path.Combine(runDirectory, "best.dat");
         if (!File.Exists(configFile) || !File.Exists(checkpoint))
             throw new FileNotFoundException($"{runDirectory} is not a training run (config.json and best.dat are required).");
+        var metricsFile = options.MetricsFile ?? Path.Combine(runDirectory, "metrics.json");
+        // The trainer writes metrics.json when a run ends: without it the run was stopped, and its best.dat is the
+        // checkpoint of a run that never finished (its card would say nothing of what it measured).
+        if (!File.Exists(metricsFile) && options.MetricsFile is null)
+            throw new ArgumentException($"{runDirectory} did not finish (it has no metrics.json: stopped during training?). Train it again, or give --metrics FILE to export its last checkpoint anyway with those metrics.");
+
         using var config = JsonDocument.Parse(File.ReadAllText(configFile));
         var root = config.RootElement;
         var classes = root.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!).ToList();
         var spec = FeatureSpecJson.Deserialize(root.GetProperty("feature_spec_json").GetString()!);
         var dataset = root.GetProperty("dataset");
-        var metricsFile = options.MetricsFile ?? Path.Combine(runDirectory, "metrics.json");
-
         if (options.Int8 && options.Float16)
             throw new ArgumentException("Choose one of --int8 and --fp16.");
         // A file named on the command line must exist: a mistyped --metrics would otherwise ship a model whose card
@@ -52,7 +56,7 @@ public static class RunExporter
         TorchRuntime.EnsureLoaded();
         bool centred = root.GetProperty("config").TryGetProperty("centred_channel", out var c) && c.GetBoolean();
         using var model = new AudioResNet18(classes.Count, 0, centred);
-        model.load(checkpoint);
+        Checkpoint.Load(model, checkpoint);
         var weights = Weights(model);
         var ranges = options.Int8 ? Int8Calibration.Ranges(model, root, options.CalibrationDataset, options.CalibrationClips) : null;
         var contract = new ModelContract
@@ -64,12 +68,12 @@ public static class RunExporter
             Dataset = options.Dataset ?? $"{dataset.GetProperty("root").GetString()} ({dataset.GetProperty("layout").GetString()}, {dataset.GetProperty("clips").GetInt32()} clips, {dataset.GetProperty("split").GetString()})",
             DatasetLicense = options.License ?? "",
             TrainedAt = File.GetLastWriteTimeUtc(checkpoint),
-            MetricsJson = File.Exists(metricsFile) ? Compact(File.ReadAllText(metricsFile)) : "{}",
+            MetricsJson = Compact(File.ReadAllText(metricsFile)),
             Precision = options.Int8 ? ModelContract.Precisions.Int8 : options.Float16 ? ModelContract.Precisions.Float16Weights : ModelContract.Precisions.Float32,
         };
         ResNet18OnnxExporter.Export(weights, contract, outputPath, ranges);
         if (options.CardNotesFile is { } notes)
-            File.AppendAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "model-card.md"), Environment.NewLine + File.ReadAllText(notes));
+            File.AppendAllText(ModelCard.PathFor(outputPath), Environment.NewLine + File.ReadAllText(notes));
         if (attributions.Count > 0)
             File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "ATTRIBUTION.md"), string.Join(Environment.NewLine + Environment.NewLine, attributions));
         return contract;

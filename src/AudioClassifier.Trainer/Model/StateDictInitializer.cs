@@ -58,6 +58,18 @@ public static class StateDictFile
 {
     public static Dictionary<string, Tensor> Read(string path)
     {
+        try
+        {
+            return ReadEntries(path);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"{path} is not a TorchSharp state dict (it ends in the middle of an entry).");
+        }
+    }
+
+    private static Dictionary<string, Tensor> ReadEntries(string path)
+    {
         using var reader = new BinaryReader(File.OpenRead(path));
         long length = reader.BaseStream.Length;
         long count = Decode(reader);
@@ -67,6 +79,9 @@ public static class StateDictFile
         for (long i = 0; i < count; i++)
         {
             string name = reader.ReadString();
+            // Another kind of file read as a state dict gives a "name" of raw bytes: never echoed to the terminal.
+            if (name.Length is 0 or > 512 || name.Any(char.IsControl))
+                throw new InvalidDataException($"{path} is not a TorchSharp state dict (entry {i + 1} has no readable tensor name).");
             var dtype = (ScalarType)Decode(reader);
             long rank = Decode(reader);
             if (rank is < 0 or > 8)

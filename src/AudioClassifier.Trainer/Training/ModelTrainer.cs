@@ -41,6 +41,9 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     public TrainingResult Run()
     {
         config.Validate();
+        // A second run into the same folder would mix two runs' metrics, samples and TensorBoard logs.
+        if (config.RunName is { } name && Directory.Exists(System.IO.Path.Combine(config.RunsDir, name)) && Directory.EnumerateFileSystemEntries(System.IO.Path.Combine(config.RunsDir, name)).Any())
+            throw new ArgumentException($"Run {System.IO.Path.Combine(config.RunsDir, name)} already exists: give another --run-name, or delete that folder to train it again.", "run_name");
         TorchRuntime.EnsureLoaded();
         var device = TorchRuntime.Device;
         torch.manual_seed(config.Seed);
@@ -49,6 +52,8 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
 
         var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes);
         var split = DatasetSplit.Create(dataset, config.ValFolds, config.ValFraction, config.Seed, config.TestFolds);
+        if (dataset.Skipped.Count > 0)
+            log.WriteLine($"note: {dataset.Skipped.Count} file(s) in the class folders are not WAV, MP3 or Ogg clips and are left out: {string.Join(", ", dataset.Skipped.Take(5))}{(dataset.Skipped.Count > 5 ? ", ..." : "")}");
         log.WriteLine($"dataset {dataset.Root}: {dataset.Layout}, {dataset.Classes.Count} classes, {dataset.Items.Count} clips; {split.Description}: {split.Train.Count} train / {split.Validation.Count} validation / {split.Test.Count} test; device {device.type}");
 
         var store = new FeatureStore(config.Features, config.CacheDir);
@@ -124,7 +129,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
                 best = eval;
                 bestEpoch = epoch;
                 sinceBest = 0;
-                scored.save(run.Checkpoint);
+                Checkpoint.Save(scored, run.Checkpoint);
             }
             else if (config.EarlyStoppingPatience > 0 && ++sinceBest >= config.EarlyStoppingPatience)
             {
@@ -151,7 +156,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         if (outliers.Count > 0)
         {
             // How sure the kept model is of the sounds it was told are none of its classes (1 / classes is the floor).
-            model.load(run.Checkpoint);
+            Checkpoint.Load(model, run.Checkpoint);
             var (_, probabilities, _) = Predict(model, builder, outliers, device);
             double meanMax = probabilities.Average(p => p.Max());
             run.WriteJson(System.IO.Path.Combine(run.Path, "outlier_metrics.json"), new
@@ -165,7 +170,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         {
             // Scored once, with the checkpoint the validation split chose: nothing is selected on these folds.
             var testClips = store.Load(split.Test, null, config.Threads);
-            model.load(run.Checkpoint);
+            Checkpoint.Load(model, run.Checkpoint);
             test = Evaluate(model, builder, testClips, dataset.Classes, device);
             var quieterBuilder = new BatchBuilder(config.Features, config.Augment, mean, QuieterTestDb);
             quieter = Evaluate(model, quieterBuilder, testClips, dataset.Classes, device);
@@ -324,10 +329,20 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         return (predicted, probabilities, lossSum);
     }
 
-    private static Evaluation Evaluate(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> clips, IReadOnlyList<string> classes, Device device)
+    /// <summary>Scores clips as the exported model answers them: one window each when they fit in one (exactly the
+    /// service's input), otherwise the mean over their windows (<see cref="ServedWindows"/>).</summary>
+    private Evaluation Evaluate(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> clips, IReadOnlyList<string> classes, Device device)
     {
-        var (predicted, _, lossSum) = Predict(model, builder, clips, device);
-        return Evaluation.From(classes, clips.Select(c => c.Item.Label).ToList(), predicted, lossSum);
+        var labels = clips.Select(c => c.Item.Label).ToList();
+        if (clips.All(c => ServedWindows.Count(c, config.Features) == 1))
+        {
+            var (predicted, _, lossSum) = Predict(model, builder, clips, device);
+            return Evaluation.From(classes, labels, predicted, lossSum);
+        }
+        var probabilities = ServedWindows.ClipProbabilities(clips, config.Features, windows => Predict(model, builder, windows, device).Probabilities);
+        var best = probabilities.Select(p => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(p)).ToArray();
+        double loss = probabilities.Select((p, i) => -Math.Log(Math.Max(p[labels[i]], 1e-12))).Sum();
+        return Evaluation.From(classes, labels, best, loss);
     }
 
     private void WriteSpectrogramSamples(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> validation, IReadOnlyList<string> classes,

@@ -88,21 +88,49 @@ public sealed record TrainingConfig
 
     public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 
+    /// <summary>
+    /// The base recipe with the settings of a JSON file: fields as in a run's config.json (that whole file works too:
+    /// its "config" object is read). Nested objects (augment, features) are merged field by field, so a file may set
+    /// one augmentation or feature setting and keep the recipe's others; an unknown field is an error naming it.
+    /// </summary>
     public static TrainingConfig FromFile(string path, TrainingConfig baseConfig)
     {
-        // Fields absent from the file keep the base recipe's values.
         var merged = JsonSerializer.SerializeToNode(baseConfig, JsonOptions)!.AsObject();
-        var overrides = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?.AsObject()
-            ?? throw new ArgumentException($"{path} is not a JSON object.");
-        foreach (var (key, value) in overrides)
-            merged[key] = value?.DeepClone();
+        System.Text.Json.Nodes.JsonNode? parsed;
+        try
+        {
+            parsed = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"{path} is not valid JSON: {e.Message}", e);
+        }
+        if (parsed is not System.Text.Json.Nodes.JsonObject overrides)
+            throw new ArgumentException($"{path} is not a JSON object of settings.");
+        // A run's config.json: its settings sit under "config" beside what the run recorded (classes, feature_spec_json, ...).
+        if (overrides["config"] is System.Text.Json.Nodes.JsonObject runSettings && overrides.ContainsKey("feature_spec_json"))
+            overrides = runSettings;
+        Merge(merged, overrides, "", path);
         try
         {
             return merged.Deserialize<TrainingConfig>(JsonOptions)!;
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"{path}: {e.Message}", e);
+            throw new ArgumentException($"{path}: a setting has a value of the wrong type{(e.Path is { } at ? $" ({at.TrimStart('$', '.')})" : "")}.", e);
+        }
+    }
+
+    private static void Merge(System.Text.Json.Nodes.JsonObject target, System.Text.Json.Nodes.JsonObject source, string prefix, string file)
+    {
+        foreach (var (key, value) in source)
+        {
+            if (!target.ContainsKey(key))
+                throw new ArgumentException($"{file}: unknown setting '{prefix}{key}'; the settings{(prefix.Length > 0 ? $" of {prefix.TrimEnd('.')}" : "")} are: {string.Join(", ", target.Select(p => p.Key))}.");
+            if (target[key] is System.Text.Json.Nodes.JsonObject inner && value is System.Text.Json.Nodes.JsonObject innerSource)
+                Merge(inner, innerSource, $"{prefix}{key}.", file);
+            else
+                target[key] = value?.DeepClone();
         }
     }
 
@@ -112,6 +140,7 @@ public sealed record TrainingConfig
     public TrainingConfig Validate()
     {
         Require(!string.IsNullOrWhiteSpace(Dataset), "dataset", "is required");
+        Require(Enum.TryParse<Data.DatasetLayout>(Layout, ignoreCase: true, out _) && !char.IsAsciiDigit(Layout.TrimStart('-').FirstOrDefault()), "layout", $"must be auto, urbansound8k, esc50 or folders (got '{Layout}')");
         Require(Epochs >= 1, "epochs", "must be at least 1");
         Require(BatchSize >= 1, "batch_size", "must be at least 1");
         Require(LearningRate > 0, "lr", "must be positive");
@@ -129,7 +158,21 @@ public sealed record TrainingConfig
             Require(Directory.Exists(folder), "outliers", $"folder '{folder}' does not exist");
         Augment.Validate();
         Features.Validate();
+        RequireFramesFillTheWindow();
         return this;
+    }
+
+    /// <summary>
+    /// The service cuts clips into windows of window_seconds and pads or crops each window's features to frames; a new
+    /// model whose frames cover much more or less than its window would train on crops of another length than it is
+    /// served (the presets are within a frame: 5 s → 216 frames at hop 512, the seed's 3 s → 331 for its 330).
+    /// </summary>
+    private void RequireFramesFillTheWindow()
+    {
+        int windowFrames = 1 + Features.WindowSamples / Features.HopLength;
+        if (Math.Abs(Features.Frames - windowFrames) > 1)
+            throw new ArgumentException(FormattableString.Invariant(
+                $"frames {Features.Frames} cover {(Features.Frames - 1) * (double)Features.HopLength / Features.SampleRate:0.###} s at {Features.SampleRate} Hz with hop {Features.HopLength}, but window_seconds is {Features.WindowSeconds} ({windowFrames} frames): give --frames {windowFrames}, or the --window-seconds the frames cover."), "frames");
     }
 
     private static void Require(bool ok, string field, string message)

@@ -1,0 +1,69 @@
+using AudioClassifier.Audio.Features;
+using AudioClassifier.Onnx.Inference;
+using AudioClassifier.Trainer.Data;
+
+namespace AudioClassifier.Trainer.Training;
+
+/// <summary>
+/// A clip's windows as the service scores them (<see cref="ClipWindows"/>: window_seconds every window_hop_seconds),
+/// cut from its cached whole-clip features, so that the trainer's validation and test figures are what the exported
+/// model answers for clips longer than one window (the service averages its windows that hold sound). To within a
+/// frame: the service computes each window's features on its own, floored at the window's loudest value − top_db,
+/// which each cut is floored at again here; a cut that is all floor (digital silence) counts as silent.
+/// </summary>
+public static class ServedWindows
+{
+    /// <summary>How many windows the service cuts the clip into.</summary>
+    public static int Count(ClipFeatures clip, FeatureSpec spec) => Windows(clip, spec).Count;
+
+    /// <summary>The clip's windows (the clip itself when it fits in one) and which of them are silent.</summary>
+    public static IReadOnlyList<(ClipFeatures Window, bool Silent)> Of(ClipFeatures clip, FeatureSpec spec)
+    {
+        var windows = Windows(clip, spec);
+        if (windows.Count == 1)
+            return [(clip, false)];
+        var cuts = new List<(ClipFeatures, bool)>(windows.Count);
+        foreach (var window in windows)
+        {
+            int start = Math.Min((int)Math.Round(window.Start / (double)spec.HopLength), clip.Frames - 1);
+            int frames = Math.Min(spec.Frames, clip.Frames - start);
+            var data = new float[clip.NMels * frames];
+            for (int m = 0; m < clip.NMels; m++)
+                clip.Data.AsSpan(m * clip.Frames + start, frames).CopyTo(data.AsSpan(m * frames, frames));
+            float max = System.Numerics.Tensors.TensorPrimitives.Max<float>(data), min = System.Numerics.Tensors.TensorPrimitives.Min<float>(data);
+            if (spec.TopDb is { } topDb)
+                System.Numerics.Tensors.TensorPrimitives.Max(data, max - (float)topDb, data);
+            cuts.Add((new ClipFeatures(clip.Item, data, clip.NMels, frames), max - min < 1e-3f));
+        }
+        return cuts;
+    }
+
+    // The clip's length in samples is not cached; its frames bound it ((frames - 1) × hop ≤ samples < frames × hop), and
+    // the middle of that range puts a window aligned to the clip's end within half a frame of the service's.
+    private static IReadOnlyList<ClipWindow> Windows(ClipFeatures clip, FeatureSpec spec) =>
+        ClipWindows.For((clip.Frames - 1) * spec.HopLength + spec.HopLength / 2, spec);
+
+    /// <summary>Per clip, the mean of its windows' probabilities over the windows that hold sound (all of them when none
+    /// does), as the service's clip answer.</summary>
+    public static float[][] ClipProbabilities(IReadOnlyList<ClipFeatures> clips, FeatureSpec spec, Func<IReadOnlyList<ClipFeatures>, float[][]> predict)
+    {
+        var all = clips.Select(c => Of(c, spec)).ToList();
+        var probabilities = predict(all.SelectMany(w => w.Select(x => x.Window)).ToList());
+        var result = new float[clips.Count][];
+        int at = 0;
+        for (int i = 0; i < clips.Count; i++)
+        {
+            var windows = all[i];
+            int heard = windows.Count(w => !w.Silent);
+            var mean = new float[probabilities[at].Length];
+            for (int w = 0; w < windows.Count; w++, at++)
+            {
+                if (!windows[w].Silent || heard == 0)
+                    System.Numerics.Tensors.TensorPrimitives.Add(mean, probabilities[at], mean);
+            }
+            System.Numerics.Tensors.TensorPrimitives.Divide(mean, heard == 0 ? windows.Count : heard, mean);
+            result[i] = mean;
+        }
+        return result;
+    }
+}
