@@ -57,7 +57,12 @@ public sealed class AudioClassifierClient : IDisposable
             var file = new ByteArrayContent(body);
             file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             content.Add(file, "file", HeaderSafe(fileName));
-            return new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
+            var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
+            // The service refuses a body over its limit before it is sent (413 instead of 100 Continue); without this the
+            // whole upload was sent, the connection reset, and the client reported an unreachable service after retrying
+            // the upload five times.
+            request.Headers.ExpectContinue = true;
+            return request;
         }, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
             return (await response.Content.ReadFromJsonAsync<Classification>(cancellationToken).ConfigureAwait(false))!;
@@ -75,7 +80,9 @@ public sealed class AudioClassifierClient : IDisposable
     {
         try
         {
-            using var response = await http.GetAsync(new Uri(Base, "healthz/ready"), cancellationToken).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Base, "healthz/ready"));
+            request.Options.Set(NoRetries, true);
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
             var root = json.RootElement;
             string? Get(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -86,6 +93,11 @@ public sealed class AudioClassifierClient : IDisposable
             return new ServiceHealth(false, null, null, null, e.Message);
         }
     }
+
+    /// <summary>Marks a request the resilience handler must not retry.</summary>
+    internal static readonly HttpRequestOptionsKey<bool> NoRetries = new("AudioClassifier.NoRetries");
+
+    internal static bool RetriesOff(HttpRequestMessage? request) => request is not null && request.Options.TryGetValue(NoRetries, out bool off) && off;
 
     private Uri Base => http.BaseAddress is { } b ? EnsureSlash(b) : EnsureSlash(options.BaseAddress);
 

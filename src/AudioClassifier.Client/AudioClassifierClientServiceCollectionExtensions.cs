@@ -1,3 +1,4 @@
+using Polly;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -45,10 +46,17 @@ public static class AudioClassifierClientServiceCollectionExtensions
             var o = sp.GetRequiredService<IOptionsMonitor<AudioClassifierClientOptions>>().Get(name);
             resilience.TotalRequestTimeout.Timeout = o.TotalTimeout;
             resilience.AttemptTimeout.Timeout = o.AttemptTimeout;
-            // Polly requires at least one attempt to configure; MaxRetries 0 turns retrying off instead.
+            // Polly requires at least one attempt to configure; MaxRetries 0 turns retrying off instead, as does a
+            // request marked AudioClassifierClient.NoRetries (the health check reports what it sees).
             resilience.Retry.MaxRetryAttempts = Math.Max(1, o.MaxRetries);
-            if (o.MaxRetries == 0)
-                resilience.Retry.ShouldHandle = static _ => ValueTask.FromResult(false);
+            bool retries = o.MaxRetries > 0;
+            resilience.Retry.ShouldHandle = args => ValueTask.FromResult(retries && !AudioClassifierClient.RetriesOff(args.Context.GetRequestMessage())
+                && HttpClientResiliencePredicates.IsTransient(args.Outcome));
+            // A 503 with Retry-After is the service shedding load as designed (it says when to come back, and the retries
+            // wait that long), not a failing service: it does not count towards opening the circuit. A burst of six
+            // requests against a one-slot service opened it for 15 s and failed every call in the meantime.
+            resilience.CircuitBreaker.ShouldHandle = args => ValueTask.FromResult(HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                && args.Outcome.Result is not { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable, Headers.RetryAfter: not null });
             resilience.Retry.Delay = o.RetryBaseDelay;
             resilience.Retry.ShouldRetryAfterHeader = true;
             resilience.CircuitBreaker.FailureRatio = o.CircuitFailureRatio;

@@ -84,7 +84,7 @@ public sealed class CalibrateCommandTests : IDisposable
         var (c3, csv, e3) = CliRunner.Run("classify", pick, "--model", calibrated, "-k", "1");
         Assert.True(c3 == 0, e3);
         var lines = csv.Trim().Split('\n').Select(l => l.Trim()).ToArray();
-        Assert.Equal("path,label,score,recognised,recognition_score", lines[0]);
+        Assert.Equal("path,label,score,silent,recognised,recognition_score,events,error", lines[0]);
         Assert.Contains(",true,", lines[1]);
         Assert.Contains(",false,", lines[2]);
     }

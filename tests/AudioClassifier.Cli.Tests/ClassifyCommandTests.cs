@@ -15,7 +15,7 @@ public sealed class ClassifyCommandTests : IDisposable
         var (code, output, error) = CliRunner.Run("classify", ogg, "--model", _model, "--top-k", "2", "--provider", "cpu");
         Assert.True(code == 0, error);
         var lines = output.Trim().Split('\n');
-        Assert.Equal("path,label,score,label_2,score_2", lines[0].Trim());
+        Assert.Equal("path,label,score,label_2,score_2,silent,recognised,recognition_score,events,error", lines[0].Trim());
         var cells = lines[1].Trim().Split(',');
         Assert.Equal(ogg, cells[0]);
         Assert.Contains(cells[1], TestModels.Labels);
@@ -36,7 +36,7 @@ public sealed class ClassifyCommandTests : IDisposable
         Assert.DoesNotContain('\r', error);
         var rows = File.ReadAllLines(csv);
         Assert.Equal(16, rows.Length);
-        Assert.Equal("path,label,score,label_2,score_2,label_3,score_3", rows[0]);
+        Assert.Equal("path,label,score,label_2,score_2,label_3,score_3,silent,recognised,recognition_score,events,error", rows[0]);   // the same columns whatever the clips
     }
 
     [Fact]
@@ -56,9 +56,9 @@ public sealed class ClassifyCommandTests : IDisposable
         (code, output, error) = CliRunner.Run("classify", folder, "--model", _model, "--provider", "cpu", "-k", "1");
         Assert.True(code == 0, error);
         var lines = output.Trim().Split('\n').Select(l => l.Trim()).ToArray();
-        Assert.Equal("path,label,score,silent", lines[0]);
-        Assert.EndsWith(",,true", lines[1]);
-        Assert.EndsWith(",false", lines[2]);
+        Assert.Equal("path,label,score,silent,recognised,recognition_score,events,error", lines[0]);
+        Assert.EndsWith(",,true,,,,", lines[1]);
+        Assert.EndsWith(",false,,,,", lines[2]);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class ClassifyCommandTests : IDisposable
         Assert.Equal(ExitCodes.BadAudio, code);
         Assert.Contains("broken.wav: cannot decode (UnsupportedFormat)", error);
         Assert.Contains("tone.wav", output);
-        Assert.Contains("broken.wav,,,\"cannot decode (UnsupportedFormat)", output); // the CSV error row: empty label and score
+        Assert.Contains("broken.wav,,,,,,,\"cannot decode (UnsupportedFormat)", output); // the CSV error row: every cell empty but the error
     }
 
     [Fact]
@@ -121,9 +121,14 @@ public sealed class ClassifyCommandTests : IDisposable
         Assert.Equal(2, doc.RootElement[0].GetProperty("top_k").GetArrayLength());
         Assert.Contains(doc.RootElement[0].GetProperty("label").GetString(), TestModels.Labels);
 
-        var (denied, _, deniedError) = CliRunner.Run("classify", folder, "--url", service.BaseAddress.ToString());
-        Assert.NotEqual(0, denied);
+        // Refused by the service (no key): nothing more is sent, and every clip is written as not classified, with why.
+        var refused = Path.Combine(_dir, "refused.csv");
+        var (denied, _, deniedError) = CliRunner.Run("classify", folder, "--url", service.BaseAddress.ToString(), "--out", refused);
+        Assert.Equal(ExitCodes.Failure, denied);
         Assert.Contains("API key", deniedError);
+        var refusedRows = File.ReadAllLines(refused);
+        Assert.Equal(4, refusedRows.Length);
+        Assert.All(refusedRows.Skip(1), row => Assert.Contains("not classified: 401", row));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -131,20 +131,64 @@ public sealed class ClientTests : IDisposable
         var shed = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => service.Client.PostAsync("/classify", new ByteArrayContent(Wav().ToArray()))));
         Assert.Contains(shed, r => r.StatusCode == HttpStatusCode.ServiceUnavailable && r.Headers.RetryAfter is not null);
 
-        var client = Client(service, o => { o.MaxRetries = 15; o.CircuitMinimumThroughput = 1000; });
+        // The circuit breaker's defaults (10 attempts, half failing, open it): load shedding with Retry-After is not a
+        // failure of the service, so the burst is served through the retries instead of the circuit opening on it.
+        var client = Client(service, o => { o.MaxRetries = 15; });
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.ClassifyAsync(Wav(), "dog.wav")));
         Assert.All(results, r => Assert.Contains(r.Label, TestModels.Labels));
     }
 
     [Fact]
+    public async Task ABodyOverTheLimitIsRefusedBeforeItIsSentAndNotRetried()
+    {
+        var service = await Ready(Start(TestModels.Write(_dir), ("Service__MaxBodyBytes", "300000"), ("Classifier__MaxAudioSeconds", "2")));
+        var services = new ServiceCollection();
+        var attempts = new AttemptCounter();
+        services.AddAudioClassifierClient(o => { o.BaseAddress = service.BaseAddress; o.MaxRetries = 4; })
+            .AddHttpMessageHandler(() => new CountingHandler(attempts));
+        using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<AudioClassifierClient>();
+
+        // 40 MB: sent whole, it was cut off mid-upload (a broken pipe, reported as an unreachable service after five uploads).
+        var e = await Assert.ThrowsAsync<PayloadTooLargeException>(() => client.ClassifyAsync(new MemoryStream(new byte[40_000_000]), "huge.wav"));
+        Assert.Contains("300000", e.Problem!.Detail);
+        Assert.Equal(1, attempts.Count);
+    }
+
+    [Fact]
+    public async Task TheHealthCheckReportsWhatItSeesWithoutRetrying()
+    {
+        var service = Start(Path.Combine(_dir, "absent.onnx"));
+        var services = new ServiceCollection();
+        var attempts = new AttemptCounter();
+        services.AddAudioClassifierClient(o => { o.BaseAddress = service.BaseAddress; o.MaxRetries = 4; o.CircuitMinimumThroughput = 100; })
+            .AddHttpMessageHandler(() => new CountingHandler(attempts));
+        using var provider = services.BuildServiceProvider();
+
+        var health = await provider.GetRequiredService<AudioClassifierClient>().CheckHealthAsync();
+
+        Assert.False(health.Ready);
+        Assert.Equal(1, attempts.Count);
+    }
+
+    [Fact]
     public async Task CircuitOpensAfterRepeatedFailuresAndFailsFast()
     {
-        var service = Start(Path.Combine(_dir, "never.onnx"));
-        var client = Client(service, o => { o.MaxRetries = 0; o.CircuitMinimumThroughput = 2; o.CircuitFailureRatio = 0.5; o.CircuitBreakDuration = TimeSpan.FromSeconds(30); });
+        // A service that is down (nothing listens on its port): a 503 with Retry-After is load shedding and does not count.
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var client = AudioClassifierClientFactory.CreateStandalone(o =>
+        {
+            o.BaseAddress = new Uri($"http://127.0.0.1:{port}");
+            o.MaxRetries = 0; o.CircuitMinimumThroughput = 2; o.CircuitFailureRatio = 0.5; o.CircuitBreakDuration = TimeSpan.FromSeconds(30);
+        });
+        _clients.Add(client);
         for (int i = 0; i < 2; i++)
         {
             var e = await Assert.ThrowsAsync<ServiceUnavailableException>(() => client.ClassifyAsync(Wav(), "dog.wav"));
-            Assert.Contains("not loaded", e.Problem!.Detail);
+            Assert.Contains("could not be reached", e.Message);
         }
         // The open circuit refuses without calling the service (Polly's BrokenCircuitException, not a 503 answer).
         var open = await Assert.ThrowsAsync<ServiceUnavailableException>(() => client.ClassifyAsync(Wav(), "dog.wav"));

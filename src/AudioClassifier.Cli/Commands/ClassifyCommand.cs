@@ -66,8 +66,17 @@ public static class ClassifyCommand
                 var rows = new List<PredictionRow>();
                 var progress = files.Count > 1 ? new TerminalProgress(stderr, "classifying", files.Count) : null;
                 int failures = 0;
+                string? stopped = null;
                 for (int i = 0; i < files.Count; i++)
                 {
+                    if (stopped is not null)
+                    {
+                        // The service refused the batch (unauthorised, overloaded past the retries, circuit open): the
+                        // clips not sent are listed as such, and everything classified before is still written.
+                        failures++;
+                        rows.Add(new PredictionRow(files[i], [], $"not classified: {stopped}"));
+                        continue;
+                    }
                     try
                     {
                         var prediction = await classifier.ClassifyAsync(files[i], k, ct);
@@ -81,9 +90,11 @@ public static class ClassifyCommand
                     }
                     catch (AudioClassifierException e)
                     {
-                        // Not about this clip (unauthorised, unavailable, circuit open): stop the batch.
+                        // Not about this clip (unauthorised, unavailable, circuit open): stop sending.
                         stderr.WriteLine($"error: {e.Message}");
-                        return ExitCodes.Failure;
+                        stopped = e.Message;
+                        failures++;
+                        rows.Add(new PredictionRow(files[i], [], $"not classified: {stopped}"));
                     }
                     progress?.Report(i + 1, failures > 0 ? $"{failures} failed" : "");
                 }
@@ -97,7 +108,7 @@ public static class ClassifyCommand
                 {
                     r.InvocationConfiguration.Output.Write(text);
                 }
-                return failures == 0 ? ExitCodes.Success : ExitCodes.BadAudio;
+                return stopped is not null ? ExitCodes.Failure : failures == 0 ? ExitCodes.Success : ExitCodes.BadAudio;
             }
         });
         return command;

@@ -125,42 +125,30 @@ internal sealed class RemoteClipClassifier : IClipClassifier
 /// <summary>CSV (path,label,score + label_N,score_N) and JSON renderings of the predictions.</summary>
 internal static class PredictionWriter
 {
-    /// <summary>One line per clip. Columns added only when some clip needs them: <c>silent</c> (a silent clip's label
-    /// cells are empty), <c>recognised</c> and <c>recognition_score</c> (a calibrated model, or a threshold configured),
-    /// <c>events</c> ("label@start-end" joined by ';' when a clip holds more than one; "?" after a not-recognised
-    /// one), and <c>error</c> (a failed clip's label cells empty).</summary>
+    /// <summary>One line per clip, the same columns whatever the clips (runs can be concatenated and read by position):
+    /// path, label, score, label_N/score_N up to k, then <c>silent</c> (a silent clip's label cells are empty),
+    /// <c>recognised</c> and <c>recognition_score</c> (empty without a calibrated model or a configured threshold),
+    /// <c>events</c> ("label@start-end" joined by ';' when a clip holds more than one; "?" after a not-recognised one)
+    /// and <c>error</c> (a failed clip's label cells empty).</summary>
     public static string Csv(IReadOnlyList<PredictionRow> rows, int k)
     {
-        bool errors = rows.Any(r => r.Error is not null), silence = rows.Any(r => r.Silent), events = rows.Any(r => r.Events.Count > 1);
-        bool decided = rows.Any(r => r.Decision?.Threshold is not null);
-        bool padded = errors || silence || events || decided;
         var s = new StringBuilder("path,label,score");
         for (int i = 2; i <= k; i++)
             s.Append(CultureInfo.InvariantCulture, $",label_{i},score_{i}");
-        if (silence)
-            s.Append(",silent");
-        if (decided)
-            s.Append(",recognised,recognition_score");
-        if (events)
-            s.Append(",events");
-        if (errors)
-            s.Append(",error");
-        s.AppendLine();
+        s.AppendLine(",silent,recognised,recognition_score,events,error");
         foreach (var row in rows)
         {
             s.Append(Escape(row.Path));
-            foreach (var p in row.TopK)
+            foreach (var p in row.TopK.Take(k))
                 s.Append(CultureInfo.InvariantCulture, $",{Escape(p.Label)},{p.Score:0.000000}");
-            for (int i = row.TopK.Count; i < k && padded; i++)
+            for (int i = Math.Min(row.TopK.Count, k); i < k; i++)
                 s.Append(",,");
-            if (silence)
-                s.Append(row.Silent ? ",true" : ",false");
-            if (decided)
-                s.Append(row.Decision is { } d ? string.Create(CultureInfo.InvariantCulture, $",{(d.Recognised ? "true" : "false")},{d.RecognitionScore:0.000000}") : ",,");
-            if (events)
-                s.Append(',').Append(Escape(string.Join(';', row.Events.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label}@{e.StartSeconds:0.##}-{e.EndSeconds:0.##}{(e.Recognised ? "" : "?")}")))));
-            if (errors)
-                s.Append(',').Append(Escape(row.Error ?? ""));
+            s.Append(row.Error is not null ? "," : row.Silent ? ",true" : ",false");
+            s.Append(row.Decision is { Threshold: not null } d ? string.Create(CultureInfo.InvariantCulture, $",{(d.Recognised ? "true" : "false")},{d.RecognitionScore:0.000000}") : ",,");
+            s.Append(',').Append(Escape(row.Events.Count > 1
+                ? string.Join(';', row.Events.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label}@{e.StartSeconds:0.##}-{e.EndSeconds:0.##}{(e.Recognised ? "" : "?")}")))
+                : ""));
+            s.Append(',').Append(Escape(row.Error ?? ""));
             s.AppendLine();
         }
         return s.ToString();
