@@ -70,7 +70,7 @@ public sealed class BrowserPageTests : IDisposable
             ["SCREENSHOTS"] = AppContext.BaseDirectory,
         }, Path.Combine(SharedData.RepositoryRoot, "tests", "browser", "showcase.test.mjs"));
         Assert.Contains("\"examples\":[\"Dog bark\",\"Rooster\",\"Rain\"]", output);
-        foreach (var shot in new[] { "page-example.png", "page-mixture.png", "page-out-of-domain.png" })
+        foreach (var shot in new[] { "page-example.png", "page-mixture.png", "page-out-of-domain.png", "page-phone.png" })
             Assert.True(new FileInfo(Path.Combine(AppContext.BaseDirectory, shot)).Length > 10_000, shot + " missing");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await service.Client.GetAsync("/examples/3")).StatusCode);
     }

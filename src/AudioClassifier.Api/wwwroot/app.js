@@ -5,6 +5,8 @@
   const fileInput = $("file-input"), dropZone = $("drop-zone"), player = $("player"), classifyButton = $("classify");
   const recordButton = $("record"), recordStatus = $("record-status"), apiKey = $("api-key"), topK = $("top-k");
   let clip = null; // { blob, name }
+  let labels = []; // the served model's labels, in output order: each gets its own colour
+  let running = null; // the AbortController of the classification in flight
 
   apiKey.value = sessionStorage.getItem("audioclf-api-key") || "";
 
@@ -14,6 +16,7 @@
       const ready = await (await fetch("/healthz/ready")).json();
       if (!ready.model) { showError("The model is not ready yet: " + (ready.reason || "loading")); return; }
       const meta = await (await fetch("/v2/models/" + encodeURIComponent(ready.model))).json();
+      labels = meta.labels;
       const n = meta.labels.length;
       const choices = [...new Set([1, 3, 5, 10, n].filter((k) => k <= n))].sort((a, b) => a - b);
       topK.replaceChildren(...choices.map((k) => { const o = document.createElement("option"); o.textContent = String(k); return o; }));
@@ -48,8 +51,11 @@
     } catch { /* no examples: the page works without them */ }
   })();
 
-  function select(blob, name) {
+  function select(blob, name, recorded = false) {
+    // A new clip cancels the classification of the previous one: its answer must never appear under this clip.
+    if (running) { running.abort(); running = null; $("progress-row").hidden = true; }
     clip = { blob, name };
+    if (!recorded) recordStatus.textContent = "";
     player.src = URL.createObjectURL(blob);
     player.hidden = false;
     classifyButton.disabled = false;
@@ -99,7 +105,7 @@
     recordButton.setAttribute("aria-pressed", "false");
     recordButton.textContent = "Record from microphone";
     recordStatus.textContent = "Recorded " + (wav.size / 2 / context.sampleRate).toFixed(1) + " s";
-    select(wav, "recording.wav");
+    select(wav, "recording.wav", true);
   }
 
   function encodeWav(chunks, rate) {
@@ -119,22 +125,33 @@
   // One upload per classification: the answer carries the spectrogram (spectrogram=true).
   classifyButton.addEventListener("click", async () => {
     if (!clip) return;
+    if (running) running.abort();
+    const request = running = new AbortController();
     classifyButton.disabled = true;
     clearResult();
     showError("");
     $("progress-row").hidden = false;
     try {
-      const result = await (await post("/classify?windows=true&spectrogram=true&top_k=" + topK.value)).json();
+      const result = await (await post("/classify?windows=true&spectrogram=true&top_k=" + topK.value, request.signal)).json();
+      if (request !== running) return; // superseded by another clip or request
       renderResult(result);
       if (result.spectrogram) {
         $("spectrogram").src = result.spectrogram;
+        $("spectrogram-caption").textContent = result.silent
+          ? "The clip's log-mel spectrogram (first window); silence, so the model was not run."
+          : "The log-mel spectrogram the model saw (first window).";
         $("spectrogram-figure").hidden = false;
       }
     } catch (err) {
-      showError(err.message);
+      if (request === running) showError(err.message);
     } finally {
-      $("progress-row").hidden = true;
-      classifyButton.disabled = false;
+      if (request === running) {
+        running = null;
+        $("progress-row").hidden = true;
+        classifyButton.disabled = false;
+        // The button was disabled while it had focus: give focus back rather than leave it on the page's body.
+        if (document.activeElement === document.body) classifyButton.focus();
+      }
     }
   });
 
@@ -148,11 +165,12 @@
     $("timeline-section").hidden = true;
   }
 
-  // A stable colour per label.
+  // A colour per label: the model's labels spread round the hue circle by the golden angle (neighbours far apart);
+  // a label the page does not know (metadata not loaded) hashed instead.
   function colour(label) {
-    let h = 0;
-    for (const ch of label) h = (h * 31 + ch.charCodeAt(0)) % 360;
-    return "hsl(" + h + ", 60%, 42%)";
+    let i = labels.indexOf(label);
+    if (i < 0) { i = 0; for (const ch of label) i = (i * 31 + ch.charCodeAt(0)) % 997; }
+    return "hsl(" + ((i * 137.508) % 360).toFixed(0) + ", 62%, " + (i % 2 ? 36 : 46) + "%)";
   }
 
   // Playing one segment: stop at its end.
@@ -173,8 +191,9 @@
       seg.className = "segment" + (e.recognised === false ? " unrecognised" : "");
       seg.style.left = (100 * e.start_seconds / total) + "%";
       seg.style.width = (100 * (e.end_seconds - e.start_seconds) / total) + "%";
-      seg.style.background = colour(e.label);
-      seg.textContent = e.label;
+      seg.style.backgroundColor = colour(e.label); // the colour only: .unrecognised adds its stripes as an image
+      // A name that cannot fit is left out of the segment (its title, label and the list below still say it).
+      if (e.end_seconds - e.start_seconds >= total / 12) seg.textContent = e.label;
       const what = e.label + (e.recognised === false ? " (not recognised)" : "") + ", " + e.start_seconds.toFixed(1) + "-" + e.end_seconds.toFixed(1) + " s";
       seg.title = what;
       seg.setAttribute("aria-label", "Play " + what);
@@ -185,13 +204,26 @@
       list.append(li);
     }
     $("events-section").hidden = !(r.events && r.events.length);
+    // A long clip's list of events is folded away: the strip shows them, the list is there when asked for.
+    $("event-details").open = (r.events || []).length <= 12;
+    const count = (r.events || []).length;
+    $("event-summary").textContent = count + (count === 1 ? " event" : " events");
   }
 
-  async function post(url) {
+  async function post(url, signal) {
     const body = new FormData();
     body.append("file", clip.blob, clip.name);
     const headers = apiKey.value ? { "X-Api-Key": apiKey.value } : {};
-    const response = await fetch(url, { method: "POST", body, headers });
+    let response;
+    try {
+      response = await fetch(url, { method: "POST", body, headers, signal });
+    } catch (err) {
+      if (err.name === "AbortError") throw err;
+      // fetch says only "Failed to fetch" (Chromium) or "NetworkError…" (Firefox) when the connection is lost.
+      throw new Error("Lost the connection to the service (it may have stopped or restarted, or the network dropped). Try again.");
+    }
+    if (response.status === 401)
+      throw new Error("401 This service needs an API key: enter it in the API key field above and classify again.");
     if (!response.ok) {
       let detail = response.statusText;
       try { const problem = await response.json(); detail = (problem.title ? problem.title + ": " : "") + (problem.detail || ""); } catch { /* not JSON */ }
@@ -238,6 +270,8 @@
     $("meta").textContent = r.duration_seconds.toFixed(2) + " s · " + r.model.name + " " + r.model.version + " · " + r.execution_provider;
     const windows = r.windows || [];
     $("timeline-section").hidden = windows.length < 2;
+    $("timeline-details").open = windows.length <= 12;
+    $("timeline-summary").textContent = windows.length + " windows";
     $("timeline").querySelector("tbody").replaceChildren(...windows.map((w) => {
       const tr = document.createElement("tr");
       const best = w.top_k[0];
