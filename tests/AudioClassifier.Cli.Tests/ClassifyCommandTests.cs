@@ -67,7 +67,9 @@ public sealed class ClassifyCommandTests : IDisposable
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "mixed")).FullName;
         File.WriteAllText(Path.Combine(folder, "broken.wav"), "not audio");
         File.WriteAllBytes(Path.Combine(folder, "tone.wav"), WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1));
+        File.WriteAllText(Path.Combine(folder, "._tone.wav"), "a macOS resource fork");   // hidden: not a clip
         var (code, output, error) = CliRunner.Run("classify", folder, "--model", _model, "--provider", "cpu");
+        Assert.DoesNotContain("._tone.wav", output + error);
         Assert.Equal(ExitCodes.BadAudio, code);
         Assert.Contains("broken.wav: cannot decode (UnsupportedFormat)", error);
         Assert.Contains("tone.wav", output);
@@ -101,6 +103,9 @@ public sealed class ClassifyCommandTests : IDisposable
     {
         Assert.Equal(ExitCodes.InvalidArguments, CliRunner.Run("classify", _dir, "--model", Path.Combine(_dir, "none.onnx")).ExitCode);
         Assert.Equal(ExitCodes.InvalidArguments, CliRunner.Run("classify", Path.Combine(_dir, "nothing"), "--model", _model).ExitCode);
+        var (code, _, error) = CliRunner.Run("classify", _dir, "--model", _model, "-k", "0");
+        Assert.Equal(ExitCodes.InvalidArguments, code);
+        Assert.Contains("--top-k must be at least 1 (got 0)", error);
     }
 
     [Fact]

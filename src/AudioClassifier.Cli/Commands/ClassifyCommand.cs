@@ -44,7 +44,7 @@ public static class ClassifyCommand
             string fmt = r.GetValue(format)!.ToLowerInvariant();
             if (k < 1 || fmt is not ("csv" or "json"))
             {
-                stderr.WriteLine("error: --top-k must be at least 1 and --format csv or json.");
+                stderr.WriteLine(k < 1 ? $"error: --top-k must be at least 1 (got {k})." : $"error: --format must be csv or json (got '{fmt}').");
                 return ExitCodes.InvalidArguments;
             }
             IClipClassifier classifier;
