@@ -88,7 +88,7 @@ public sealed class AudioClassifierClient : IDisposable
             string? Get(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             return new ServiceHealth(response.IsSuccessStatusCode, Get("model"), Get("version"), Get("execution_provider"), Get("reason"));
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException)
+        catch (Exception e) when (e is HttpRequestException or JsonException or BrokenCircuitException or TimeoutRejectedException)
         {
             return new ServiceHealth(false, null, null, null, e.Message);
         }
@@ -98,6 +98,27 @@ public sealed class AudioClassifierClient : IDisposable
     internal static readonly HttpRequestOptionsKey<bool> NoRetries = new("AudioClassifier.NoRetries");
 
     internal static bool RetriesOff(HttpRequestMessage? request) => request is not null && request.Options.TryGetValue(NoRetries, out bool off) && off;
+
+    /// <summary>Whether a response is the service shedding load: 503, Retry-After, problem title "Overloaded" (the
+    /// small problem body is buffered first, so that reading it here leaves it for the caller).</summary>
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
+    internal static async Task<bool> IsLoadSheddingAsync(HttpResponseMessage? response)
+    {
+        if (response is not { StatusCode: HttpStatusCode.ServiceUnavailable, Headers.RetryAfter: not null })
+            return false;
+        try
+        {
+            // Buffered and read as text (a stream read would be disposed), so that the caller can still read it.
+            await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
+            var problem = JsonSerializer.Deserialize<ProblemDetails>(await response.Content.ReadAsStringAsync().ConfigureAwait(false), WebJson);
+            return problem?.Title == "Overloaded";
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     private Uri Base => http.BaseAddress is { } b ? EnsureSlash(b) : EnsureSlash(options.BaseAddress);
 

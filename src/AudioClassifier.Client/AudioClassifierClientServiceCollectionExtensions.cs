@@ -51,12 +51,13 @@ public static class AudioClassifierClientServiceCollectionExtensions
             resilience.Retry.MaxRetryAttempts = Math.Max(1, o.MaxRetries);
             bool retries = o.MaxRetries > 0;
             resilience.Retry.ShouldHandle = args => ValueTask.FromResult(retries && !AudioClassifierClient.RetriesOff(args.Context.GetRequestMessage())
-                && HttpClientResiliencePredicates.IsTransient(args.Outcome));
-            // A 503 with Retry-After is the service shedding load as designed (it says when to come back, and the retries
-            // wait that long), not a failing service: it does not count towards opening the circuit. A burst of six
-            // requests against a one-slot service opened it for 15 s and failed every call in the meantime.
-            resilience.CircuitBreaker.ShouldHandle = args => ValueTask.FromResult(HttpClientResiliencePredicates.IsTransient(args.Outcome)
-                && args.Outcome.Result is not { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable, Headers.RetryAfter: not null });
+                && Transient(args.Outcome, args.Context.CancellationToken));
+            // The service's "Overloaded" 503 is load shedding as designed (its Retry-After says when to come back, and
+            // the retries wait that long), not a failing service: it does not count towards opening the circuit (a burst
+            // of six requests against a one-slot service opened it for 15 s and failed every call meanwhile). Every
+            // other 503 (a model that is not loaded, a budget spent) still counts.
+            resilience.CircuitBreaker.ShouldHandle = async args => Transient(args.Outcome, args.Context.CancellationToken)
+                && !await AudioClassifierClient.IsLoadSheddingAsync(args.Outcome.Result).ConfigureAwait(false);
             resilience.Retry.Delay = o.RetryBaseDelay;
             resilience.Retry.ShouldRetryAfterHeader = true;
             resilience.CircuitBreaker.FailureRatio = o.CircuitFailureRatio;
@@ -66,4 +67,10 @@ public static class AudioClassifierClientServiceCollectionExtensions
         });
         return builder;
     }
+
+    // The library's default: a transient answer or exception, or an attempt cancelled by something other than the
+    // caller (a connect timeout of the primary handler). Written out because the overload that adds the second part
+    // is marked experimental (EXTEXP0001).
+    private static bool Transient(Polly.Outcome<HttpResponseMessage> outcome, CancellationToken caller) =>
+        HttpClientResiliencePredicates.IsTransient(outcome) || outcome.Exception is OperationCanceledException && !caller.IsCancellationRequested;
 }

@@ -21,7 +21,7 @@ public sealed class FeatureSpecOptions(string presetName = "--preset")
     public Option<double?> FMax { get; } = new("--fmax") { Description = "Highest mel edge in Hz." };
     public Option<double?> TopDb { get; } = new("--top-db") { Description = "Floor at clip max minus this many dB (0 disables)." };
     public Option<double?> WindowSeconds { get; } = new("--window-seconds") { Description = "Length of one model window; longer clips are cut into windows." };
-    public Option<double?> WindowHopSeconds { get; } = new("--window-hop-seconds") { Description = "Step between windows of a long clip (default: half of --window-seconds when that is given, else the preset's)." };
+    public Option<double?> WindowHopSeconds { get; } = new("--window-hop-seconds") { Description = "Step between windows of a long clip (default: the preset's; half of --window-seconds when that is shorter than it)." };
     public Option<FramePadding?> Padding { get; } = new("--padding") { Description = "How a clip shorter than the window is filled: zeros (0 dB), floor (the clip's lowest value) or repeat." };
 
     public void AddTo(Command command)
@@ -53,8 +53,10 @@ public sealed class FeatureSpecOptions(string presetName = "--preset")
             // (NaN and -5 once fell through to "no floor" silently).
             TopDb = topDb is null ? spec.TopDb : topDb == 0 ? null : topDb,
             WindowSeconds = result.GetValue(WindowSeconds) ?? spec.WindowSeconds,
-            // A window given alone keeps the presets' half-window step (a 1 s window would otherwise get the 2.5 s step).
-            WindowHopSeconds = result.GetValue(WindowHopSeconds) ?? (result.GetValue(WindowSeconds) is { } window ? window / 2 : spec.WindowHopSeconds),
+            // A window given alone, shorter than the base's step, gets half a window (a 1 s window would otherwise get
+            // the default's 2.5 s step, which is refused); any other base step is kept.
+            WindowHopSeconds = result.GetValue(WindowHopSeconds)
+                ?? (result.GetValue(WindowSeconds) is { } window && spec.WindowHopSeconds > window ? window / 2 : spec.WindowHopSeconds),
             Padding = result.GetValue(Padding) ?? spec.Padding,
         };
         return spec.Validate();

@@ -128,6 +128,11 @@ public sealed class CalibrateCommandTests : IDisposable
         (code, _, error) = CliRunner.Run("calibrate", model, "--ood", ood, "--outliers", ood, "--temperature", "1", "--threshold", "0.5", "-o", Path.Combine(_dir, "x.onnx"));
         Assert.NotEqual(0, code);
         Assert.Contains("--outliers needs --reference", error);
+        // A mistyped card is refused, not silently written afresh without the notes it was meant to keep.
+        (code, _, error) = CliRunner.Run("calibrate", model, "--ood", ood, "--temperature", "1", "--threshold", "0.5", "-o", Path.Combine(_dir, "x.onnx"), "--card", Path.Combine(_dir, "model-card.md"));
+        Assert.Equal(ExitCodes.InvalidArguments, code);
+        Assert.Contains("--card", error);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.onnx")));
         // A negative probability threshold, or NaN, would write a model no engine loads.
         foreach (var bad in new[] { "-0.5", "NaN" })
         {

@@ -58,22 +58,24 @@ public sealed class TrainerUsabilityTests : IDisposable
         var ds = DatasetLoader.Load(root);
         Assert.False(ds.HasFolds);
 
-        var e = Assert.Throws<DatasetException>(() => DatasetSplit.Create(ds, [3], 0.2, 42));
-        Assert.Contains("--val-fraction", e.Message);
+        var (code, _, error) = TrainerCli.Run("train", "--dataset", root, "--val-folds", "3", "--runs-dir", Path.Combine(_dir, "runs"), "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--val-fraction", error);
     }
 
     [Fact]
     public void AConfigFileMergesNestedSettingsIntoTheRecipeAndNamesWhatIsWrong()
     {
-        var partial = Write("partial.json", """{"augment": {"gain_db": 5}, "features": {"n_mels": 32}}""");
+        var partial = Write("partial.json", """{"augment": {"gain_db": 5}, "features": {"n_mels": 32, "padding": "repeat"}}""");
         var seed = TrainingConfig.FromFile(partial, TrainingConfig.SeedRecipe);
         Assert.Equal(5, seed.Augment.GainDb);
         Assert.Equal(TrainingConfig.SeedRecipe.Augment with { GainDb = 5 }, seed.Augment);   // the seed recipe's other augmentations stay off
-        Assert.Equal(FeatureSpec.Seed with { NMels = 32 }, seed.Features);
+        Assert.Equal(FeatureSpec.Seed with { NMels = 32, Padding = FramePadding.Repeat }, seed.Features);   // padding: left out of JSON at its default
 
         // A run's whole config.json works as a config file.
-        var run = Write("config.json", $$"""{"config": {{(TrainingConfig.DefaultRecipe with { Epochs = 7 }).ToJson()}}, "classes": ["a", "b"], "feature_spec_json": "{}"}""");
-        Assert.Equal(7, TrainingConfig.FromFile(run, TrainingConfig.DefaultRecipe).Epochs);
+        var run = Write("config.json", $$"""{"config": {{(TrainingConfig.DefaultRecipe with { Epochs = 7, RunName = "old", Features = FeatureSpec.Default with { Padding = FramePadding.Floor } }).ToJson()}}, "classes": ["a", "b"], "feature_spec_json": "{}"}""");
+        var again = TrainingConfig.FromFile(run, TrainingConfig.DefaultRecipe);
+        Assert.Equal((7, FramePadding.Floor, null), (again.Epochs, again.Features.Padding, again.RunName));   // not that run's folder
 
         var typo = Assert.Throws<ArgumentException>(() => TrainingConfig.FromFile(Write("typo.json", """{"augment": {"gain_bd": 5}}"""), TrainingConfig.DefaultRecipe));
         Assert.Contains("unknown setting 'augment.gain_bd'", typo.Message);

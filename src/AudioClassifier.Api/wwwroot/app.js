@@ -223,7 +223,9 @@
       throw new Error("Lost the connection to the service (it may have stopped or restarted, or the network dropped). Try again.");
     }
     if (response.status === 401)
-      throw new Error("401 This service needs an API key: enter it in the API key field above and classify again.");
+      throw new Error(apiKey.value
+        ? "401 The service refused this API key: check the key in the API key field above."
+        : "401 This service needs an API key: enter it in the API key field above and classify again.");
     if (!response.ok) {
       let detail = response.statusText;
       try { const problem = await response.json(); detail = (problem.title ? problem.title + ": " : "") + (problem.detail || ""); } catch { /* not JSON */ }

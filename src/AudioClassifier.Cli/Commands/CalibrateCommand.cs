@@ -50,6 +50,12 @@ public static class CalibrateCommand
             var source = result.GetValue(model)!;
             double? givenTemperature = result.GetValue(temperatureOption), givenThreshold = result.GetValue(thresholdOption);
             bool fitting = givenTemperature is null || givenThreshold is null;
+            // A mistyped card would otherwise be written afresh, without the notes of the card it was meant to be.
+            if (result.GetValue(card) is { Exists: false } missingCard)
+            {
+                stderr.WriteLine($"error: --card {missingCard.FullName} does not exist (an export's card is named after its model: <name>.model-card.md).");
+                return ExitCodes.InvalidArguments;
+            }
             if (fitting && result.GetValue(inDomain) is null)
             {
                 stderr.WriteLine("error: --in-domain is needed to fit the temperature or the threshold (or give both --temperature and --threshold).");

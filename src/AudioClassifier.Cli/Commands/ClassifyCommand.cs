@@ -98,7 +98,7 @@ public static class ClassifyCommand
                     }
                     progress?.Report(i + 1, failures > 0 ? $"{failures} failed" : "");
                 }
-                string text = fmt == "json" ? PredictionWriter.Json(rows) : PredictionWriter.Csv(rows, Math.Min(k, rows.Where(x => x.Error is null).Select(x => x.TopK.Count).DefaultIfEmpty(k).Max()));
+                string text = fmt == "json" ? PredictionWriter.Json(rows) : PredictionWriter.Csv(rows, k);
                 if (r.GetValue(output) is { } file)
                 {
                     await File.WriteAllTextAsync(file.FullName, text, ct);

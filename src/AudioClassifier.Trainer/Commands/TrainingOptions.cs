@@ -40,6 +40,7 @@ internal sealed class TrainingOptions
     public Option<string[]> OutlierExposure { get; } = new("--outlier-exposure") { Description = "Folders of sounds that are none of the classes (searched recursively): trained towards a uniform answer beside every batch (outlier exposure), for a better \"not recognised\".", AllowMultipleArgumentsPerToken = true };
     public Option<double?> OutlierWeight { get; } = new("--outlier-weight") { Description = "Weight of the outlier-exposure loss (default 0.5)." };
     public Option<int?> OutlierBatch { get; } = new("--outlier-batch") { Description = "Outlier clips added to each training batch (default 16)." };
+    public Option<string?> EvaluationWindows { get; } = new("--evaluation-windows") { Description = "How validation and test clips longer than one window are scored: served (default: the mean over the service's windows) or first (the first window only)." };
     public Option<int?> Patience { get; } = new("--patience") { Description = "Early-stopping patience in epochs (0 disables)." };
     public Option<int?> Seed { get; } = new("--seed");
     public Option<int?> Threads { get; } = new("--threads");
@@ -50,7 +51,7 @@ internal sealed class TrainingOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, Config, Recipe, Layout, ValFolds, ValFraction, TestFolds, Init, Epochs, BatchSize, Lr, Optimizer,
-                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, CentredChannel, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, PitchShift, EqDb, Background, FreqMixStyle, OutlierExposure, OutlierWeight, OutlierBatch, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
+                     Scheduler, StepSize, Gamma, Momentum, WeightDecay, Dropout, CentredChannel, EmaDecay, NoAugment, Mixup, GainDb, TimeRoll, PitchShift, EqDb, Background, FreqMixStyle, OutlierExposure, OutlierWeight, OutlierBatch, EvaluationWindows, Patience, Seed, Threads, RunsDir, RunName, CacheDir })
             command.Options.Add(o);
         Features.AddTo(command);
     }
@@ -96,6 +97,7 @@ internal sealed class TrainingOptions
             OutlierWeight = r.GetValue(OutlierWeight) ?? config.OutlierWeight,
             OutlierBatch = r.GetValue(OutlierBatch) ?? config.OutlierBatch,
             EarlyStoppingPatience = r.GetValue(Patience) ?? config.EarlyStoppingPatience,
+            EvaluationWindows = r.GetValue(EvaluationWindows) ?? config.EvaluationWindows,
             Seed = r.GetValue(Seed) ?? config.Seed,
             Threads = r.GetValue(Threads) ?? config.Threads,
             RunsDir = r.GetValue(RunsDir) ?? config.RunsDir,

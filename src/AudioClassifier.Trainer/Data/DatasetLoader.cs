@@ -127,7 +127,7 @@ public static partial class DatasetLoader
 
     private static IEnumerable<string> VisibleFiles(string folder) =>
         Directory.EnumerateFiles(folder).Where(f => !IsHidden(f))
-            .Concat(Directory.EnumerateDirectories(folder).Where(d => !IsHidden(d)).SelectMany(VisibleFiles));
+            .Concat(Directory.EnumerateDirectories(folder).Where(d => !IsHidden(d) && new DirectoryInfo(d).LinkTarget is null).SelectMany(VisibleFiles));   // a linked folder could loop
 
     private static bool IsHidden(string path) => Path.GetFileName(path).StartsWith('.');
 

@@ -27,9 +27,6 @@ public sealed record DatasetSplit(IReadOnlyList<DatasetItem> Train, IReadOnlyLis
                 Description = $"{inner.Description}; test folds {string.Join(",", testFolds)} held out",
             };
         }
-        if (!dataset.HasFolds && validationFolds is { Count: > 0 })
-            throw new DatasetException("Validation folds need a dataset with folds (the ESC-10 N- file prefix, ESC-50 or UrbanSound8K layouts); " +
-                "this one has none: leave out --val-folds and give --val-fraction for a stratified split.");
         if (dataset.HasFolds && validationFolds is { Count: > 0 })
         {
             foreach (var f in validationFolds.Where(f => !dataset.Folds.Contains(f)))

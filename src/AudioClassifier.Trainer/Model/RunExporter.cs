@@ -34,9 +34,10 @@ public static class RunExporter
         if (!File.Exists(configFile) || !File.Exists(checkpoint))
             throw new FileNotFoundException($"{runDirectory} is not a training run (config.json and best.dat are required).");
         var metricsFile = options.MetricsFile ?? Path.Combine(runDirectory, "metrics.json");
-        // The trainer writes metrics.json when a run ends: without it the run was stopped, and its best.dat is the
-        // checkpoint of a run that never finished (its card would say nothing of what it measured).
-        if (!File.Exists(metricsFile) && options.MetricsFile is null)
+        // The trainer writes metrics.json when a run ends (test_metrics.json too with test folds; runs without validation
+        // before 2026-11-26 wrote only that): without either the run was stopped, and its best.dat is the checkpoint of
+        // a run that never finished (its card would say nothing of what it measured).
+        if (!File.Exists(metricsFile) && !File.Exists(Path.Combine(runDirectory, "test_metrics.json")) && options.MetricsFile is null)
             throw new ArgumentException($"{runDirectory} did not finish (it has no metrics.json: stopped during training?). Train it again, or give --metrics FILE to export its last checkpoint anyway with those metrics.");
 
         using var config = JsonDocument.Parse(File.ReadAllText(configFile));
@@ -68,7 +69,7 @@ public static class RunExporter
             Dataset = options.Dataset ?? $"{dataset.GetProperty("root").GetString()} ({dataset.GetProperty("layout").GetString()}, {dataset.GetProperty("clips").GetInt32()} clips, {dataset.GetProperty("split").GetString()})",
             DatasetLicense = options.License ?? "",
             TrainedAt = File.GetLastWriteTimeUtc(checkpoint),
-            MetricsJson = Compact(File.ReadAllText(metricsFile)),
+            MetricsJson = File.Exists(metricsFile) ? Compact(File.ReadAllText(metricsFile)) : "{}",
             Precision = options.Int8 ? ModelContract.Precisions.Int8 : options.Float16 ? ModelContract.Precisions.Float16Weights : ModelContract.Precisions.Float32,
         };
         ResNet18OnnxExporter.Export(weights, contract, outputPath, ranges);

@@ -74,7 +74,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
                 if (Directory.Exists(foldDir))
                 {
                     log.WriteLine(olderTrainer
-                        ? $"=== fold {fold}: {foldDir} was trained by a trainer that trains these settings differently (another training revision; this one is {ModelTrainer.TrainingRevision}); training it again ==="
+                        ? $"=== fold {fold}: {foldDir} was trained by a trainer that trains or scores these settings differently (another training revision; this one is {ModelTrainer.TrainingRevision}); training it again ==="
                         : $"=== fold {fold}: {foldDir} holds an unfinished or differently configured run; training it again ===");
                     Directory.Delete(foldDir, recursive: true);
                 }
@@ -152,8 +152,8 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
 
     /// <summary>
     /// Whether a fold trained at <paramref name="revision"/> (absent from config.json before revision 2: 1) was trained
-    /// differently from how this trainer trains <paramref name="config"/>: revision 2 changed only the spectral colouring.
+    /// or scored differently from how this trainer does <paramref name="config"/>: revision 2 changed only the spectral
+    /// colouring, revision 3 the scoring of clips longer than one window, which a fold's files cannot rule out.
     /// </summary>
-    private static bool TrainedDifferently(int revision, TrainingConfig config) =>
-        revision != ModelTrainer.TrainingRevision && !(revision == 1 && config.Augment.EqDb == 0);
+    private static bool TrainedDifferently(int revision, TrainingConfig config) => revision != ModelTrainer.TrainingRevision;
 }

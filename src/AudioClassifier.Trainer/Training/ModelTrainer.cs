@@ -34,13 +34,17 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     /// <summary>
     /// Bumped whenever training changes what it does under unchanged settings, and written into config.json, so that
     /// a resumed cross-validation never reuses a fold an older trainer trained as if this one had (1: until
-    /// 2026-11-27; 2: the spectral colouring re-applies the top_db floor).
+    /// 2026-11-27; 2: the spectral colouring re-applies the top_db floor; 3: validation and test clips longer than one
+    /// window are scored as the service scores them, which can change their figures and the epoch kept).
     /// </summary>
-    public const int TrainingRevision = 2;
+    public const int TrainingRevision = 3;
 
     public TrainingResult Run()
     {
         config.Validate();
+        if (config.ValFolds.Count > 0 && config.TestFolds.Count == 0 && !DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes).HasFolds)
+            throw new DatasetException("Validation folds need a dataset with folds (the ESC-10 N- file prefix, ESC-50 or UrbanSound8K layouts); " +
+                "this one has none: leave out --val-folds and give --val-fraction for a stratified split.");
         // A second run into the same folder would mix two runs' metrics, samples and TensorBoard logs.
         if (config.RunName is { } name && Directory.Exists(System.IO.Path.Combine(config.RunsDir, name)) && Directory.EnumerateFileSystemEntries(System.IO.Path.Combine(config.RunsDir, name)).Any())
             throw new ArgumentException($"Run {System.IO.Path.Combine(config.RunsDir, name)} already exists: give another --run-name, or delete that folder to train it again.", "run_name");
@@ -330,11 +334,12 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     }
 
     /// <summary>Scores clips as the exported model answers them: one window each when they fit in one (exactly the
-    /// service's input), otherwise the mean over their windows (<see cref="ServedWindows"/>).</summary>
+    /// service's input), otherwise the mean over their windows (<see cref="ServedWindows"/>; the first window only
+    /// with evaluation_windows "first").</summary>
     private Evaluation Evaluate(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> clips, IReadOnlyList<string> classes, Device device)
     {
         var labels = clips.Select(c => c.Item.Label).ToList();
-        if (clips.All(c => ServedWindows.Count(c, config.Features) == 1))
+        if (config.EvaluationWindows == "first" || clips.All(c => ServedWindows.Count(c, config.Features) == 1))
         {
             var (predicted, _, lossSum) = Predict(model, builder, clips, device);
             return Evaluation.From(classes, labels, predicted, lossSum);

@@ -45,6 +45,10 @@ public sealed record TrainingConfig
     [JsonPropertyName("outliers")] public IReadOnlyList<string> Outliers { get; init; } = [];
     [JsonPropertyName("outlier_weight")] public double OutlierWeight { get; init; } = 0.5;
     [JsonPropertyName("outlier_batch")] public int OutlierBatch { get; init; } = 16;
+    /// <summary>How validation and test clips longer than one window are scored: "served" (default), the mean over the
+    /// windows the service scores; "first", the first window only (the trainer before 2026-11-27, and what a
+    /// PyTorch reference that crops each clip once compares with).</summary>
+    [JsonPropertyName("evaluation_windows")] public string EvaluationWindows { get; init; } = "served";
     [JsonPropertyName("early_stopping_patience")] public int EarlyStoppingPatience { get; init; } = 10;
     [JsonPropertyName("seed")] public int Seed { get; init; } = 42;
     [JsonPropertyName("threads")] public int Threads { get; init; } = Environment.ProcessorCount;
@@ -109,8 +113,11 @@ public sealed record TrainingConfig
             throw new ArgumentException($"{path} is not a JSON object of settings.");
         // A run's config.json: its settings sit under "config" beside what the run recorded (classes, feature_spec_json, ...).
         if (overrides["config"] is System.Text.Json.Nodes.JsonObject runSettings && overrides.ContainsKey("feature_spec_json"))
-            overrides = runSettings;
-        Merge(merged, overrides, "", path);
+        {
+            overrides = (System.Text.Json.Nodes.JsonObject)runSettings.DeepClone();
+            overrides.Remove("run_name"); // that run's folder: a new run names its own (--run-name, or the time)
+        }
+        Merge(merged, overrides, "", path, typeof(TrainingConfig));
         try
         {
             return merged.Deserialize<TrainingConfig>(JsonOptions)!;
@@ -121,14 +128,17 @@ public sealed record TrainingConfig
         }
     }
 
-    private static void Merge(System.Text.Json.Nodes.JsonObject target, System.Text.Json.Nodes.JsonObject source, string prefix, string file)
+    // Known settings come from the type, not from the saved base: a setting left out of the JSON at its default
+    // (features.padding "zeros") is still a setting.
+    private static void Merge(System.Text.Json.Nodes.JsonObject target, System.Text.Json.Nodes.JsonObject source, string prefix, string file, Type type)
     {
+        var known = JsonOptions.GetTypeInfo(type).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
         foreach (var (key, value) in source)
         {
-            if (!target.ContainsKey(key))
-                throw new ArgumentException($"{file}: unknown setting '{prefix}{key}'; the settings{(prefix.Length > 0 ? $" of {prefix.TrimEnd('.')}" : "")} are: {string.Join(", ", target.Select(p => p.Key))}.");
+            if (!known.TryGetValue(key, out var propertyType))
+                throw new ArgumentException($"{file}: unknown setting '{prefix}{key}'; the settings{(prefix.Length > 0 ? $" of {prefix.TrimEnd('.')}" : "")} are: {string.Join(", ", known.Keys)}.");
             if (target[key] is System.Text.Json.Nodes.JsonObject inner && value is System.Text.Json.Nodes.JsonObject innerSource)
-                Merge(inner, innerSource, $"{prefix}{key}.", file);
+                Merge(inner, innerSource, $"{prefix}{key}.", file, propertyType);
             else
                 target[key] = value?.DeepClone();
         }
@@ -142,6 +152,7 @@ public sealed record TrainingConfig
         Require(!string.IsNullOrWhiteSpace(Dataset), "dataset", "is required");
         Require(Enum.TryParse<Data.DatasetLayout>(Layout, ignoreCase: true, out _) && !char.IsAsciiDigit(Layout.TrimStart('-').FirstOrDefault()), "layout", $"must be auto, urbansound8k, esc50 or folders (got '{Layout}')");
         Require(Epochs >= 1, "epochs", "must be at least 1");
+        Require(EvaluationWindows is "served" or "first", "evaluation_windows", $"must be served or first (got '{EvaluationWindows}')");
         Require(BatchSize >= 1, "batch_size", "must be at least 1");
         Require(LearningRate > 0, "lr", "must be positive");
         Require(Optimizer is "sgd" or "adamw", "optimizer", "must be sgd or adamw");
