@@ -19,10 +19,6 @@ public static class AudioClfCommand
     /// <summary>Parses and runs <paramref name="args"/>. A command line that does not parse (an unknown option, a
     /// value of the wrong type) exits with <see cref="ExitCodes.InvalidArguments"/> like every other usage error;
     /// System.CommandLine's own code for it is 1, which scripts could not tell from a failure.</summary>
-    public static int Run(string[] args, InvocationConfiguration? configuration = null)
-    {
-        var parsed = Create().Parse(args);
-        int code = configuration is null ? parsed.Invoke() : parsed.Invoke(configuration);
-        return parsed.Errors.Count > 0 ? ExitCodes.InvalidArguments : code;
-    }
+    public static int Run(string[] args, InvocationConfiguration? configuration = null) =>
+        Terminal.CommandLineUsage.Run(Create(), args, configuration);
 }

@@ -5,6 +5,6 @@ public static class ExitCodes
 {
     public const int Success = 0;
     public const int Failure = 1;
-    public const int InvalidArguments = 2;
+    public const int InvalidArguments = Terminal.CommandLineUsage.InvalidArguments;
     public const int BadAudio = 3;
 }

@@ -91,7 +91,11 @@ public sealed class TrainerUsabilityTests : IDisposable
     [Fact]
     public void ACommandLineThatDoesNotParseExitsWithTheUsageCode()
     {
-        Assert.Equal(2, TrainerCli.Run("train", "--epochs", "abc").Code);
+        var notANumber = TrainerCli.Run("train", "--epochs", "abc");
+        Assert.Equal(2, notANumber.Code);
+        Assert.Contains("'abc' for option '--epochs' as a whole number", notANumber.Error);
+        Assert.DoesNotContain("System.", notANumber.Error);
+        Assert.Contains("as zeros, floor or repeat", TrainerCli.Run("train", "--padding", "middle").Error);
         Assert.Equal(2, TrainerCli.Run("train", "--centred-channel", "maybe").Code);
         Assert.Equal(2, TrainerCli.Run().Code);
         var (code, _, error) = TrainerCli.Run("train", "--dataset", _dir, "--layout", "bogus");

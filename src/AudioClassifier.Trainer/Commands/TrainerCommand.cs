@@ -22,12 +22,8 @@ public static class TrainerCommand
     /// <summary>Parses and runs <paramref name="args"/>: 0 done, 1 failed (an I/O error, a crash), 2 bad usage — a
     /// command line that does not parse (System.CommandLine's own code for it is 1), a setting, dataset or file that
     /// cannot be used — as <c>audioclf</c> does.</summary>
-    public static int Run(string[] args, InvocationConfiguration? configuration = null)
-    {
-        var parsed = Create().Parse(args);
-        int code = configuration is null ? parsed.Invoke() : parsed.Invoke(configuration);
-        return parsed.Errors.Count > 0 ? 2 : code;
-    }
+    public static int Run(string[] args, InvocationConfiguration? configuration = null) =>
+        Terminal.CommandLineUsage.Run(Create(), args, configuration);
 
     private static Command Ensemble()
     {
