@@ -99,10 +99,10 @@ public sealed class AudioClassifierClient : IDisposable
 
     internal static bool RetriesOff(HttpRequestMessage? request) => request is not null && request.Options.TryGetValue(NoRetries, out bool off) && off;
 
-    /// <summary>Whether a response is the service shedding load: 503, Retry-After, problem title "Overloaded" (the
-    /// small problem body is buffered first, so that reading it here leaves it for the caller).</summary>
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Whether a response is the service shedding load: 503, Retry-After, problem title "Overloaded" (the
+    /// small problem body is buffered first, so that reading it here leaves it for the caller).</summary>
     internal static async Task<bool> IsLoadSheddingAsync(HttpResponseMessage? response)
     {
         if (response is not { StatusCode: HttpStatusCode.ServiceUnavailable, Headers.RetryAfter: not null })

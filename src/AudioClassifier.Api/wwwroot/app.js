@@ -203,10 +203,10 @@
       li.textContent = what + " · " + (e.score * 100).toFixed(1) + " %";
       list.append(li);
     }
-    $("events-section").hidden = !(r.events && r.events.length);
-    // A long clip's list of events is folded away: the strip shows them, the list is there when asked for.
-    $("event-details").open = (r.events || []).length <= 12;
     const count = (r.events || []).length;
+    $("events-section").hidden = count === 0;
+    // A long clip's list of events is folded away: the strip shows them, the list is there when asked for.
+    $("event-details").open = count <= 12;
     $("event-summary").textContent = count + (count === 1 ? " event" : " events");
   }
 

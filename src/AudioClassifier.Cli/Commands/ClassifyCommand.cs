@@ -69,30 +69,30 @@ public static class ClassifyCommand
                 string? stopped = null;
                 for (int i = 0; i < files.Count; i++)
                 {
+                    if (stopped is null)
+                    {
+                        try
+                        {
+                            var prediction = await classifier.ClassifyAsync(files[i], k, ct);
+                            rows.Add(new PredictionRow(files[i], prediction.TopK) { Silent = prediction.Silent, Events = prediction.Events, Decision = prediction });
+                        }
+                        catch (ClipFailedException e)
+                        {
+                            failures++;
+                            rows.Add(new PredictionRow(files[i], [], e.Message));
+                            stderr.WriteLine($"{files[i]}: {e.Message}");
+                        }
+                        catch (AudioClassifierException e)
+                        {
+                            // Not about this clip (unauthorised, unavailable, circuit open): stop sending.
+                            stderr.WriteLine($"error: {e.Message}");
+                            stopped = e.Message;
+                        }
+                    }
                     if (stopped is not null)
                     {
-                        // The service refused the batch (unauthorised, overloaded past the retries, circuit open): the
-                        // clips not sent are listed as such, and everything classified before is still written.
-                        failures++;
-                        rows.Add(new PredictionRow(files[i], [], $"not classified: {stopped}"));
-                        continue;
-                    }
-                    try
-                    {
-                        var prediction = await classifier.ClassifyAsync(files[i], k, ct);
-                        rows.Add(new PredictionRow(files[i], prediction.TopK) { Silent = prediction.Silent, Events = prediction.Events, Decision = prediction });
-                    }
-                    catch (ClipFailedException e)
-                    {
-                        failures++;
-                        rows.Add(new PredictionRow(files[i], [], e.Message));
-                        stderr.WriteLine($"{files[i]}: {e.Message}");
-                    }
-                    catch (AudioClassifierException e)
-                    {
-                        // Not about this clip (unauthorised, unavailable, circuit open): stop sending.
-                        stderr.WriteLine($"error: {e.Message}");
-                        stopped = e.Message;
+                        // The service refused the batch (unauthorised, overloaded past the retries, circuit open): this
+                        // clip and the ones not sent are listed as such, and everything classified before is still written.
                         failures++;
                         rows.Add(new PredictionRow(files[i], [], $"not classified: {stopped}"));
                     }

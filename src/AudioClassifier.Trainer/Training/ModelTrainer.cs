@@ -42,9 +42,6 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     public TrainingResult Run()
     {
         config.Validate();
-        if (config.ValFolds.Count > 0 && config.TestFolds.Count == 0 && !DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes).HasFolds)
-            throw new DatasetException("Validation folds need a dataset with folds (the ESC-10 N- file prefix, ESC-50 or UrbanSound8K layouts); " +
-                "this one has none: leave out --val-folds and give --val-fraction for a stratified split.");
         // A second run into the same folder would mix two runs' metrics, samples and TensorBoard logs.
         if (config.RunName is { } name && Directory.Exists(System.IO.Path.Combine(config.RunsDir, name)) && Directory.EnumerateFileSystemEntries(System.IO.Path.Combine(config.RunsDir, name)).Any())
             throw new ArgumentException($"Run {System.IO.Path.Combine(config.RunsDir, name)} already exists: give another --run-name, or delete that folder to train it again.", "run_name");
@@ -55,6 +52,10 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
         var rng = new Random(config.Seed);
 
         var dataset = DatasetLoader.Load(config.Dataset, Enum.Parse<DatasetLayout>(config.Layout, ignoreCase: true), config.Classes);
+        // Here, not in DatasetSplit: an older run's split (RunDataset) is rebuilt as it was made, when this was ignored.
+        if (config.ValFolds.Count > 0 && config.TestFolds.Count == 0 && !dataset.HasFolds)
+            throw new DatasetException("Validation folds need a dataset with folds (the ESC-10 N- file prefix, ESC-50 or UrbanSound8K layouts); " +
+                "this one has none: leave out --val-folds and give --val-fraction for a stratified split.");
         var split = DatasetSplit.Create(dataset, config.ValFolds, config.ValFraction, config.Seed, config.TestFolds);
         if (dataset.Skipped.Count > 0)
             log.WriteLine($"note: {dataset.Skipped.Count} file(s) in the class folders are not WAV, MP3 or Ogg clips and are left out: {string.Join(", ", dataset.Skipped.Take(5))}{(dataset.Skipped.Count > 5 ? ", ..." : "")}");
