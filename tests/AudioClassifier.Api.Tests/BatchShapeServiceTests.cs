@@ -8,22 +8,22 @@ namespace AudioClassifier.Api.Tests;
 
 /// <summary>
 /// The GPU overlay's batching settings, applied on this CPU host: under concurrent load the service runs the model at
-/// only a few batch shapes (on a GPU every new shape costs hundreds of milliseconds), as /metrics reports.
+/// one batch shape only (on a GPU every change of shape between runs costs hundreds of milliseconds), as /metrics reports.
 /// </summary>
 public sealed partial class BatchShapeServiceTests
 {
     [Fact]
-    public async Task GpuOverlaySettingsRunAtNoMoreThanSixShapesUnderConcurrency16()
+    public async Task GpuOverlaySettingsRunEveryBatchAtOneShapeUnderConcurrency16()
     {
         var settings = GpuOverlayClassifierSettings();
-        Assert.Equal("1,2,4,8,16,32", settings["Classifier__BatchShapes"]);
+        Assert.Equal("32", settings["Classifier__BatchShapes"]);
         settings["Classifier__ExecutionProvider"] = "Cpu"; // the overlay says Cuda; this host has no GPU
         settings["Classifier__ModelPath"] = Path.Combine(SharedData.RepositoryRoot, "models", "esc10-resnet18.onnx");
         settings["Service__WatchModelFile"] = "false";
         using var service = new ServiceProcess(settings!);
         Assert.True(await service.ReadyAsync(), service.Log);
         var before = RunsByShape(await service.Client.GetStringAsync("/metrics"));
-        Assert.Equal([1, 2, 4, 8, 16, 32], before.Keys.Order()); // every shape listed from the start
+        Assert.Equal([32], before.Keys.Order()); // the shape listed from the start
         Assert.All(before.Values, n => Assert.Equal(0, n));        // warm-up runs are not traffic
 
         var clip = await File.ReadAllBytesAsync(SharedData.Path("datasets", "esc10", "009 - Rooster", "1-26806-A.ogg"));
@@ -44,9 +44,8 @@ public sealed partial class BatchShapeServiceTests
         var metrics = await service.Client.GetStringAsync("/metrics");
         var runs = RunsByShape(metrics);
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        Assert.Equal([1, 2, 4, 8, 16, 32], runs.Keys.Order());
-        var used = runs.Where(r => r.Value > 0).Select(r => r.Key).ToList();
-        Assert.InRange(used.Count, 1, 6);
+        Assert.Equal([32], runs.Keys.Order());
+        Assert.True(runs[32] > 0, metrics);
         // Every window of every request ran in some shape; the padding is counted apart.
         using var one = new ByteArrayContent(clip);
         one.Headers.ContentType = new MediaTypeHeaderValue("audio/ogg");
