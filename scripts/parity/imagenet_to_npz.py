@@ -7,7 +7,7 @@ blocks of layer4 (each stage's downsample precedes its first block), conv1 = the
 scale and shift taken, running statistics not. numpy only: the ONNX protobuf is read by the small decoder below, so
 no onnx package is needed (Debian's python3-numpy is enough).
 
-    python3 scripts/parity/imagenet_to_npz.py src/AudioClassifier.Trainer/bin/Release/net10.0/pretrained/resnet18-imagenet.onnx /tmp/imagenet.npz
+    python3 scripts/parity/imagenet_to_npz.py src/AudioClassifier.Trainer/bin/Release/net10.0/linux-x64/pretrained/resnet18-imagenet.onnx /tmp/imagenet.npz
 """
 import sys
 
@@ -46,8 +46,10 @@ def fields(buf):
 
 
 def tensor(buf):
-    dims, name, raw, floats = [], "", None, []
+    dims, name, raw, floats, dtype = [], "", None, [], 1
     for number, wire, value in fields(buf):
+        if number == 2:
+            dtype = value
         if number == 1:
             if wire == 2:  # packed
                 j = 0
@@ -62,6 +64,8 @@ def tensor(buf):
             raw = bytes(value)
         elif number == 4:
             floats.append(np.frombuffer(bytes(value), dtype="<f4"))
+    if dtype != 1:  # TensorProto.FLOAT; the file's weights are all float32
+        return name, None
     data = np.frombuffer(raw, dtype="<f4") if raw is not None else np.concatenate(floats)
     return name, data.reshape(dims).astype(np.float32)
 
@@ -104,7 +108,8 @@ def main():
     for number, _, value in fields(graph):
         if number == 5:
             name, data = tensor(value)
-            inits[name] = data
+            if data is not None:
+                inits[name] = data
         elif number == 1:
             nodes.append(node(value))
     consumers = {inputs[0]: inputs for op, inputs, _ in nodes if op == "BatchNormalization"}

@@ -25,8 +25,20 @@ public static partial class CommandLineUsage
         return InvalidArguments;
     }
 
-    /// <summary>A parse error with the .NET type it names replaced by what the option takes.</summary>
-    public static string Friendly(string message) => ExpectedType().Replace(message, m => "as " + Expected(m.Groups[1].Value));
+    /// <summary>A parse error with the .NET type it names replaced by what the option takes, and System.CommandLine's
+    /// "did you mean" list (an enum's member names, capitalised, one per line) on the same line, in lower case as the
+    /// options are written.</summary>
+    public static string Friendly(string message)
+    {
+        message = ExpectedType().Replace(message, m => "as " + Expected(m.Groups[1].Value));
+        const string Suggestions = "Did you mean one of the following?";
+        int at = message.IndexOf(Suggestions, StringComparison.Ordinal);
+        if (at < 0)
+            return message;
+        var names = message[(at + Suggestions.Length)..].Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return names.Length == 0 ? message[..at].TrimEnd()
+            : message[..at] + "Did you mean " + string.Join(", ", names.Select(n => n.ToLowerInvariant())) + "?";
+    }
 
     private static string Expected(string type) => type switch
     {

@@ -16,13 +16,16 @@ public sealed class BatchShapesTests
     }
 
     [Fact]
-    public void ProviderDefaultsAreEverySizeOnCpuAndOneShapeOnCuda()
+    public void ProviderDefaultsAreEverySizeOnCpuAndOneShapeOnCudaWhenBatching()
     {
-        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], BatchShapes.For("", 8, cuda: false).Sizes);
-        Assert.Equal([32], BatchShapes.For(null, 32, cuda: true).Sizes);
-        Assert.Equal([24], BatchShapes.For("", 24, cuda: true).Sizes);
-        Assert.Equal(24, BatchShapes.For("", 24, cuda: true).Fit(1)); // a lone window is padded to the one shape
-        Assert.Equal([2, 6], BatchShapes.For("2,6", 6, cuda: true).Sizes);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], BatchShapes.For("", 8, cuda: false, dynamicBatching: true).Sizes);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], BatchShapes.For("", 8, cuda: false, dynamicBatching: false).Sizes);
+        Assert.Equal([32], BatchShapes.For(null, 32, cuda: true, dynamicBatching: true).Sizes);
+        Assert.Equal([24], BatchShapes.For("", 24, cuda: true, dynamicBatching: true).Sizes);
+        Assert.Equal(24, BatchShapes.For("", 24, cuda: true, dynamicBatching: true).Fit(1)); // a lone window is padded to the one shape
+        // Without batching a run holds one request: a one-window clip runs at 1, not padded to 32.
+        Assert.Equal([1, 2, 4, 8, 16, 32], BatchShapes.For("", 32, cuda: true, dynamicBatching: false).Sizes);
+        Assert.Equal([2, 6], BatchShapes.For("2,6", 6, cuda: true, dynamicBatching: true).Sizes);
     }
 
     [Theory]

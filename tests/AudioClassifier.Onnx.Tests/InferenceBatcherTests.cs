@@ -35,7 +35,7 @@ public sealed class InferenceBatcherTests
         new() { ModelPath = "unused", MaxBatchSize = maxBatch, MaxQueueLength = maxQueue, MaxQueueDelayMilliseconds = window, BatchShapes = shapes };
 
     private static InferenceBatcher Batcher(Func<Memory<float>, int, float[]> run, AudioClassifierOptions options) =>
-        new(new ShapedRunner((inputs, count, _) => run(inputs, count), InputSize, Classes, BatchShapes.For(options.BatchShapes, options.MaxBatchSize, cuda: false)), options, logger: null);
+        new(new ShapedRunner((inputs, count, _) => run(inputs, count), InputSize, Classes, BatchShapes.For(options.BatchShapes, options.MaxBatchSize, cuda: false, options.DynamicBatching)), options, logger: null);
 
     [Fact]
     public async Task IdleModelRunsTheCallerImmediatelyOnItsOwnThread()

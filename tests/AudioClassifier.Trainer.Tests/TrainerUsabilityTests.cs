@@ -96,12 +96,57 @@ public sealed class TrainerUsabilityTests : IDisposable
         Assert.Contains("'abc' for option '--epochs' as a whole number", notANumber.Error);
         Assert.DoesNotContain("System.", notANumber.Error);
         Assert.Contains("as zeros, floor or repeat", TrainerCli.Run("train", "--padding", "middle").Error);
+        // The suggestions are the option's values as written (System.CommandLine lists the enum's capitalised names).
+        var misspelt = TrainerCli.Run("train", "--padding", "flor").Error;
+        Assert.Contains("Did you mean floor", misspelt);
+        Assert.DoesNotContain("Floor", misspelt);
         Assert.Equal(2, TrainerCli.Run("train", "--centred-channel", "maybe").Code);
         Assert.Equal(2, TrainerCli.Run().Code);
         var (code, _, error) = TrainerCli.Run("train", "--dataset", _dir, "--layout", "bogus");
         Assert.Equal(2, code);
         Assert.Contains("layout must be auto, urbansound8k, esc50 or folders (got 'bogus')", error);
         Assert.DoesNotContain("(Parameter", error);
+    }
+
+    [Fact]
+    public async Task CtrlCSaysWhatTheRunFolderKeeps()
+    {
+        var root = TinyDatasets.Folders(Path.Combine(_dir, "ds"), 2, 4, 1);
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "audioclf-train.dll"), "train", "--dataset", root, "--runs-dir", Path.Combine(_dir, "runs"), "--epochs", "500", "--val-fraction", "0", "--threads", "1" })
+            start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        // The trainer logs to stderr; wait for a finished epoch there, then send SIGINT as Ctrl-C does.
+        var error = new System.Text.StringBuilder();
+        var epochDone = new TaskCompletionSource();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (error)
+                error.AppendLine(e.Data);
+            if (e.Data?.StartsWith("epoch 1/500:", StringComparison.Ordinal) == true)
+                epochDone.TrySetResult();
+        };
+        process.BeginErrorReadLine();
+        await epochDone.Task.WaitAsync(TimeSpan.FromMinutes(2));
+
+        System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "still running after Ctrl-C");
+        process.WaitForExit(); // the redirected streams drained
+        Assert.NotEqual(0, process.ExitCode);
+        lock (error)
+            Assert.Contains("interrupted (Ctrl-C): the run folder keeps the epochs finished so far", error.ToString());
+    }
+
+    [Fact]
+    public void ARunsFolderThatCannotBeMadeIsNamedWithItsOption()
+    {
+        var root = TinyDatasets.Folders(Path.Combine(_dir, "ds"), 2, 2, 1);
+        var (code, _, error) = TrainerCli.Run("train", "--dataset", root, "--runs-dir", "/proc/runs", "--epochs", "1", "--threads", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("Cannot create the run folder /proc/runs/", error);
+        Assert.Contains("(--runs-dir /proc/runs)", error);
     }
 
     [Fact]

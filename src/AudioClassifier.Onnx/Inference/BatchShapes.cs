@@ -41,16 +41,24 @@ public sealed class BatchShapes
     /// The shapes for a provider: <paramref name="configured"/> ("1,2,4,8") when given, else the provider's default.
     /// CPU: every size from 1 to <paramref name="maxBatchSize"/> (a CPU run costs the same per window at any batch
     /// size and a new shape costs nothing measurable, so padding would only waste work: docs/benchmarks.md).
-    /// CUDA: <paramref name="maxBatchSize"/> alone, every run padded to it: with powers of two (1, 2, 4 ... 32), warmed up
-    /// at load, an H200 served 36 requests/s at concurrency 16, each shape change costing ~0.4 s; with one shape 1 435.
+    /// CUDA with dynamic batching: <paramref name="maxBatchSize"/> alone, every run padded to it: with powers of two
+    /// (1, 2, 4 ... 32), all warmed up at load, an H200 served 36 requests/s at concurrency 16, each change of shape
+    /// costing ~0.4 s; with one shape 1 435. CUDA without batching (one request per run): powers of two up to
+    /// <paramref name="maxBatchSize"/>, so a one-window clip runs at 1 (the batching-off figures were measured so).
     /// </summary>
-    public static BatchShapes For(string? configured, int maxBatchSize, bool cuda)
+    public static BatchShapes For(string? configured, int maxBatchSize, bool cuda, bool dynamicBatching)
     {
         if (!string.IsNullOrWhiteSpace(configured))
             return Parse(configured, maxBatchSize);
         if (!cuda)
             return new BatchShapes(Enumerable.Range(1, maxBatchSize).ToArray());
-        return new BatchShapes([maxBatchSize]);
+        if (dynamicBatching)
+            return new BatchShapes([maxBatchSize]);
+        var powers = new List<int>();
+        for (int s = 1; s < maxBatchSize; s *= 2)
+            powers.Add(s);
+        powers.Add(maxBatchSize);
+        return new BatchShapes([.. powers]);
     }
 
     /// <summary>Parses "1, 2, 4, 8": positive, ascending, no repeats, the largest equal to <paramref name="maxBatchSize"/>.</summary>

@@ -5,7 +5,8 @@ namespace AudioClassifier.Onnx.Inference;
 /// <summary>How cuDNN picks a convolution algorithm for each new input shape (ONNX Runtime's cudnn_conv_algo_search).</summary>
 public enum CudnnConvolutionSearch
 {
-    /// <summary>Times every algorithm once per shape: slowest first run, fastest runs after (ONNX Runtime's default).</summary>
+    /// <summary>Times every algorithm for a new input shape, and again after a change of shape (measured on an H200:
+    /// ~0.4 s each time): slowest set-up, fastest runs at a steady shape (ONNX Runtime's default).</summary>
     Exhaustive,
     /// <summary>cuDNN's heuristic choice: quick set-up, possibly slower runs.</summary>
     Heuristic,

@@ -60,7 +60,7 @@ public sealed class OnnxModel : IDisposable
         {
             var contract = ModelContract.FromMetadata(session.ModelMetadata.CustomMetadataMap);
             CheckGraph(session, contract);
-            var shapes = BatchShapes.For(options.BatchShapes, options.MaxBatchSize, cuda: provider == CudaProvider);
+            var shapes = BatchShapes.For(options.BatchShapes, options.MaxBatchSize, cuda: provider == CudaProvider, options.DynamicBatching);
             var model = new OnnxModel(session, contract, provider, shapes);
             var warmUp = model.WarmUp();
             logger?.LogInformation("Loaded {Model} {Version} ({Classes} classes) on {Provider} ({Why}); batch shapes {Shapes} warmed up in {WarmUpMs:0} ms",
@@ -74,8 +74,9 @@ public sealed class OnnxModel : IDisposable
         }
     }
 
-    // One run at every shape, so allocations, kernel selection and (on CUDA) the cuDNN algorithm search for each
-    // shape happen before the model is served, not in the first request that lands on it.
+    // One run at every shape, so allocations and kernel selection happen before the model is served, not in the first
+    // request that lands on it. (On CUDA the cuDNN algorithm search also runs again whenever the shape changes between
+    // runs, which is why the CUDA default with batching is a single shape: docs/benchmarks.md.)
     private TimeSpan WarmUp()
     {
         var zeros = new float[Shapes.Max * InputSize];

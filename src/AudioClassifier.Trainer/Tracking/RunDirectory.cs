@@ -16,9 +16,17 @@ public sealed class RunDirectory
     public RunDirectory(string root, string name)
     {
         Path = System.IO.Path.Combine(root, name);
-        Directory.CreateDirectory(Path);
-        Directory.CreateDirectory(Samples);
-        Directory.CreateDirectory(TensorBoard);
+        try
+        {
+            Directory.CreateDirectory(Path);
+            Directory.CreateDirectory(Samples);
+            Directory.CreateDirectory(TensorBoard);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // .NET says "Could not find file '/proc/runs'" for a folder that cannot be made: name the setting.
+            throw new IOException($"Cannot create the run folder {Path} (--runs-dir {root}): {e.Message}", e);
+        }
     }
 
     public string Path { get; }
