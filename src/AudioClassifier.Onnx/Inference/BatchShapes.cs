@@ -5,8 +5,8 @@ namespace AudioClassifier.Onnx.Inference;
 /// <summary>
 /// The batch sizes ONNX Runtime is ever run at. A run of n windows uses the smallest shape that holds n, padded with
 /// zero windows whose outputs are dropped. On a GPU every change of batch dimension between runs costs the CUDA
-/// provider hundreds of milliseconds (its cuDNN algorithm search runs again on a shape change, even for shapes warmed
-/// up at load: measured on an H200, docs/benchmarks.md), so the CUDA default is one shape.
+/// provider hundreds of milliseconds (as if its cuDNN algorithm search ran again, even for shapes warmed up at load:
+/// measured on an H200, docs/benchmarks.md), so the CUDA default with dynamic batching is one shape.
 /// </summary>
 public sealed class BatchShapes
 {
