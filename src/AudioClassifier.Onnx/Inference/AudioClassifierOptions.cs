@@ -40,7 +40,7 @@ public sealed record AudioClassifierOptions
     /// <summary>The only batch sizes a run may have, comma-separated and ascending, the largest equal to
     /// <see cref="MaxBatchSize"/> (e.g. "1,2,4,8"); a run is padded up to the smallest that holds it. Empty: the
     /// provider's default (<see cref="Inference.BatchShapes.For"/>): every size on CPU; on CUDA MaxBatchSize alone
-    /// with dynamic batching (a change of shape between runs costs the CUDA provider ~0.4 s), powers of two without.</summary>
+    /// with dynamic batching (a change of shape between runs costs the CUDA provider ~0.2 s), powers of two without.</summary>
     public string BatchShapes { get; init; } = "";
     /// <summary>Longest a window waits for others to join its batch. 0 (the default) still batches whatever queued
     /// up during the previous run; measured best on CPU (docs/benchmarks.md).</summary>

@@ -43,7 +43,7 @@ public sealed class BatchShapes
     /// size and a new shape costs nothing measurable, so padding would only waste work: docs/benchmarks.md).
     /// CUDA with dynamic batching: <paramref name="maxBatchSize"/> alone, every run padded to it: with powers of two
     /// (1, 2, 4 ... 32), all warmed up at load, an H200 served 36 requests/s at concurrency 16, each change of shape
-    /// costing ~0.4 s; with one shape 1 435. CUDA without batching (one request per run): powers of two up to
+    /// costing ~0.2 s; with one shape 1 435. CUDA without batching (one request per run): powers of two up to
     /// <paramref name="maxBatchSize"/>, so a one-window clip runs at 1 (the batching-off figures were measured so).
     /// </summary>
     public static BatchShapes For(string? configured, int maxBatchSize, bool cuda, bool dynamicBatching)

@@ -6,7 +6,7 @@ namespace AudioClassifier.Onnx.Inference;
 public enum CudnnConvolutionSearch
 {
     /// <summary>Times every algorithm for a new input shape, and again after a change of shape (measured on an H200:
-    /// ~0.4 s each time): slowest set-up, fastest runs at a steady shape (ONNX Runtime's default).</summary>
+    /// ~0.2 s each time): slowest set-up, fastest runs at a steady shape (ONNX Runtime's default).</summary>
     Exhaustive,
     /// <summary>cuDNN's heuristic choice: quick set-up, possibly slower runs.</summary>
     Heuristic,
