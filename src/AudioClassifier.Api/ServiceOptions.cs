@@ -37,8 +37,10 @@ public sealed record ServiceOptions
     public int MaxConcurrentRequests { get; init; } = 32;
     /// <summary>Requests allowed to wait for a slot; beyond it they are refused at once with 503 and Retry-After.</summary>
     public int RequestQueueLimit { get; init; } = 64;
-    /// <summary>Where the Open Inference Protocol's gRPC service listens (cleartext HTTP/2); empty turns it off.</summary>
-    public string GrpcUrl { get; init; } = "http://0.0.0.0:8081";
+    /// <summary>Where the Open Inference Protocol's gRPC service listens (cleartext HTTP/2); empty turns it off. Unset, it
+    /// listens on port 8081 of the API's own addresses, so narrowing --urls to 127.0.0.1 does not leave gRPC open to the
+    /// network (<see cref="Hosting.ServiceEndpoints.GrpcUrls"/>).</summary>
+    public string? GrpcUrl { get; init; }
     /// <summary>Time allowed to finish in-flight requests after SIGTERM.</summary>
     public double ShutdownDrainSeconds { get; init; } = 20;
     /// <summary>Audio files the web page offers to try with one click (GET /examples); none by default, since no

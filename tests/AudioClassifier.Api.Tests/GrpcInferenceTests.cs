@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using AudioClassifier.Api.InferenceProtocol.Grpc;
 using Google.Protobuf;
 using Grpc.Core;
@@ -125,6 +126,36 @@ public sealed class GrpcInferenceTests(ServiceFixture fixture) : IClassFixture<S
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task WithoutAGrpcUrlGrpcListensOnlyWhereTheApiDoes()
+    {
+        // The API narrowed to loopback: gRPC's default port (8081) follows it there instead of every interface.
+        using var service = new ServiceProcess(new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = fixture.ModelPath,
+            ["Classifier__ExecutionProvider"] = "Cpu",
+            ["Service__GrpcUrl"] = null,
+        });
+        Assert.Equal(new Uri("http://127.0.0.1:8081"), service.GrpcAddress);
+        Assert.DoesNotContain("0.0.0.0", service.Log);
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(GrpcChannel.ForAddress(service.GrpcAddress));
+        Assert.True((await client.ServerLiveAsync(new ServerLiveRequest())).Live);
+    }
+
+    [Fact]
+    public async Task AnEmptyGrpcUrlTurnsGrpcOff()
+    {
+        using var service = new ServiceProcess(new Dictionary<string, string?>
+        {
+            ["Classifier__ModelPath"] = fixture.ModelPath,
+            ["Classifier__ExecutionProvider"] = "Cpu",
+            ["Service__GrpcUrl"] = "",
+        });
+        Assert.True(await service.ReadyAsync(), service.Log);
+        Assert.DoesNotContain("gRPC listening", service.Log);
+        Assert.Single(Regex.Matches(service.Log, "Now listening on"));
     }
 
     private static float[] Floats(ReadOnlySpan<byte> bytes)

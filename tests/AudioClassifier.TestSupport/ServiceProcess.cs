@@ -31,7 +31,12 @@ public sealed partial class ServiceProcess : IDisposable
         // The gRPC listener on a free loopback port unless a test says otherwise (its default, 8081, would collide).
         psi.Environment["Service__GrpcUrl"] = "http://127.0.0.1:0";
         foreach (var (k, v) in environment)
-            psi.Environment[k] = v;
+        {
+            if (v is null)
+                psi.Environment.Remove(k); // null: the variable is not set at all (the setting's own default applies)
+            else
+                psi.Environment[k] = v;
+        }
         _process = Process.Start(psi)!;
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         _process.OutputDataReceived += (_, e) =>

@@ -5,14 +5,15 @@ namespace AudioClassifier.Api.Hosting;
 
 /// <summary>
 /// Kestrel's listeners: the HTTP API on --urls / ASPNETCORE_URLS (default http://0.0.0.0:8080), and the Open Inference
-/// Protocol's gRPC service on its own cleartext HTTP/2 port (Service:GrpcUrl, default http://0.0.0.0:8081; empty turns
-/// it off). Both are set here because Kestrel ignores --urls once any endpoint is configured in code.
+/// Protocol's gRPC service on its own cleartext HTTP/2 port (Service:GrpcUrl; by default port 8081 on the API's own
+/// addresses; empty turns it off). Both are set here because Kestrel ignores --urls once any endpoint is configured in code.
 /// </summary>
 public sealed class ServiceEndpoints
 {
     public const string DefaultHttpUrl = "http://0.0.0.0:8080";
+    public const int DefaultGrpcPort = 8081;
 
-    private ListenOptions? _grpc;
+    private readonly List<ListenOptions> _grpc = [];
 
     /// <summary>The API's URLs: --urls / ASPNETCORE_URLS, else one per ASPNETCORE_HTTP_PORTS port on every address, else
     /// <see cref="DefaultHttpUrl"/>.</summary>
@@ -35,17 +36,30 @@ public sealed class ServiceEndpoints
         return problems;
     }
 
+    /// <summary>Where gRPC listens: Service:GrpcUrl when set (empty: nowhere), else port 8081 on each address the API
+    /// listens on (one listener on the any-address when the API has one, since it covers the others). Before, the
+    /// default was every interface whatever --urls said, so a service narrowed to 127.0.0.1 still took gRPC calls
+    /// from the network.</summary>
+    public static IReadOnlyList<string> GrpcUrls(string? urls, string? grpcUrl)
+    {
+        if (grpcUrl is not null)
+            return string.IsNullOrWhiteSpace(grpcUrl) ? [] : [grpcUrl.Trim()];
+        var addresses = Split(urls).Select(Parse).OfType<IPEndPoint>().Select(e => e.Address).Distinct().ToList();
+        var any = addresses.FirstOrDefault(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
+        return (any is null ? addresses : [any]).Select(a => $"http://{new IPEndPoint(a, DefaultGrpcPort)}").ToList();
+    }
+
     /// <summary>Binds every listener; the HTTP ones first (their addresses are logged first).</summary>
     public void Configure(KestrelServerOptions kestrel, string? urls, string? grpcUrl)
     {
         foreach (var url in Split(urls))
             kestrel.Listen(Parse(url)!, o => o.Protocols = HttpProtocols.Http1);
-        if (!string.IsNullOrWhiteSpace(grpcUrl))
-            kestrel.Listen(Parse(grpcUrl)!, o => { o.Protocols = HttpProtocols.Http2; _grpc = o; });
+        foreach (var url in GrpcUrls(urls, grpcUrl))
+            kestrel.Listen(Parse(url)!, o => { o.Protocols = HttpProtocols.Http2; _grpc.Add(o); });
     }
 
-    /// <summary>The gRPC listener's bound address once the server has started (its real port when configured as 0).</summary>
-    public string? GrpcAddress => _grpc?.IPEndPoint is { } e ? $"http://{e}" : null;
+    /// <summary>The gRPC listeners' bound addresses once the server has started (their real ports when configured as 0).</summary>
+    public IReadOnlyList<string> GrpcAddresses => _grpc.Select(o => o.IPEndPoint).OfType<IPEndPoint>().Select(e => $"http://{e}").ToList();
 
     private static IEnumerable<string> Split(string? urls) =>
         (string.IsNullOrWhiteSpace(urls) ? DefaultHttpUrl : urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -69,7 +83,7 @@ public static class ServiceEndpointsLogging
     {
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            if (app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress is { } grpc)
+            foreach (var grpc in app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddresses)
                 app.Logger.LogInformation("Open Inference Protocol gRPC listening on {Address}", grpc);
         });
         return app;
