@@ -8,10 +8,14 @@ if (!base || !clip || !screenshot || !silence) throw new Error("BASE_URL, CLIP, 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
+         "--disable-component-update", "--disable-sync",
+         // A fake microphone (a beep) that needs no permission prompt, for the recording check.
+         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
+  await context.grantPermissions(["microphone"]);
+  const page = await context.newPage();
   const failures = [];
   page.on("pageerror", (e) => failures.push("page error: " + e.message));
   page.on("console", (m) => { if (m.type() === "error") failures.push("console error: " + m.text()); });
@@ -45,8 +49,42 @@ try {
   if (!silentLabel.startsWith("Silence")) failures.push("a silent clip showed: " + silentLabel);
   if (await page.locator("#bars li").count() !== 0) failures.push("a silent clip showed probability bars");
   await page.screenshot({ path: screenshot.replace(/\.png$/, "-silence.png"), fullPage: true });
+
+  // Recording from the (fake) microphone: about 1.5 s, stopped by hand, becomes the clip and is classified.
+  const record = page.locator("#record");
+  await record.click();
+  await page.waitForFunction(() => document.querySelector("#record-status").textContent.startsWith("Recording… 1 s"), null, { timeout: 15000 });
+  await page.waitForTimeout(400);
+  await record.click();
+  await page.waitForFunction(() => document.querySelector("#record-status").textContent.startsWith("Recorded"), null, { timeout: 15000 });
+  const recorded = parseFloat((await page.textContent("#record-status")).replace("Recorded ", ""));
+  if (!(recorded >= 1.2 && recorded <= 5)) failures.push("a recording of about 1.5 s reported " + (await page.textContent("#record-status")));
+  if ((await record.getAttribute("aria-pressed")) !== "false") failures.push("the record button stayed pressed after stopping");
+  await page.getByRole("button", { name: "Classify", exact: true }).click();
+  await page.waitForFunction(() => document.querySelector("#top-label")?.textContent.length > 0 || !document.querySelector("#error").hidden, null, { timeout: 30000 });
+  if (await page.isVisible("#error")) failures.push("the recording was refused: " + (await page.textContent("#error")));
+  const recordedLabel = (await page.textContent("#top-label")).trim();
+
+  // A recording left running stops by itself at the page's limit (data-max-seconds; 600 s on the page as served).
+  await page.evaluate(() => { document.querySelector("#record").dataset.maxSeconds = "1"; });
+  await record.click();
+  await page.waitForFunction(() => document.querySelector("#record").getAttribute("aria-pressed") === "true", null, { timeout: 15000 });
+  await page.waitForFunction(() => document.querySelector("#record-status").textContent.startsWith("Recorded"), null, { timeout: 15000 });
+  const capped = parseFloat((await page.textContent("#record-status")).replace("Recorded ", ""));
+  if (capped !== 1) failures.push("a recording capped at 1 s reported " + (await page.textContent("#record-status")));
+
+  // A service that never answers (the request held by the browser): the page's own limit ends it with a message.
+  await page.route("**/classify**", () => { /* never answered */ });
+  await page.evaluate(() => { document.querySelector("#classify").dataset.timeoutSeconds = "1"; });
+  await page.getByRole("button", { name: "Classify", exact: true }).click();
+  await page.waitForFunction(() => !document.querySelector("#error").hidden, null, { timeout: 15000 });
+  const timedOut = (await page.textContent("#error")).trim();
+  if (!timedOut.includes("did not answer within 1 s")) failures.push("a hanging request showed: " + timedOut);
+  if (await page.isVisible("#progress-row")) failures.push("the progress indicator stayed after the page's time limit");
+  if (await page.isDisabled("#classify")) failures.push("the classify button stayed disabled after the page's time limit");
+  await page.unroute("**/classify**");
   if (failures.length) throw new Error(failures.join("\n"));
-  console.log(JSON.stringify({ label: label.trim(), bars, segments, uploads: uploads.length, silentLabel, spectrogramWidth: width, screenshot }));
+  console.log(JSON.stringify({ label: label.trim(), bars, segments, uploads: uploads.length, silentLabel, recorded, recordedLabel, capped, timedOut, spectrogramWidth: width, screenshot }));
 } finally {
   await browser.close();
 }

@@ -73,38 +73,65 @@
   });
   dropZone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); } });
 
-  // Microphone recording: raw PCM from Web Audio, encoded to 16-bit mono WAV in the browser.
+  // Microphone recording: raw PCM from an AudioWorklet (recorder-worklet.js), encoded to 16-bit mono WAV in the
+  // browser. It stops by itself after the record button's data-max-seconds (600, the service's default
+  // Classifier:MaxAudioSeconds), so a forgotten recording neither grows without end nor makes an upload the service
+  // would refuse.
+  const maxRecordSeconds = () => Number(recordButton.dataset.maxSeconds) || 600;
   let recording = null;
   recordButton.addEventListener("click", async () => {
-    if (recording) { stopRecording(); return; }
+    if (recording) { if (!recording.stopping) stopRecording(); return; }
+    recordButton.disabled = true;
+    let stream = null, context = null;
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-      const context = new AudioContext();
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      context = new AudioContext();
+      await context.audioWorklet.addModule("recorder-worklet.js");
       const source = context.createMediaStreamSource(stream);
-      const processor = context.createScriptProcessor(4096, 1, 1);
-      const chunks = [];
-      processor.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
-      source.connect(processor);
-      processor.connect(context.destination);
-      recording = { stream, context, processor, chunks };
+      // One (silent) output connected to the destination, so that every browser runs the node.
+      const node = new AudioWorkletNode(context, "pcm-recorder", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
+        processorOptions: { maxSamples: Math.round(maxRecordSeconds() * context.sampleRate) } });
+      const current = recording = { stream, context, source, node, chunks: [], samples: 0, stopping: false };
+      node.port.onmessage = (e) => {
+        if (e.data === "stopped") { finishRecording(current); return; }
+        if (e.data === "full") { if (!current.stopping) stopRecording(); return; }
+        current.chunks.push(e.data);
+        current.samples += e.data.length;
+        const seconds = current.samples / context.sampleRate;
+        recordStatus.textContent = "Recording… " + Math.floor(seconds) + " s (stops by itself at " + maxRecordSeconds() + " s)";
+      };
+      source.connect(node);
+      node.connect(context.destination);
       recordButton.setAttribute("aria-pressed", "true");
       recordButton.textContent = "Stop recording";
       recordStatus.textContent = "Recording…";
     } catch (err) {
+      recording = null;
+      if (stream) stream.getTracks().forEach((t) => t.stop());
+      if (context) context.close();
       showError("Microphone not available: " + err.message);
+    } finally {
+      recordButton.disabled = false;
     }
   });
 
   function stopRecording() {
-    const { stream, context, processor, chunks } = recording;
-    processor.disconnect();
-    stream.getTracks().forEach((t) => t.stop());
+    recording.stopping = true;
+    recording.stream.getTracks().forEach((t) => t.stop());
+    recording.node.port.postMessage("stop"); // the worklet answers with its last samples, then "stopped"
+  }
+
+  function finishRecording(current) {
+    const { context, source, node, chunks, samples } = current;
+    source.disconnect();
+    node.disconnect();
+    node.port.onmessage = null;
     const wav = encodeWav(chunks, context.sampleRate);
     context.close();
     recording = null;
     recordButton.setAttribute("aria-pressed", "false");
     recordButton.textContent = "Record from microphone";
-    recordStatus.textContent = "Recorded " + (wav.size / 2 / context.sampleRate).toFixed(1) + " s";
+    recordStatus.textContent = "Recorded " + (samples / context.sampleRate).toFixed(1) + " s";
     select(wav, "recording.wav", true);
   }
 
@@ -210,14 +237,20 @@
     $("event-summary").textContent = count + (count === 1 ? " event" : " events");
   }
 
+  // The page's own limit on one classification (the classify button's data-timeout-seconds, 300 s as served): the
+  // service's budgets answer long before it, so it only ends a request the network has left hanging.
+  const classifyTimeoutSeconds = () => Number(classifyButton.dataset.timeoutSeconds) || 300;
+
   async function post(url, signal) {
     const body = new FormData();
     body.append("file", clip.blob, clip.name);
     const headers = apiKey.value ? { "X-Api-Key": apiKey.value } : {};
+    const limit = classifyTimeoutSeconds();
     let response;
     try {
-      response = await fetch(url, { method: "POST", body, headers, signal });
+      response = await fetch(url, { method: "POST", body, headers, signal: AbortSignal.any([signal, AbortSignal.timeout(limit * 1000)]) });
     } catch (err) {
+      if (err.name === "TimeoutError") throw new Error("The service did not answer within " + limit + " s. Try again, or try a shorter clip.");
       if (err.name === "AbortError") throw err;
       // fetch says only "Failed to fetch" (Chromium) or "NetworkError…" (Firefox) when the connection is lost.
       throw new Error("Lost the connection to the service (it may have stopped or restarted, or the network dropped). Try again.");
