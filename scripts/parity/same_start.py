@@ -27,6 +27,10 @@ class DotNetRandom:
     MBIG, MSEED = 2147483647, 161803398
 
     def __init__(self, seed: int):
+        # .NET's set-up wraps around in int32 arithmetic beyond this; Python's integers do not, so such seeds would
+        # replay another order.
+        if abs(seed) > self.MSEED:
+            raise ValueError(f"seed {seed}: only seeds within ±{self.MSEED} are replayed exactly")
         seeds = [0] * 56
         mj = self.MSEED - (self.MBIG if seed == -2**31 else abs(seed))
         seeds[55] = mj

@@ -2,8 +2,9 @@
 # Paired parity runs: for each seed, torchvision's initial weights and the C# trainer's batch order go to both
 # frameworks (same_start.py), so a gap between them is the frameworks' and not the draw of weights or order.
 # Usage: scripts/parity/same_start.sh OUT_DIR SEED... (env: TRAINER = the audioclf-train.dll to run, DATASET, EPOCHS,
-# DROPOUT). Writes OUT_DIR/results.jsonl: one line per seed and framework. Runs one job at a time (two would share the
-# cores and slow both several-fold).
+# DROPOUT, default 0.25 as in the recipe: each framework then draws its own dropout masks; DROPOUT=0 removes that draw
+# too). Writes OUT_DIR/results.jsonl: one line per seed and framework. Runs one job at a time (two would share the cores
+# and slow both several-fold).
 set -euo pipefail
 out=$1; shift
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +25,9 @@ for seed in "$@"; do
   dotnet "$trainer" train --dataset "$dataset" --recipe seed --init "$out/init-s$seed.dat" --dropout "$dropout" --epochs "$epochs" \
     --test-folds 4 --val-fraction 0 --seed "$seed" --evaluation-windows first --runs-dir "$out/runs" --run-name "same-s$seed" \
     2>&1 | tee "$out/csharp-s$seed.log" | grep -E "^epoch [0-9]+/[0-9]+:|^test folds"
+  # The same start only if every weight came from the file (the input standardisation is set from the data after).
+  left=$(jq -c '.initialization.Random' "$out/runs/same-s$seed/config.json")
+  [ "$left" = '["input_mean","input_std"]' ] || { echo "seed $seed: weights left random: $left" >&2; exit 1; }
   acc=$(grep -oP '^test folds 4: loss [0-9.]+ acc \K[0-9.]+' "$out/csharp-s$seed.log")
   mean=$(jq .input_normalization.mean "$out/runs/same-s$seed/config.json")
   std=$(jq .input_normalization.std "$out/runs/same-s$seed/config.json")

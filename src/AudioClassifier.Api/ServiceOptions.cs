@@ -38,9 +38,12 @@ public sealed record ServiceOptions
     /// <summary>Requests allowed to wait for a slot; beyond it they are refused at once with 503 and Retry-After.</summary>
     public int RequestQueueLimit { get; init; } = 64;
     /// <summary>Where the Open Inference Protocol's gRPC service listens (cleartext HTTP/2); empty turns it off. Unset, it
-    /// listens on port 8081 of the API's own addresses, so narrowing --urls to 127.0.0.1 does not leave gRPC open to the
-    /// network (<see cref="Hosting.ServiceEndpoints.GrpcUrls"/>).</summary>
+    /// listens on <see cref="GrpcPort"/> of the API's own addresses, so narrowing --urls to 127.0.0.1 does not leave gRPC
+    /// open to the network (<see cref="Hosting.ServiceEndpoints.GrpcEndpoints"/>). In appsettings.json, leave it out to
+    /// keep that default: a JSON null reads as empty, which turns gRPC off.</summary>
     public string? GrpcUrl { get; init; }
+    /// <summary>gRPC's port on the API's addresses when <see cref="GrpcUrl"/> is unset (0: any free port).</summary>
+    public int GrpcPort { get; init; } = Hosting.ServiceEndpoints.DefaultGrpcPort;
     /// <summary>Time allowed to finish in-flight requests after SIGTERM.</summary>
     public double ShutdownDrainSeconds { get; init; } = 20;
     /// <summary>Audio files the web page offers to try with one click (GET /examples); none by default, since no
@@ -69,6 +72,7 @@ public sealed record ServiceOptions
         Require(ModelPollSeconds > 0, $"Service:ModelPollSeconds must be positive (got {ModelPollSeconds}).");
         Require(MaxConcurrentRequests >= 1, $"Service:MaxConcurrentRequests must be at least 1 (got {MaxConcurrentRequests}).");
         Require(RequestQueueLimit >= 0, $"Service:RequestQueueLimit must be ≥ 0 (got {RequestQueueLimit}).");
+        Require(GrpcPort is >= 0 and <= 65535, $"Service:GrpcPort must be a port, 0 to 65535 (got {GrpcPort}).");
         Require(ShutdownDrainSeconds >= 0, $"Service:ShutdownDrainSeconds must be ≥ 0 (got {ShutdownDrainSeconds}).");
         foreach (var clip in ExampleClips)
             Require(File.Exists(clip) && Endpoints.ExampleEndpoints.ContentType(clip) is not null, $"Service:ExampleClips: '{clip}' is not a WAV, MP3 or Ogg file that exists.");

@@ -131,14 +131,20 @@ public sealed class GrpcInferenceTests(ServiceFixture fixture) : IClassFixture<S
     [Fact]
     public async Task WithoutAGrpcUrlGrpcListensOnlyWhereTheApiDoes()
     {
-        // The API narrowed to loopback: gRPC's default port (8081) follows it there instead of every interface.
+        // The API narrowed to loopback: gRPC (Service:GrpcPort, here any free port rather than 8081, which another
+        // service on the machine may hold) follows it there instead of listening on every interface.
         using var service = new ServiceProcess(new Dictionary<string, string?>
         {
             ["Classifier__ModelPath"] = fixture.ModelPath,
             ["Classifier__ExecutionProvider"] = "Cpu",
             ["Service__GrpcUrl"] = null,
+            ["Service__GrpcPort"] = "0",
         });
-        Assert.Equal(new Uri("http://127.0.0.1:8081"), service.GrpcAddress);
+        Assert.Equal("127.0.0.1", service.GrpcAddress.Host);
+        Assert.NotEqual(0, service.GrpcAddress.Port);
+        Assert.True(await service.ReadyAsync(), service.Log);
+        Assert.True(await ServiceProcess.EventuallyAsync(() => Task.FromResult(service.Log.Contains("Application started")), TimeSpan.FromSeconds(30)), service.Log);
+        Assert.Single(Regex.Matches(service.Log, "gRPC listening on"));
         Assert.DoesNotContain("0.0.0.0", service.Log);
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(GrpcChannel.ForAddress(service.GrpcAddress));
         Assert.True((await client.ServerLiveAsync(new ServerLiveRequest())).Live);
@@ -154,6 +160,8 @@ public sealed class GrpcInferenceTests(ServiceFixture fixture) : IClassFixture<S
             ["Service__GrpcUrl"] = "",
         });
         Assert.True(await service.ReadyAsync(), service.Log);
+        Assert.True(await ServiceProcess.EventuallyAsync(() => Task.FromResult(service.Log.Contains("Application started")), TimeSpan.FromSeconds(30)), service.Log);
+        await Task.Delay(500); // the start-up callbacks log in reverse order: gRPC's line would follow "Application started"
         Assert.DoesNotContain("gRPC listening", service.Log);
         Assert.Single(Regex.Matches(service.Log, "Now listening on"));
     }

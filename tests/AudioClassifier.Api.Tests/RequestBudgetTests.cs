@@ -89,10 +89,10 @@ public sealed class RequestBudgetTests : IDisposable
         double budget = Math.Max(0.02, full.TotalSeconds / 10);
         using var strict = Start(budget);
         await Ready(strict);
-        // The budget covers the model run only: a fresh service's first request also pays for compiling the decoder,
-        // the front end and the HTTP pipeline, which took 1.2 s once on a slow CI machine. So the timed requests come
-        // after one such warm-up, and (as above, for other assemblies sharing the cores) one of up to three must answer
-        // in time.
+        // The budget runs from the body's arrival (decoding and the model run), and a fresh service's first request
+        // also compiles the decoder, the front end and the HTTP pipeline: 1.2 s once on a slow CI machine, where the
+        // answer came late but still came as a 503. That cold overrun is not what this checks; the timed requests come
+        // after one warm-up, and (as above, for other assemblies sharing the cores) one of up to three must answer in time.
         await ClassifyTests.AssertProblem(await strict.Client.PostAsync("/classify", Clip()), HttpStatusCode.ServiceUnavailable, "was not classified within");
         Thread.Sleep(full / 4); // the node in flight when the budget ran out completes
         var answeredAfter = new List<double>(); // ms per timed request

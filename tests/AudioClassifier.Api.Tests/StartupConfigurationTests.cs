@@ -12,6 +12,7 @@ public sealed class StartupConfigurationTests : IDisposable
     [InlineData("Classifier__BatchShapes", "1,2,4", "largest shape (4) must equal Classifier:MaxBatchSize (8)")]
     [InlineData("Service__InferenceTimeoutSeconds", "-1", "Service:InferenceTimeoutSeconds must be positive (got -1)")]
     [InlineData("Service__MaxConcurrentRequests", "0", "Service:MaxConcurrentRequests must be at least 1")]
+    [InlineData("Service__GrpcPort", "70000", "Service:GrpcPort must be a port, 0 to 65535 (got 70000)")]
     public async Task ABadSettingStopsTheServiceAtStartWithTheReason(string key, string value, string reason) =>
         await AssertStopsAtStart(reason, (key, value));
 
@@ -26,12 +27,20 @@ public sealed class StartupConfigurationTests : IDisposable
         await AssertStopsAtStart("Classifier:MaxQueueLength (100) is below Service:MaxConcurrentRequests × Classifier:MaxBatchSize (32 × 8 = 256)",
             ("Classifier__MaxQueueLength", "100"));
 
-    private async Task AssertStopsAtStart(string reason, params (string Key, string Value)[] settings)
+    [Fact]
+    public async Task GrpcOnTheApisOwnPortStopsTheServiceWithTheSettingToChange() =>
+        // The API moved to 8081 with gRPC left at its default port: named at start, not a bare "address in use".
+        await AssertStopsAtStart("gRPC would listen on 127.0.0.1:8081, where the HTTP API listens too: give Service:GrpcPort another port", "http://127.0.0.1:8081");
+
+    private Task AssertStopsAtStart(string reason, params (string Key, string Value)[] settings) =>
+        AssertStopsAtStart(reason, "http://127.0.0.1:0", settings);
+
+    private async Task AssertStopsAtStart(string reason, string urls, params (string Key, string Value)[] settings)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(SharedData.RepositoryRoot, "src", "AudioClassifier.Api", "bin", "Release", "net10.0", "linux-x64", "AudioClassifier.Api.dll"));
         psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add("http://127.0.0.1:0");
+        psi.ArgumentList.Add(urls);
         psi.Environment["Classifier__ModelPath"] = TestModels.Write(_dir);
         psi.Environment["Classifier__ExecutionProvider"] = "Cpu";
         foreach (var (key, value) in settings)

@@ -31,7 +31,7 @@ public static class ClassifierServiceExtensions
         // load retried forever or valid requests refused later.
         service = CoherentLimits.Resolve(service, classifier);
         var urls = ServiceEndpoints.HttpUrls(builder.Configuration[WebHostDefaults.ServerUrlsKey], builder.Configuration[WebHostDefaults.HttpPortsKey]);
-        var problems = service.Problems().Concat(classifier.Problems()).Concat(ServiceEndpoints.Problems(urls, service.GrpcUrl)).ToList();
+        var problems = service.Problems().Concat(classifier.Problems()).Concat(ServiceEndpoints.Problems(urls, service.GrpcUrl, service.GrpcPort)).ToList();
         if (problems.Count == 0)
             problems.AddRange(CoherentLimits.Problems(service, classifier));
         if (problems.Count > 0)
@@ -51,7 +51,7 @@ public static class ClassifierServiceExtensions
                 ? new MinDataRate(service.MinUploadBytesPerSecond, TimeSpan.FromSeconds(service.UploadGraceSeconds))
                 : null;
             k.AddServerHeader = false;
-            endpoints.Configure(k, urls, service.GrpcUrl);
+            endpoints.Configure(k, urls, service.GrpcUrl, service.GrpcPort);
         });
         builder.Services.AddGrpc(g =>
         {

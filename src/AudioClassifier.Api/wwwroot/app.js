@@ -73,10 +73,11 @@
   });
   dropZone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); } });
 
-  // Microphone recording: raw PCM from an AudioWorklet (recorder-worklet.js), encoded to 16-bit mono WAV in the
-  // browser. It stops by itself after the record button's data-max-seconds (600, the service's default
-  // Classifier:MaxAudioSeconds), so a forgotten recording neither grows without end nor makes an upload the service
-  // would refuse.
+  // Microphone recording: raw PCM from an AudioWorklet (recorder-worklet.js), mixed down to mono, encoded to 16-bit WAV
+  // in the browser. It stops by itself after the record button's data-max-seconds (600 as served, the service's default
+  // Classifier:MaxAudioSeconds), counted at 48 kHz at most: a faster microphone stops sooner, so that a recording left
+  // running neither grows without end nor outgrows the service's default body limit (16-bit mono at 48 kHz for 600 s).
+  // A service configured with lower limits refuses a longer recording with its own message.
   const maxRecordSeconds = () => Number(recordButton.dataset.maxSeconds) || 600;
   let recording = null;
   recordButton.addEventListener("click", async () => {
@@ -87,19 +88,27 @@
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
       context = new AudioContext();
       await context.audioWorklet.addModule("recorder-worklet.js");
+      await context.resume(); // some browsers create it suspended after an await
       const source = context.createMediaStreamSource(stream);
-      // One (silent) output connected to the destination, so that every browser runs the node.
-      const node = new AudioWorkletNode(context, "pcm-recorder", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
-        processorOptions: { maxSamples: Math.round(maxRecordSeconds() * context.sampleRate) } });
-      const current = recording = { stream, context, source, node, chunks: [], samples: 0, stopping: false };
+      // Mono in (the browser mixes a stereo microphone down), one silent output connected to the destination so that
+      // every browser runs the node.
+      const node = new AudioWorkletNode(context, "pcm-recorder", {
+        numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
+        channelCount: 1, channelCountMode: "explicit", channelInterpretation: "speakers",
+        processorOptions: { maxSamples: Math.round(maxRecordSeconds() * Math.min(context.sampleRate, 48000)) },
+      });
+      const current = recording = { stream, context, source, node, chunks: [], samples: 0, stopping: false, done: false };
       node.port.onmessage = (e) => {
         if (e.data === "stopped") { finishRecording(current); return; }
-        if (e.data === "full") { if (!current.stopping) stopRecording(); return; }
+        if (e.data === "full") { if (!current.stopping) stopRecording(current); return; }
         current.chunks.push(e.data);
         current.samples += e.data.length;
         const seconds = current.samples / context.sampleRate;
         recordStatus.textContent = "Recording… " + Math.floor(seconds) + " s (stops by itself at " + maxRecordSeconds() + " s)";
       };
+      node.onprocessorerror = () => finishRecording(current);
+      // The microphone unplugged or its permission withdrawn: keep what was recorded.
+      stream.getTracks().forEach((t) => t.addEventListener("ended", () => { if (!current.stopping) stopRecording(current); }));
       source.connect(node);
       node.connect(context.destination);
       recordButton.setAttribute("aria-pressed", "true");
@@ -115,20 +124,24 @@
     }
   });
 
-  function stopRecording() {
-    recording.stopping = true;
-    recording.stream.getTracks().forEach((t) => t.stop());
-    recording.node.port.postMessage("stop"); // the worklet answers with its last samples, then "stopped"
+  function stopRecording(current = recording) {
+    current.stopping = true;
+    current.node.port.postMessage("stop"); // the worklet answers with its last samples, then "stopped"
+    // Should the answer never come (a suspended or failed audio thread), finish with the samples already received.
+    setTimeout(() => finishRecording(current), 2000);
   }
 
   function finishRecording(current) {
-    const { context, source, node, chunks, samples } = current;
+    if (current.done) return;
+    current.done = true;
+    const { stream, context, source, node, chunks, samples } = current;
+    stream.getTracks().forEach((t) => t.stop());
     source.disconnect();
     node.disconnect();
     node.port.onmessage = null;
     const wav = encodeWav(chunks, context.sampleRate);
     context.close();
-    recording = null;
+    if (recording === current) recording = null;
     recordButton.setAttribute("aria-pressed", "false");
     recordButton.textContent = "Record from microphone";
     recordStatus.textContent = "Recorded " + (samples / context.sampleRate).toFixed(1) + " s";
@@ -159,7 +172,7 @@
     showError("");
     $("progress-row").hidden = false;
     try {
-      const result = await (await post("/classify?windows=true&spectrogram=true&top_k=" + topK.value, request.signal)).json();
+      const result = await post("/classify?windows=true&spectrogram=true&top_k=" + topK.value, request.signal);
       if (request !== running) return; // superseded by another clip or request
       renderResult(result);
       if (result.spectrogram) {
@@ -237,34 +250,53 @@
     $("event-summary").textContent = count + (count === 1 ? " event" : " events");
   }
 
-  // The page's own limit on one classification (the classify button's data-timeout-seconds, 300 s as served): the
-  // service's budgets answer long before it, so it only ends a request the network has left hanging.
+  // The page's own limit on one classification, upload included (the classify button's data-timeout-seconds, 300 s as
+  // served): the service's budgets answer long before it, unless the network leaves a request hanging or an upload
+  // crawls.
   const classifyTimeoutSeconds = () => Number(classifyButton.dataset.timeoutSeconds) || 300;
 
+  // Posts the clip and returns the answer's JSON; every failure, a timeout included, as an Error with words for people.
   async function post(url, signal) {
     const body = new FormData();
     body.append("file", clip.blob, clip.name);
     const headers = apiKey.value ? { "X-Api-Key": apiKey.value } : {};
     const limit = classifyTimeoutSeconds();
-    let response;
+    // One signal for both reasons to stop (a newer request, the time limit), without AbortSignal.any (Safari < 17.4).
+    const both = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; both.abort(); }, limit * 1000);
+    const superseded = () => both.abort();
+    signal.addEventListener("abort", superseded);
+    const tooSlow = () => new Error("The service did not answer within " + limit + " s. Try again, or try a shorter clip.");
     try {
-      response = await fetch(url, { method: "POST", body, headers, signal: AbortSignal.any([signal, AbortSignal.timeout(limit * 1000)]) });
-    } catch (err) {
-      if (err.name === "TimeoutError") throw new Error("The service did not answer within " + limit + " s. Try again, or try a shorter clip.");
-      if (err.name === "AbortError") throw err;
-      // fetch says only "Failed to fetch" (Chromium) or "NetworkError…" (Firefox) when the connection is lost.
-      throw new Error("Lost the connection to the service (it may have stopped or restarted, or the network dropped). Try again.");
+      let response;
+      try {
+        response = await fetch(url, { method: "POST", body, headers, signal: both.signal });
+      } catch (err) {
+        if (timedOut) throw tooSlow();
+        if (err.name === "AbortError") throw err;
+        // fetch says only "Failed to fetch" (Chromium) or "NetworkError…" (Firefox) when the connection is lost.
+        throw new Error("Lost the connection to the service (it may have stopped or restarted, or the network dropped). Try again.");
+      }
+      if (response.status === 401)
+        throw new Error(apiKey.value
+          ? "401 The service refused this API key: check the key in the API key field above."
+          : "401 This service needs an API key: enter it in the API key field above and classify again.");
+      if (!response.ok) {
+        let detail = response.statusText;
+        try { const problem = await response.json(); detail = (problem.title ? problem.title + ": " : "") + (problem.detail || ""); } catch { /* not JSON */ }
+        throw new Error(response.status + " " + detail);
+      }
+      try {
+        return await response.json();
+      } catch (err) {
+        if (timedOut) throw tooSlow(); // the limit also covers reading the answer
+        throw err;
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", superseded);
     }
-    if (response.status === 401)
-      throw new Error(apiKey.value
-        ? "401 The service refused this API key: check the key in the API key field above."
-        : "401 This service needs an API key: enter it in the API key field above and classify again.");
-    if (!response.ok) {
-      let detail = response.statusText;
-      try { const problem = await response.json(); detail = (problem.title ? problem.title + ": " : "") + (problem.detail || ""); } catch { /* not JSON */ }
-      throw new Error(response.status + " " + detail);
-    }
-    return response;
   }
 
   function renderResult(r) {

@@ -36,7 +36,7 @@ class PcmRecorder extends AudioWorkletProcessor {
       this.filled += n;
       offset += n;
       if (this.filled === this.chunk.length) {
-        this.port.postMessage(this.chunk);
+        this.port.postMessage(this.chunk, [this.chunk.buffer]); // handed over, not copied
         this.chunk = new Float32Array(4096);
         this.filled = 0;
       }
