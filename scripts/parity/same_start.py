@@ -5,7 +5,7 @@ torch_reference.py compares the two frameworks over seeds, where every seed draw
 dropout masks in each framework, so a gap of a point or two cannot tell arithmetic from luck. This script removes the
 luck: it draws torchvision's initial weights for a seed, writes them as a TorchSharp state dict for
 `audioclf-train train --init <file>`, and trains them in PyTorch in the very batch order the C# trainer uses (its
-`new Random(seed)` replayed: .NET's seeded generator is Knuth's subtractive one). With --dropout 0 (on both sides) the
+`new Random(seed)` replayed: .NET's seeded generator is Knuth's subtractive one). With --dropout 0 (on both sides; the recipe's 0.25 is the default) the
 only remaining difference is floating-point rounding, so the per-epoch training losses in the C# run's metrics.jsonl
 must agree with the ones printed here until rounding differences grow over many steps.
 
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from torch_reference import build_model
+from torch_reference import add_recipe_arguments, build_model
 
 
 class DotNetRandom:
@@ -93,13 +93,7 @@ def main() -> None:
     p.add_argument("--inputs", required=True, help="folder written by `audioclf-train inputs`")
     p.add_argument("--test-fold", type=int, required=True)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=0.005)
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--step-size", type=int, default=7)
-    p.add_argument("--gamma", type=float, default=0.1)
-    p.add_argument("--dropout", type=float, default=0.0)
+    add_recipe_arguments(p)
     p.add_argument("--mean", type=float, help="the C# run's input_normalization.mean (required to train)")
     p.add_argument("--std", type=float, help="the C# run's input_normalization.std (required to train)")
     p.add_argument("--write-init", help="write the initial weights here (TorchSharp state dict) and exit")

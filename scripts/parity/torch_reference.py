@@ -27,11 +27,8 @@ def build_model(classes: int, dropout: float) -> nn.Module:
     return model
 
 
-def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--inputs", required=True, help="folder written by `audioclf-train inputs`")
-    p.add_argument("--test-fold", type=int, required=True)
-    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
+    """The seed tutorial's recipe as options (also used by same_start.py)."""
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=0.005)
@@ -39,6 +36,14 @@ def main() -> None:
     p.add_argument("--step-size", type=int, default=7)
     p.add_argument("--gamma", type=float, default=0.1)
     p.add_argument("--dropout", type=float, default=0.25)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--inputs", required=True, help="folder written by `audioclf-train inputs`")
+    p.add_argument("--test-fold", type=int, required=True)
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    add_recipe_arguments(p)
     p.add_argument("--mean", type=float, help="input standardisation mean (default: over the training inputs)")
     p.add_argument("--std", type=float, help="input standardisation std (default: over the training inputs)")
     p.add_argument("--threads", type=int, default=2)
