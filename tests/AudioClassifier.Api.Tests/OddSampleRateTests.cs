@@ -23,8 +23,10 @@ public sealed partial class OddSampleRateTests : IDisposable
             ["Service__WatchModelFile"] = "false",
         });
         Assert.True(await service.ReadyAsync(), service.Log);
-        // One ordinary request first, so start-up work (JIT, first run) is not counted.
+        // One ordinary request and one odd rate outside the list first, so start-up work (JIT of both resampler paths,
+        // first run) is not counted: a slow CI machine compiles for longer, which is not what this measures.
         var statuses = new List<HttpStatusCode> { await Post(service, WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1)) };
+        Assert.Equal(HttpStatusCode.OK, await Post(service, WavBuilder.Pcm16(WavBuilder.Sine(12_347, 1, 440), 12_347, 1)));
         service.Process.Refresh();
         var cpuBefore = service.Process.TotalProcessorTime;
 

@@ -14,6 +14,8 @@ public sealed class ServiceFixture : IDisposable
             ["Classifier__MaxAudioSeconds"] = "30",
             ["Service__MaxBodyBytes"] = "4000000",
             ["Service__WatchModelFile"] = "false",
+            // Generous: a slow machine's cold first requests must not be 503s for time (budgets have their own tests).
+            ["Service__InferenceTimeoutSeconds"] = "60",
         });
         if (!Service.ReadyAsync().Result)
             throw new InvalidOperationException("The service did not become ready:" + Environment.NewLine + Service.Log);

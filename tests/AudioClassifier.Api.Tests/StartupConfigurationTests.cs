@@ -48,7 +48,7 @@ public sealed class StartupConfigurationTests : IDisposable
         using var process = Process.Start(psi)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(ServiceProcess.StartupAllowance);
         bool exited = true;
         try
         {

@@ -111,13 +111,16 @@ public sealed class ClientTests : IDisposable
     {
         var path = Path.Combine(_dir, "late.onnx");
         var service = Start(path);
-        var client = Client(service, o => { o.MaxRetries = 10; o.CircuitMinimumThroughput = 100; });
+        // Retries enough for a slow machine to load and warm the model once it arrives (over 30 s once on CI); the
+        // total timeout (90 s) still bounds the call.
+        var client = Client(service, o => { o.MaxRetries = 60; o.CircuitMinimumThroughput = 100; });
         Assert.False((await client.CheckHealthAsync()).Ready);
+        var model = TestModels.Write(Directory.CreateDirectory(Path.Combine(_dir, "staged")).FullName); // written before the clock runs
         var watch = Stopwatch.StartNew();
         var call = client.ClassifyAsync(Wav(), "dog.wav");
         await Task.Delay(1500);
         Assert.False(call.IsCompleted);
-        File.Move(TestModels.Write(_dir), path);
+        File.Move(model, path);
         var result = await call;
         Assert.Contains(result.Label, TestModels.Labels);
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.5));
@@ -133,7 +136,7 @@ public sealed class ClientTests : IDisposable
 
         // The circuit breaker's defaults (10 attempts, half failing, open it): load shedding with Retry-After is not a
         // failure of the service, so the burst is served through the retries instead of the circuit opening on it.
-        var client = Client(service, o => { o.MaxRetries = 15; });
+        var client = Client(service, o => { o.MaxRetries = 60; }); // many rounds on a slow machine; the total timeout bounds it
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.ClassifyAsync(Wav(), "dog.wav")));
         Assert.All(results, r => Assert.Contains(r.Label, TestModels.Labels));
     }
