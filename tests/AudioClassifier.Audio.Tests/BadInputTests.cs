@@ -174,7 +174,8 @@ public class BadInputTests
         watch.Stop();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Contains(messagePart, e.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+        // A hang detector (an odd rate once cost 23 s of CPU): 10 s leaves room for a slow machine's cold decoders.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
         Assert.True(allocated < AllocationBudget + 4L * input.Length, $"allocated {allocated} bytes");
     }
 

@@ -59,7 +59,8 @@ public sealed class InferenceBatcherTests
     public async Task WithABatchingWindowALoneRequestWaitsForCompany()
     {
         var sizes = new ConcurrentQueue<int>();
-        using var batcher = Batcher(Echo, Options(window: 300));
+        // A long window that a full batch (2) ends at once: a stalled test thread cannot let the lone request go alone.
+        using var batcher = Batcher(Echo, Options(maxBatch: 2, window: 10_000));
         batcher.BatchRun += run => sizes.Enqueue(run.Windows);
 
         var first = batcher.RunAsync(Windows(1), 1, CancellationToken.None);
