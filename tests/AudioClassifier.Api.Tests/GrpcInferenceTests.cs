@@ -143,7 +143,7 @@ public sealed class GrpcInferenceTests(ServiceFixture fixture) : IClassFixture<S
         Assert.Equal("127.0.0.1", service.GrpcAddress.Host);
         Assert.NotEqual(0, service.GrpcAddress.Port);
         Assert.True(await service.ReadyAsync(), service.Log);
-        Assert.True(await ServiceProcess.EventuallyAsync(() => Task.FromResult(service.Log.Contains("Application started")), ServiceProcess.StartupAllowance), service.Log);
+        Assert.True(await service.LoggedAsync("Application started"), service.Log);
         Assert.Single(Regex.Matches(service.Log, "gRPC listening on"));
         Assert.DoesNotContain("0.0.0.0", service.Log);
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(GrpcChannel.ForAddress(service.GrpcAddress));
@@ -160,7 +160,7 @@ public sealed class GrpcInferenceTests(ServiceFixture fixture) : IClassFixture<S
             ["Service__GrpcUrl"] = "",
         });
         Assert.True(await service.ReadyAsync(), service.Log);
-        Assert.True(await ServiceProcess.EventuallyAsync(() => Task.FromResult(service.Log.Contains("Application started")), ServiceProcess.StartupAllowance), service.Log);
+        Assert.True(await service.LoggedAsync("Application started"), service.Log);
         await Task.Delay(500); // the start-up callbacks log in reverse order: gRPC's line would follow "Application started"
         Assert.DoesNotContain("gRPC listening", service.Log);
         Assert.Single(Regex.Matches(service.Log, "Now listening on"));

@@ -71,7 +71,7 @@ public sealed class NonFiniteAudioTests : IDisposable
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(1, PrometheusText.Value(await service.Client.GetStringAsync("/metrics"), "audioclf_requests_total", ("status", "500")));
         // Logged with the reason (the console logger writes on its own thread: the line may trail the answer).
-        Assert.True(await ServiceProcess.EventuallyAsync(() => Task.FromResult(service.Log.Contains("non-finite probability")), ServiceProcess.StartupAllowance), service.Log);
+        Assert.True(await service.LoggedAsync("non-finite probability"), service.Log);
 
         // The same defect on the Open Inference Protocol: its own error form, which its clients read.
         var json = JsonSerializer.Serialize(new { inputs = new[] { new { name = "audio", datatype = "BYTES", shape = new[] { 1 }, data = new[] { Convert.ToBase64String(WavBuilder.Pcm16(WavBuilder.Sine(16000, 1, 440), 16000, 1)) } } } });

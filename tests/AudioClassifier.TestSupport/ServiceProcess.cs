@@ -94,6 +94,11 @@ public sealed partial class ServiceProcess : IDisposable
     public Task<bool> ReadyAsync() =>
         EventuallyAsync(async () => (await Client.GetAsync("/healthz/ready")).IsSuccessStatusCode, StartupAllowance);
 
+    /// <summary>Whether the service's output comes to hold <paramref name="text"/> within the start-up allowance: its
+    /// console logger writes on a thread of its own, so a line can trail the answer or event it belongs to.</summary>
+    public Task<bool> LoggedAsync(string text) =>
+        EventuallyAsync(() => Task.FromResult(Log.Contains(text, StringComparison.Ordinal)), StartupAllowance);
+
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes.</summary>
     public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
