@@ -68,4 +68,52 @@ public sealed class ServedWindowsTests
         var mean = ServedWindows.ClipProbabilities([clip], HalfWindows with { NMels = mels }, w => w.Select(_ => answers.Dequeue()).ToArray());
         Assert.Equal([0.75f, 0.25f], mean[0]);
     }
+
+    [Fact]
+    public void WindowsTheServiceHearsAsSilentAreLeftOutOfTheClipAnswerAtEveryLevelScored()
+    {
+        // 7.5 s at the model rate in 2.5 s windows every 1.25 s (windows at 0, 1.25, 2.5, 3.75 and 5 s): a tone at
+        // -40 dBFS, then 2.45-5.05 s of noise peaking at -65 dBFS (near-silence, yet well above the clip's top_db floor,
+        // so its features are not flat), then the tone again.
+        int rate = HalfWindows.SampleRate, n = (int)(7.5 * rate);
+        var rng = new Random(1);
+        var pcm = new short[n];
+        for (int i = 0; i < n; i++)
+        {
+            double t = i / (double)rate;
+            pcm[i] = t is >= 2.45 and < 5.05
+                ? (short)Math.Round((rng.NextDouble() * 2 - 1) * 32767 * Math.Pow(10, -65 / 20.0))
+                : (short)Math.Round(0.01 * 32767 * Math.Sin(2 * Math.PI * 440 * t));
+        }
+        var path = Path.Combine(Path.GetTempPath(), $"served-windows-{Guid.NewGuid():N}.wav");
+        File.WriteAllBytes(path, WavBuilder.Pcm16(pcm, rate, 1));
+        try
+        {
+            var heard = HeardClip.Of(path, HalfWindows);
+            Assert.Equal(n, heard.Samples);
+            Assert.Equal(5, heard.WindowPeakDb.Length);
+            Assert.InRange(heard.WindowPeakDb[2], -67, -65);   // 16-bit rounding keeps the peak within a step of -65 dBFS
+            Assert.All(heard.WindowPeakDb.Where((_, w) => w != 2), peak => Assert.InRange(peak, -40.1, -39.9));
+
+            var frontEnd = new AudioFrontEnd(HalfWindows);
+            var whole = LogMelExtractor.For(HalfWindows).ComputeNatural(frontEnd.ToModelRate(frontEnd.DecodeFile(path)));
+            var cached = new ClipFeatures(new DatasetItem(path, 0, 1), whole.Data, whole.NMels, whole.Frames);
+            // Without the audio only digital silence can be told from the features: the near-silent window counts.
+            Assert.Equal([false, false, false, false, false], ServedWindows.Of(cached, HalfWindows).Select(w => w.Silent));
+            Assert.Equal([false, false, true, false, false], ServedWindows.Of(cached, HalfWindows, heard).Select(w => w.Silent));
+            // Scored 20 dB quieter, a window at -45 dBFS falls under the service's -60 dBFS as it would in the service.
+            var louder = heard with { WindowPeakDb = heard.WindowPeakDb.Select((p, w) => w == 2 ? p + 20 : p).ToArray() };
+            Assert.False(ServedWindows.Of(cached, HalfWindows, louder)[2].Silent);
+            Assert.True(ServedWindows.Of(cached, HalfWindows, louder, levelOffsetDb: -20)[2].Silent);
+
+            // The clip answer is the mean of the four windows that hold sound.
+            var answers = new Queue<float[]>([[1f, 0f], [1f, 0f], [0f, 1f], [1f, 0f], [0f, 1f]]);
+            var mean = ServedWindows.ClipProbabilities([cached], HalfWindows, w => w.Select(_ => answers.Dequeue()).ToArray(), _ => heard);
+            Assert.Equal([0.75f, 0.25f], mean[0]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -446,18 +446,8 @@ public sealed class AudioClassifierEngine : IDisposable
 
     // Windows whose peak is below Classifier:SilenceThresholdDb (dBFS): digital silence or near-silence, nothing the
     // model can name.
-    private bool[] SilentWindows(ModelRateAudio audio)
-    {
-        float threshold = (float)Math.Pow(10, Options.SilenceThresholdDb / 20);
-        var silent = new bool[audio.Windows.Count];
-        for (int w = 0; w < silent.Length; w++)
-        {
-            var window = audio.Windows[w];
-            var samples = audio.Samples.AsSpan(window.Start, Math.Min(window.Length, audio.Length - window.Start));
-            silent[w] = samples.IsEmpty || System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(samples) is var peak && Math.Abs(peak) < threshold;
-        }
-        return silent;
-    }
+    private bool[] SilentWindows(ModelRateAudio audio) =>
+        WindowSilence.PeakDb(audio.Samples.AsSpan(0, audio.Length), audio.Windows).Select(peak => WindowSilence.IsSilent(peak, Options.SilenceThresholdDb)).ToArray();
 
     public void Dispose()
     {

@@ -15,6 +15,9 @@ namespace AudioClassifier.Trainer.Training;
 /// (negative: quieter), for measuring level robustness.</param>
 public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float fillValue, float levelOffsetDb = 0)
 {
+    /// <summary>The level shift of deterministic writes (dB).</summary>
+    public float LevelOffsetDb => levelOffsetDb;
+
     public int NMels { get; } = spec.NMels;
 
     public int Frames { get; } = spec.Frames;

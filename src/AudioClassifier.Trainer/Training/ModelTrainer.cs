@@ -35,9 +35,13 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     /// Bumped whenever training changes what it does under unchanged settings, and written into config.json, so that
     /// a resumed cross-validation never reuses a fold an older trainer trained as if this one had (1: until
     /// 2026-11-27; 2: the spectral colouring re-applies the top_db floor; 3: validation and test clips longer than one
-    /// window are scored as the service scores them, which can change their figures and the epoch kept).
+    /// window are scored as the service scores them, which can change their figures and the epoch kept; 4: their silent
+    /// windows are the service's, a peak below its silence threshold, where 3 dropped only digital silence).
     /// </summary>
-    public const int TrainingRevision = 3;
+    public const int TrainingRevision = 4;
+
+    // Validation and test clips longer than one window, decoded once per run to find their silent windows as the service does.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HeardClip> _heard = new();
 
     public TrainingResult Run()
     {
@@ -345,7 +349,8 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
             var (predicted, _, lossSum) = Predict(model, builder, clips, device);
             return Evaluation.From(classes, labels, predicted, lossSum);
         }
-        var probabilities = ServedWindows.ClipProbabilities(clips, config.Features, windows => Predict(model, builder, windows, device).Probabilities);
+        var probabilities = ServedWindows.ClipProbabilities(clips, config.Features, windows => Predict(model, builder, windows, device).Probabilities,
+            clip => _heard.GetOrAdd(clip.Item.Path, path => HeardClip.Of(path, config.Features)), builder.LevelOffsetDb);
         var best = probabilities.Select(p => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(p)).ToArray();
         double loss = probabilities.Select((p, i) => -Math.Log(Math.Max(p[labels[i]], 1e-12))).Sum();
         return Evaluation.From(classes, labels, best, loss);
