@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Paired parity summary: reads same_start.sh's results.jsonl and prints, per seed, both frameworks' held-out accuracy
+and their difference, then the means over the seeds asked for, the mean paired difference (C# - PyTorch), its standard
+error and 95 % interval (Student's t), so the docs' tables and verdicts come from one command.
+
+Usage: scripts/parity/summarise.py /tmp/same/results.jsonl [--seeds 1-18]
+"""
+import argparse
+import json
+import math
+import statistics
+
+
+def t_quantile(p, df):
+    """Student's t quantile by bisection on a numerically integrated density (stdlib only; df >= 1)."""
+    def cdf(x):
+        # Simpson's rule from 0 to x on the density; symmetric about 0.
+        c = math.gamma((df + 1) / 2) / (math.sqrt(df * math.pi) * math.gamma(df / 2))
+        f = lambda t: c * (1 + t * t / df) ** (-(df + 1) / 2)
+        n = 2000
+        h = x / n
+        s = f(0) + f(x) + sum((4 if i % 2 else 2) * f(i * h) for i in range(1, n))
+        return 0.5 + s * h / 3
+    lo, hi = 0.0, 100.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        (lo, hi) = (mid, hi) if cdf(mid) < p else (lo, mid)
+    return (lo + hi) / 2
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results")
+    parser.add_argument("--seeds", help="first-last (default: every seed both frameworks finished)")
+    args = parser.parse_args()
+    runs = {}
+    with open(args.results) as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                runs.setdefault(int(r["seed"]), {})[r["framework"]] = float(r["accuracy"])
+    seeds = sorted(s for s, r in runs.items() if {"audioclf-train", "pytorch"} <= r.keys())
+    if args.seeds:
+        first, last = (int(x) for x in args.seeds.split("-"))
+        missing = [s for s in range(first, last + 1) if s not in seeds]
+        if missing:
+            raise SystemExit(f"seeds without both frameworks' results: {missing}")
+        seeds = list(range(first, last + 1))
+    if len(seeds) < 2:
+        raise SystemExit("at least two paired seeds are needed")
+    csharp = [runs[s]["audioclf-train"] for s in seeds]
+    torch = [runs[s]["pytorch"] for s in seeds]
+    diff = [a - b for a, b in zip(csharp, torch)]
+    print("seed  audioclf-train  pytorch  difference")
+    for s, a, b, d in zip(seeds, csharp, torch, diff):
+        print(f"{s:4d}  {a:14.2f}  {b:7.2f}  {d:+10.2f}")
+    n = len(seeds)
+    mean, sd = statistics.mean(diff), statistics.stdev(diff)
+    se = sd / math.sqrt(n)
+    half = t_quantile(0.975, n - 1) * se
+    print(f"seeds {seeds[0]}-{seeds[-1]} ({n} pairs): audioclf-train {statistics.mean(csharp):.2f} % (sd {statistics.stdev(csharp):.2f}), "
+          f"pytorch {statistics.mean(torch):.2f} % (sd {statistics.stdev(torch):.2f})")
+    print(f"mean difference {mean:+.2f} points, sd {sd:.2f}, standard error {se:.2f}, 95 % interval [{mean - half:+.2f}, {mean + half:+.2f}]")
+    print(f"within 1 point: {'yes' if abs(mean) <= 1 else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
