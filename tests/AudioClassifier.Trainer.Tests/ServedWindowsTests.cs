@@ -116,4 +116,38 @@ public sealed class ServedWindowsTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void AClipHalfAFrameLongerThanItsFramesSuggestIsScoredInTheServicesWindows()
+    {
+        // 69 000 samples in 2.5 s windows every 1.25 s: the service cuts two windows (the tail past the first is more
+        // than half a hop), while placing them from the clip's 135 frames (68 864 samples) finds one. The frames bound
+        // the length from above, so the clip is decoded and scored in the service's two windows.
+        int mels = 4, frames = 135;
+        var data = Enumerable.Range(0, mels * frames).Select(i => -20f + i % 7).ToArray();
+        var clip = new ClipFeatures(new DatasetItem("x.wav", 0, null), data, mels, frames);
+        var spec = HalfWindows with { NMels = mels };
+        Assert.Equal(1, ServedWindows.Count(clip, spec));
+        Assert.True(ServedWindows.MayHaveSeveralWindows(clip, spec));
+        Assert.Equal(2, ClipWindows.For(69_000, spec).Count);
+
+        int scored = 0;
+        var mean = ServedWindows.ClipProbabilities([clip], spec, w => { scored += w.Count; return [[1f, 0f], [0f, 1f]]; }, _ => new HeardClip(69_000, [-20, -20]));
+        Assert.Equal(2, scored);
+        Assert.Equal([0.5f, 0.5f], mean[0]);
+
+        // A clip whose frames cannot exceed one window is not decoded at all.
+        var shortClip = clip with { Frames = 100, Data = data[..(mels * 100)] };
+        Assert.False(ServedWindows.MayHaveSeveralWindows(shortClip, spec));
+        ServedWindows.ClipProbabilities([shortClip], spec, w => [[1f, 0f]], _ => throw new InvalidOperationException("decoded a one-window clip"));
+    }
+
+    [Fact]
+    public void ADecodedClipThatIsNotTheCachedOneIsRefused()
+    {
+        int mels = 4, frames = 135;
+        var clip = new ClipFeatures(new DatasetItem("x.wav", 0, null), new float[mels * frames], mels, frames);
+        var error = Assert.Throws<InvalidOperationException>(() => ServedWindows.Of(clip, HalfWindows with { NMels = mels }, new HeardClip(80_000, [-20, -20])));
+        Assert.Contains("feature cache", error.Message);
+    }
 }

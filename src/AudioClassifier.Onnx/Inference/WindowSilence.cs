@@ -8,19 +8,21 @@ namespace AudioClassifier.Onnx.Inference;
 public static class WindowSilence
 {
     /// <summary>Each window's peak magnitude in dBFS (−∞ for an empty or all-zero window; a window running past the
-    /// clip's end is measured over the samples it holds).</summary>
+    /// clip's end is measured over the samples it holds, one starting past it holds none).</summary>
     public static double[] PeakDb(ReadOnlySpan<float> samples, IReadOnlyList<ClipWindow> windows)
     {
         var peaks = new double[windows.Count];
         for (int w = 0; w < peaks.Length; w++)
         {
-            var window = windows[w];
-            var span = samples.Slice(window.Start, Math.Max(0, Math.Min(window.Length, samples.Length - window.Start)));
+            int start = Math.Min(windows[w].Start, samples.Length);
+            var span = samples.Slice(start, Math.Min(windows[w].Length, samples.Length - start));
             peaks[w] = span.IsEmpty ? double.NegativeInfinity : 20 * Math.Log10(Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(span)));
         }
         return peaks;
     }
 
-    /// <summary>Whether a window of this peak (dBFS, after any gain) is silent under the threshold (dBFS).</summary>
-    public static bool IsSilent(double peakDb, double thresholdDb) => peakDb < thresholdDb;
+    /// <summary>Whether a window of this peak (dBFS, after any gain) is silent under the threshold (dBFS). A window
+    /// without a sample above zero (−∞) is silent whatever the threshold; a NaN peak is not (the decoder refuses such
+    /// input before it gets here).</summary>
+    public static bool IsSilent(double peakDb, double thresholdDb) => double.IsNegativeInfinity(peakDb) || peakDb < thresholdDb;
 }

@@ -153,7 +153,8 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
     /// <summary>
     /// Whether a fold trained at <paramref name="revision"/> (absent from config.json before revision 2: 1) was trained
     /// or scored differently from how this trainer does <paramref name="config"/>: revision 2 changed only the spectral
-    /// colouring, revision 3 the scoring of clips longer than one window, which a fold's files cannot rule out.
+    /// colouring, revision 3 the scoring of clips longer than one window, revision 4 which of their windows count as silent,
+    /// which a fold's files cannot rule out.
     /// </summary>
     private static bool TrainedDifferently(int revision, TrainingConfig config) => revision != ModelTrainer.TrainingRevision;
 }

@@ -344,7 +344,7 @@ public sealed class ModelTrainer(TrainingConfig config, TextWriter log)
     private Evaluation Evaluate(AudioResNet18 model, BatchBuilder builder, IReadOnlyList<ClipFeatures> clips, IReadOnlyList<string> classes, Device device)
     {
         var labels = clips.Select(c => c.Item.Label).ToList();
-        if (config.EvaluationWindows == "first" || clips.All(c => ServedWindows.Count(c, config.Features) == 1))
+        if (config.EvaluationWindows == "first" || clips.All(c => !ServedWindows.MayHaveSeveralWindows(c, config.Features)))
         {
             var (predicted, _, lossSum) = Predict(model, builder, clips, device);
             return Evaluation.From(classes, labels, predicted, lossSum);

@@ -22,11 +22,19 @@ public static class ServedWindows
     /// <summary>How many windows the service cuts the clip into (placed from the frame count).</summary>
     public static int Count(ClipFeatures clip, FeatureSpec spec) => Windows(clip, spec).Count;
 
+    /// <summary>Whether the clip may be longer than one window: its frames bound its length from above (a clip of n
+    /// samples has 1 + n / hop frames), so false means one window for certain, where <see cref="Count"/>'s placement
+    /// can be half a frame short.</summary>
+    public static bool MayHaveSeveralWindows(ClipFeatures clip, FeatureSpec spec) => (long)clip.Frames * spec.HopLength - 1 > spec.WindowSamples;
+
     /// <summary>The clip's windows (the clip itself when it fits in one) and which of them are silent: by the service's
     /// rule at the clip's level shifted by <paramref name="levelOffsetDb"/> when <paramref name="heard"/> is given.</summary>
     public static IReadOnlyList<(ClipFeatures Window, bool Silent)> Of(ClipFeatures clip, FeatureSpec spec, HeardClip? heard = null, double levelOffsetDb = 0)
     {
         var windows = heard is null ? Windows(clip, spec) : ClipWindows.For(heard.Samples, spec);
+        if (heard is not null && (LogMelExtractor.For(spec).NaturalFrames(Math.Max(heard.Samples, spec.NFft / 2 + 1)) != clip.Frames || heard.WindowPeakDb.Length != windows.Count))
+            throw new InvalidOperationException($"{clip.Item.Path}: the decoded clip ({heard.Samples} samples, {heard.WindowPeakDb.Length} windows) is not the one " +
+                $"its cached features ({clip.Frames} frames) were computed from; delete the feature cache and train again.");
         if (windows.Count == 1)
             return [(clip, false)];
         var cuts = new List<(ClipFeatures, bool)>(windows.Count);
@@ -57,7 +65,7 @@ public static class ServedWindows
     public static float[][] ClipProbabilities(IReadOnlyList<ClipFeatures> clips, FeatureSpec spec, Func<IReadOnlyList<ClipFeatures>, float[][]> predict,
         Func<ClipFeatures, HeardClip?>? heard = null, double levelOffsetDb = 0)
     {
-        var all = clips.Select(c => Of(c, spec, Count(c, spec) > 1 ? heard?.Invoke(c) : null, levelOffsetDb)).ToList();
+        var all = clips.Select(c => Of(c, spec, MayHaveSeveralWindows(c, spec) ? heard?.Invoke(c) : null, levelOffsetDb)).ToList();
         var probabilities = predict(all.SelectMany(w => w.Select(x => x.Window)).ToList());
         var result = new float[clips.Count][];
         int at = 0;
