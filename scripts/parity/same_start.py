@@ -88,6 +88,33 @@ def write_torchsharp_state_dict(state: dict, path: str) -> None:
             f.write(tensor.detach().contiguous().numpy().tobytes())
 
 
+def read_leb128(f) -> int:
+    value, shift = 0, 0
+    while True:
+        byte = f.read(1)[0]
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value
+
+
+def read_torchsharp_state_dict(path: str) -> dict:
+    """The format write_torchsharp_state_dict writes (and the C# trainer's checkpoints are in), as torch tensors."""
+    dtypes = {6: np.float32, 4: np.int64}
+    state = {}
+    with open(path, "rb") as f:
+        for _ in range(read_leb128(f)):
+            name = f.read(read_leb128(f)).decode("utf-8")
+            code, dims = read_leb128(f), read_leb128(f)
+            shape = [read_leb128(f) for _ in range(dims)]
+            if code not in dtypes:
+                raise ValueError(f"{path}: tensor {name} has a dtype code ({code}) this reader does not know")
+            count = int(np.prod(shape)) if shape else 1
+            data = f.read(count * np.dtype(dtypes[code]).itemsize)
+            state[name] = torch.from_numpy(np.frombuffer(data, dtype=dtypes[code]).reshape(shape).copy())
+    return state
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--inputs", required=True, help="folder written by `audioclf-train inputs`")
