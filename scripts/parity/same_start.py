@@ -125,6 +125,9 @@ def main() -> None:
     p.add_argument("--std", type=float, help="the C# run's input_normalization.std (required to train)")
     p.add_argument("--write-init", help="write the initial weights here (TorchSharp state dict) and exit")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--init", help="train from this start (a file --write-init wrote) instead of the weights drawn here; "
+                   "the generator is left where the draw leaves it, so the dropout masks follow as without it. For "
+                   "another PyTorch version, whose draw for a seed need not be the same")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -136,6 +139,12 @@ def main() -> None:
         write_torchsharp_state_dict(state, a.write_init)
         print(json.dumps({"wrote": a.write_init, "tensors": len(state)}))
         return
+    if a.init:
+        wanted = model.state_dict()
+        start = {k if k in wanted else k.replace("fc.", "fc.1.", 1): v for k, v in read_torchsharp_state_dict(a.init).items()}
+        drawn = max(float((wanted[k].double() - v.double()).abs().max()) for k, v in start.items() if k in wanted)
+        model.load_state_dict({k: v for k, v in start.items() if k in wanted}, strict=True)
+        print(json.dumps({"init": a.init, "torch": torch.__version__, "largest_difference_from_this_draw": drawn}), flush=True)
 
     x = np.load(f"{a.inputs}/inputs.npy").astype(np.float32)
     y = np.load(f"{a.inputs}/labels.npy").astype(np.int64)
