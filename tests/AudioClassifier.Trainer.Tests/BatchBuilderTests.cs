@@ -108,6 +108,51 @@ public sealed class BatchBuilderTests
         Assert.Equal(data, plain);
     }
 
+    [Theory]
+    [InlineData(1.5, 15, 30, 60)]
+    [InlineData(0.5, 5, 10, 30)]
+    public void TimeStretchPlaysABurstLongerOrShorterAndReportsTheClipsNewLength(double factor, int burstStart, int burstEnd, int length)
+    {
+        var spec = FeatureSpec.Default with { NMels = 4, Frames = 60 };
+        var window = new float[spec.NMels * spec.Frames];
+        for (int m = 0; m < spec.NMels; m++)
+            for (int f = 0; f < spec.Frames; f++)
+                window[m * spec.Frames + f] = f is >= 10 and < 20 ? 10f : -50f;
+        int count = new BatchBuilder(spec, AugmentConfig.None, 0f).StretchTime(window, 0, spec.Frames, factor);
+        Assert.Equal(length, count);
+        for (int m = 0; m < spec.NMels; m++)
+        {
+            var row = window.AsSpan(m * spec.Frames, count).ToArray();
+            // The burst's frames (value 10) now begin and end factor times later; edges are interpolated.
+            var loud = Enumerable.Range(0, count).Where(f => row[f] > 9.99f).ToArray();
+            Assert.InRange(loud.First(), burstStart, burstStart + 1);
+            Assert.InRange(loud.Last(), burstEnd - 2, burstEnd - 1);
+        }
+    }
+
+    [Fact]
+    public void NoTimeStretchLeavesTheWindowAsItIsAndAFasterClipIsPaddedAsTheFrontEndPadsAShortOne()
+    {
+        var spec = FeatureSpec.Default with { NMels = 8, Frames = 30 };
+        var data = Enumerable.Range(0, spec.NMels * spec.Frames).Select(i => -20f + (float)Math.Sin(i * 0.37)).ToArray();
+        var builder = new BatchBuilder(spec, AugmentConfig.None, 0f);
+        var window = (float[])data.Clone();
+        Assert.Equal(spec.Frames, builder.StretchTime(window, 0, spec.Frames, 1.0));
+        Assert.Equal(data, window);
+
+        var clip = new ClipFeatures(new DatasetItem("x.wav", 0, null), data, spec.NMels, spec.Frames);
+        var stretching = new BatchBuilder(spec, AugmentConfig.None with { TimeStretch = 0.5 }, 0f);
+        var rng = new Random(3);
+        var draws = Enumerable.Range(0, 6).Select(_ => { var w = new float[data.Length]; stretching.Write(clip, w, rng); return w; }).ToList();
+        Assert.Equal(6, draws.Select(w => string.Join(',', w)).Distinct().Count());
+        // A draw that played faster ends in the spec's padding (zeros: 0 dB), as a short clip does in the service.
+        Assert.Contains(draws, w => Enumerable.Range(0, spec.NMels).All(m => w[m * spec.Frames + spec.Frames - 1] == 0f));
+        // Evaluation writes never stretch.
+        var plain = new float[data.Length];
+        stretching.Write(clip, plain, null);
+        Assert.Equal(data, plain);
+    }
+
     [Fact]
     public void MixingFeaturesUnderAClipGivesTheFeaturesOfTheMixedWaveform()
     {

@@ -146,7 +146,7 @@ public sealed class TrainingEndToEndTests : IDisposable
         var saved = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configFile))!;
         foreach (var newer in new[] { "outliers", "outlier_weight", "outlier_batch", "centred_channel" })
             Assert.True(saved["config"]!.AsObject().Remove(newer), newer);
-        foreach (var newer in new[] { "pitch_shift_semitones", "eq_db", "background_probability", "background_min_snr_db", "background_max_snr_db", "freq_mixstyle_probability", "freq_mixstyle_alpha" })
+        foreach (var newer in new[] { "pitch_shift_semitones", "time_stretch", "eq_db", "background_probability", "background_min_snr_db", "background_max_snr_db", "freq_mixstyle_probability", "freq_mixstyle_alpha" })
             Assert.True(saved["config"]!["augment"]!.AsObject().Remove(newer), newer);
         Assert.Equal(ModelTrainer.TrainingRevision, saved["training_revision"]!.GetValue<int>());
         File.WriteAllText(configFile, saved.ToJsonString());

@@ -68,6 +68,8 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
             if (rng is not null && background is not null)
                 MixUnder(row, background.Data.AsSpan(m * background.Frames, background.Frames), backgroundOffset, backgroundLevel + (colouring?[m] ?? 0f));
         }
+        if (rng is not null && augment.TimeStretch > 0)
+            count = StretchTime(destination, shift, count, Math.Exp((rng.NextDouble() * 2 - 1) * Math.Log(1 + augment.TimeStretch)));
         // The rest of the window as the service's front end fills it (FeatureSpec.Padding), around a shifted clip too.
         spec.Padding.Fill(destination, NMels, Frames, shift, count);
         if (rng is null)
@@ -133,6 +135,38 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
             float high = Math.Max(a, b), low = Math.Min(a, b);
             row[f] = high + 10f / MathF.Log(10f) * MathF.Log(1f + MathF.Exp((low - high) * ToNatural));
         }
+    }
+
+    /// <summary>
+    /// Plays the clip's frames [<paramref name="start"/>, start + <paramref name="count"/>) <paramref name="factor"/>
+    /// times as long (above 1 slower, below 1 faster): output frame f takes the (linearly interpolated) value at f / factor
+    /// of the clip, kept within the window (a slowed clip loses its end). Returns the stretched clip's frame count; the
+    /// caller pads the rest as the front end pads a short clip. A time stretch of the spectrogram (the pitch kept).
+    /// </summary>
+    internal int StretchTime(Span<float> window, int start, int count, double factor)
+    {
+        int stretched = Math.Clamp((int)Math.Round(count * factor), 1, Frames - start);
+        var clip = ArrayPool<float>.Shared.Rent(count);
+        try
+        {
+            for (int m = 0; m < NMels; m++)
+            {
+                var row = window.Slice(m * Frames + start, Frames - start);
+                row[..count].CopyTo(clip);
+                for (int f = 0; f < stretched; f++)
+                {
+                    double position = Math.Min(f / factor, count - 1);
+                    int below = (int)position, above = Math.Min(below + 1, count - 1);
+                    float weight = (float)(position - below);
+                    row[f] = clip[below] + weight * (clip[above] - clip[below]);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(clip);
+        }
+        return stretched;
     }
 
     /// <summary>

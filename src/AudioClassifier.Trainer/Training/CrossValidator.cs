@@ -128,7 +128,7 @@ public sealed class CrossValidator(TrainingConfig config, TextWriter log)
             // (AugmentConfig.None's values), whatever the defaults are now.
             var off = JsonSerializer.SerializeToNode(AugmentConfig.None, TrainingConfig.JsonOptions)!.AsObject();
             if (saved?["augment"] is JsonObject augment)
-                foreach (var key in new[] { "pitch_shift_semitones", "eq_db", "background_probability", "background_min_snr_db", "background_max_snr_db", "freq_mixstyle_probability", "freq_mixstyle_alpha" })
+                foreach (var key in new[] { "pitch_shift_semitones", "time_stretch", "eq_db", "background_probability", "background_min_snr_db", "background_max_snr_db", "freq_mixstyle_probability", "freq_mixstyle_alpha" })
                     if (!augment.ContainsKey(key))
                         augment[key] = off[key]!.DeepClone();
             var wanted = JsonSerializer.SerializeToNode(foldConfig)!.AsObject();

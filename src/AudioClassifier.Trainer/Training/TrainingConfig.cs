@@ -216,6 +216,10 @@ public sealed record AugmentConfig
     /// <summary>Random pitch shift of each training clip, uniform in ± this many semitones (its mel bands moved to the
     /// shifted frequencies); 0 disables.</summary>
     [JsonPropertyName("pitch_shift_semitones")] public double PitchShiftSemitones { get; init; }
+    /// <summary>Random time stretch of each training clip: played between 1 / (1 + this) and 1 + this times as long
+    /// (log-uniform; its frames interpolated, the pitch kept, what the window loses or gains padded as the front end pads
+    /// a short clip); 0 disables.</summary>
+    [JsonPropertyName("time_stretch")] public double TimeStretch { get; init; }
     /// <summary>Random spectral colouring of each training clip: a smooth gain curve across the mel bands within ± this
     /// many dB (a recording's microphone and room), the coloured clip floored again at its loudest value minus top_db as the front end floors a recording; 0 disables. The default, 10, lifted ESC-10's two-seed honest CV from
     /// 91.4 to 92.2 % (docs/esc10-model.md; the shipped 1.4.0 was trained before it, with 0).</summary>
@@ -231,7 +235,7 @@ public sealed record AugmentConfig
     /// <summary>α of the Beta(α, α) mixing weight of frequency-wise MixStyle (0.3 as in CP-JKU's systems).</summary>
     [JsonPropertyName("freq_mixstyle_alpha")] public double FreqMixStyleAlpha { get; init; } = 0.3;
 
-    public static AugmentConfig None { get; } = new() { TimeShift = false, TimeRoll = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0, PitchShiftSemitones = 0, EqDb = 0, BackgroundProbability = 0, FreqMixStyleProbability = 0 };
+    public static AugmentConfig None { get; } = new() { TimeShift = false, TimeRoll = false, FreqMasks = 0, TimeMasks = 0, MixupAlpha = 0, GainDb = 0, PitchShiftSemitones = 0, TimeStretch = 0, EqDb = 0, BackgroundProbability = 0, FreqMixStyleProbability = 0 };
 
     public void Validate()
     {
@@ -243,6 +247,8 @@ public sealed record AugmentConfig
             throw new ArgumentException("augment.gain_db must be between 0 and 60.", "augment.gain_db");
         if (!(PitchShiftSemitones is >= 0 and <= 12))
             throw new ArgumentException("augment.pitch_shift_semitones must be between 0 and 12.", "augment.pitch_shift_semitones");
+        if (!(TimeStretch is >= 0 and <= 1))
+            throw new ArgumentException("augment.time_stretch must be between 0 and 1 (at most twice or half as long).", "augment.time_stretch");
         if (!(EqDb is >= 0 and <= 40))
             throw new ArgumentException("augment.eq_db must be between 0 and 40.", "augment.eq_db");
         if (!(BackgroundProbability is >= 0 and <= 1))
