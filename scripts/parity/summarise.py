@@ -3,7 +3,8 @@
 and their difference, then the means over the seeds asked for, the mean paired difference (C# - PyTorch), its standard
 error and 95 % interval (Student's t), so the docs' tables and verdicts come from one command.
 
-Usage: scripts/parity/summarise.py /tmp/same/results.jsonl [--seeds 1-18]
+Usage: scripts/parity/summarise.py /tmp/same/results.jsonl [--seeds 1-18] [--frameworks audioclf-train pytorch]
+(--frameworks names the two "framework" values to pair, first minus second: e.g. pytorch-2.6 for the PyTorch 2.6 runs.)
 """
 import argparse
 import json
@@ -32,6 +33,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results")
     parser.add_argument("--seeds", help="first-last (default: every seed both frameworks finished)")
+    parser.add_argument("--frameworks", nargs=2, default=["audioclf-train", "pytorch"], metavar=("FIRST", "SECOND"),
+                        help="the two frameworks to pair; the difference is FIRST - SECOND")
     args = parser.parse_args()
     runs = {}
     with open(args.results) as f:
@@ -43,7 +46,8 @@ def main():
                 if framework in runs.get(seed, {}):
                     raise SystemExit(f"seed {seed} has two {framework} results: a rerun; keep the first and remove the other by hand")
                 runs.setdefault(seed, {})[framework] = float(r["accuracy"])
-    seeds = sorted(s for s, r in runs.items() if {"audioclf-train", "pytorch"} <= r.keys())
+    first_name, second_name = args.frameworks
+    seeds = sorted(s for s, r in runs.items() if {first_name, second_name} <= r.keys())
     if args.seeds:
         first, last = (int(x) for x in args.seeds.split("-"))
         missing = [s for s in range(first, last + 1) if s not in seeds]
@@ -52,18 +56,19 @@ def main():
         seeds = list(range(first, last + 1))
     if len(seeds) < 2:
         raise SystemExit("at least two paired seeds are needed")
-    csharp = [runs[s]["audioclf-train"] for s in seeds]
-    torch = [runs[s]["pytorch"] for s in seeds]
-    diff = [a - b for a, b in zip(csharp, torch)]
-    print("seed  audioclf-train  pytorch  difference")
-    for s, a, b, d in zip(seeds, csharp, torch, diff):
-        print(f"{s:4d}  {a:14.2f}  {b:7.2f}  {d:+10.2f}")
+    firsts = [runs[s][first_name] for s in seeds]
+    seconds = [runs[s][second_name] for s in seeds]
+    diff = [a - b for a, b in zip(firsts, seconds)]
+    w1, w2 = max(len(first_name), 7), max(len(second_name), 7)
+    print(f"seed  {first_name:>{w1}}  {second_name:>{w2}}  difference")
+    for s, a, b, d in zip(seeds, firsts, seconds, diff):
+        print(f"{s:4d}  {a:{w1}.2f}  {b:{w2}.2f}  {d:+10.2f}")
     n = len(seeds)
     mean, sd = statistics.mean(diff), statistics.stdev(diff)
     se = sd / math.sqrt(n)
     half = t_quantile(0.975, n - 1) * se
-    print(f"seeds {seeds[0]}-{seeds[-1]} ({n} pairs): audioclf-train {statistics.mean(csharp):.2f} % (sd {statistics.stdev(csharp):.2f}), "
-          f"pytorch {statistics.mean(torch):.2f} % (sd {statistics.stdev(torch):.2f})")
+    print(f"seeds {seeds[0]}-{seeds[-1]} ({n} pairs): {first_name} {statistics.mean(firsts):.2f} % (sd {statistics.stdev(firsts):.2f}), "
+          f"{second_name} {statistics.mean(seconds):.2f} % (sd {statistics.stdev(seconds):.2f})")
     print(f"mean difference {mean:+.2f} points, sd {sd:.2f}, standard error {se:.2f}, 95 % interval [{mean - half:+.2f}, {mean + half:+.2f}]")
     print(f"mean difference over seeds {seeds[0]}-{seeds[-1]} within 1 point: {'yes' if abs(mean) <= 1 else 'no'}")
 
