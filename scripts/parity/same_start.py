@@ -141,9 +141,14 @@ def main() -> None:
         return
     if a.init:
         wanted = model.state_dict()
-        start = {k if k in wanted else k.replace("fc.", "fc.1.", 1): v for k, v in read_torchsharp_state_dict(a.init).items()}
-        drawn = max(float((wanted[k].double() - v.double()).abs().max()) for k, v in start.items() if k in wanted)
-        model.load_state_dict({k: v for k, v in start.items() if k in wanted}, strict=True)
+        start = {}
+        for name, tensor in read_torchsharp_state_dict(a.init).items():
+            key = "fc.1." + name[len("fc."):] if name.startswith("fc.") else name
+            if key not in wanted or wanted[key].shape != tensor.shape:
+                raise SystemExit(f"{a.init}: {name} {tuple(tensor.shape)} has no counterpart in the PyTorch model")
+            start[key] = tensor
+        drawn = max(float((wanted[k].double() - v.double()).abs().max()) for k, v in start.items())
+        model.load_state_dict(start, strict=True)
         print(json.dumps({"init": a.init, "torch": torch.__version__, "largest_difference_from_this_draw": drawn}), flush=True)
 
     x = np.load(f"{a.inputs}/inputs.npy").astype(np.float32)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Paired parity summary: reads same_start.sh's results.jsonl and prints, per seed, both frameworks' held-out accuracy
-and their difference, then the means over the seeds asked for, the mean paired difference (C# - PyTorch), its standard
+and their difference, then the means over the seeds asked for, the mean paired difference (first framework - second:
+C# - PyTorch by default), its standard
 error and 95 % interval (Student's t), so the docs' tables and verdicts come from one command.
 
 Usage: scripts/parity/summarise.py /tmp/same/results.jsonl [--seeds 1-18] [--frameworks audioclf-train pytorch]

@@ -130,6 +130,36 @@ public sealed class BatchBuilderTests
         }
     }
 
+    [Theory]
+    [InlineData(5, 20, 2.0, 35)]   // slowed past the window's end: cut at the window
+    [InlineData(5, 20, 1.25, 25)]
+    [InlineData(5, 1, 0.5, 1)]     // one frame stays one frame
+    public void TimeStretchOfAShiftedClipStaysBetweenItsStartAndTheWindowsEnd(int start, int count, double factor, int expected)
+    {
+        var spec = FeatureSpec.Default with { NMels = 3, Frames = 40 };
+        var window = Enumerable.Repeat(-99f, spec.NMels * spec.Frames).ToArray();
+        for (int m = 0; m < spec.NMels; m++)
+            for (int f = start; f < start + count; f++)
+                window[m * spec.Frames + f] = f - start;   // a ramp: frame i of the clip holds i
+        int stretched = new BatchBuilder(spec, AugmentConfig.None, 0f).StretchTime(window, start, count, factor);
+        Assert.Equal(expected, stretched);
+        for (int m = 0; m < spec.NMels; m++)
+        {
+            // Before the clip untouched; in it, the ramp read at f / factor (kept within the clip); after it untouched.
+            Assert.All(window.AsSpan(m * spec.Frames, start).ToArray(), v => Assert.Equal(-99f, v));
+            for (int f = 0; f < stretched; f++)
+                Assert.Equal((float)Math.Min(f / factor, count - 1), window[m * spec.Frames + start + f], 1e-4f);
+            Assert.All(window.AsSpan(m * spec.Frames + start + Math.Max(stretched, count), spec.Frames - start - Math.Max(stretched, count)).ToArray(), v => Assert.Equal(-99f, v));
+        }
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void ATimeStretchOutsideZeroToOneIsRefused(double stretch) =>
+        Assert.Throws<ArgumentException>(() => (AugmentConfig.None with { TimeStretch = stretch }).Validate());
+
     [Fact]
     public void NoTimeStretchLeavesTheWindowAsItIsAndAFasterClipIsPaddedAsTheFrontEndPadsAShortOne()
     {

@@ -58,7 +58,7 @@ public sealed class TrainingEndToEndTests : IDisposable
     {
         var data = TinyDatasets.Folders(Path.Combine(_dir, "data"), 2, 3, 1, 2);
         // Every augmentation on, spectral colouring and background mixing included: still one run per seed.
-        var augment = new AugmentConfig { EqDb = 10, BackgroundProbability = 0.5, PitchShiftSemitones = 2 };
+        var augment = new AugmentConfig { EqDb = 10, BackgroundProbability = 0.5, PitchShiftSemitones = 2, TimeStretch = 0.25 };
         var a = new ModelTrainer(Tiny(data, "a") with { Epochs = 1, Augment = augment }, TextWriter.Null).Run();
         var b = new ModelTrainer(Tiny(data, "b") with { Epochs = 1, Augment = augment }, TextWriter.Null).Run();
         Assert.Equal(a.EpochTrainLoss, b.EpochTrainLoss);

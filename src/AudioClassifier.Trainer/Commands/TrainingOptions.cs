@@ -34,7 +34,7 @@ internal sealed class TrainingOptions
     public Option<double?> GainDb { get; } = new("--gain-db") { Description = "Random level change of training clips, ± this many dB (0 disables)." };
     public Option<bool?> TimeRoll { get; } = new("--time-roll") { Description = "Rotate windows a clip fills by a random number of frames, wrapping round (true or false)." };
     public Option<double?> PitchShift { get; } = new("--pitch-shift") { Description = "Random pitch shift of training clips, ± this many semitones (0 disables)." };
-    public Option<double?> TimeStretch { get; } = new("--time-stretch") { Description = "Random time stretch of training clips: between 1/(1+S) and 1+S times as long (0 disables; e.g. 0.25)." };
+    public Option<double?> TimeStretch { get; } = new("--time-stretch") { Description = "Random time stretch of training clips: between 1/(1+S) and 1+S times as long, S from 0 (off) to 1 (e.g. 0.25)." };
     public Option<double?> EqDb { get; } = new("--eq-db") { Description = "Random spectral colouring of training clips: a smooth gain curve across the mel bands within ± this many dB (default 10; 0 disables)." };
     public Option<double?> Background { get; } = new("--background") { Description = "Probability of mixing another training clip under a training clip, 10–20 dB below it (0 disables; the range is augment.background_min_snr_db/max in a --config file)." };
     public Option<double?> FreqMixStyle { get; } = new("--freq-mixstyle") { Description = "Probability per batch of frequency-wise MixStyle: each clip's per-band mean and deviation mixed with another clip's (0 disables; α in augment.freq_mixstyle_alpha of a --config file, default 0.3)." };

@@ -8,7 +8,7 @@ namespace AudioClassifier.Trainer.Training;
 /// <summary>
 /// Turns cached full-length features into fixed-size model inputs: deterministic (crop at 0 / pad as the spec says,
 /// exactly the service's features) for evaluation, or augmented for training (random crop or shift, random level,
-/// random spectral colouring, another training clip mixed in as background, random pitch shift on the mel axis,
+/// random spectral colouring, another training clip mixed in as background, random time stretch, random pitch shift on the mel axis,
 /// SpecAugment frequency and time masks filled with the dataset mean, which standardises to 0).
 /// </summary>
 /// <param name="levelOffsetDb">Added to every clip value in deterministic writes: the clip played that much louder
@@ -140,8 +140,10 @@ public sealed class BatchBuilder(FeatureSpec spec, AugmentConfig augment, float 
     /// <summary>
     /// Plays the clip's frames [<paramref name="start"/>, start + <paramref name="count"/>) <paramref name="factor"/>
     /// times as long (above 1 slower, below 1 faster): output frame f takes the (linearly interpolated) value at f / factor
-    /// of the clip, kept within the window (a slowed clip loses its end). Returns the stretched clip's frame count; the
-    /// caller pads the rest as the front end pads a short clip. A time stretch of the spectrogram (the pitch kept).
+    /// of the clip, kept within the window (a slowed clip loses its end; a shift was drawn on the unstretched length, and a
+    /// crop of a longer clip is stretched as cropped, so a faster crop is padded too). Returns the stretched clip's frame
+    /// count; the caller pads the rest as the front end pads a short clip. A time stretch of the spectrogram (the pitch
+    /// kept; frames skipped when faster are not smoothed over, which an augmentation can afford).
     /// </summary>
     internal int StretchTime(Span<float> window, int start, int count, double factor)
     {
