@@ -29,7 +29,7 @@ calibrate() {
   local fold="$1"; shift; local others=(); for f in "${folds[@]}"; do [ "$f" != "$fold" ] && others+=("$f"); done
   dotnet "$cli" calibrate "$out/fold$fold/model.onnx" --in-domain "$dataset" --folds "$fold" --reference "$dataset" --reference-folds "${others[@]}" \
     ${OUTLIERS:+--outliers "${OUTLIERS//\{fold\}/$fold}" --outlier-ratio "${OUTLIER_RATIO:-0.5}"} --ood "$ood" --ood-exclude "$exclude" \
-    -o "$out/fold$fold/calibrated.onnx" --scores "$out/fold$fold.csv" "$@" >/dev/null 2>"$out/fold$fold.log"
+    -o "$out/fold$fold/calibrated.onnx" --scores "$out/${prefix:-}fold$fold.csv" "$@" >/dev/null 2>"$out/${prefix:-}fold$fold.log"
 }
 folds=()
 for dir in "$cv"/fold*; do folds+=("${dir##*fold}"); done
@@ -57,7 +57,7 @@ done
 # score column $col; in-domain rows have a label (column 2). Threshold: the largest rejecting at most 4 % of the scores given.
 # (calibrate --scores quotes paths with commas; the paths here have none.)
 threshold() { sort -g | awk '{ s[NR] = $1 } END { i = int(0.04 * NR) + 1; t = s[i] - 1e-6; printf "%.6f", (t < -1 ? -1 : t) }'; }
-in_scores() { for f in "$@"; do tail -n +2 "$out/fold$f.csv" | awk -F, -v c="$col" '$2 != "" { print $c }'; done; }
+in_scores() { for f in "$@"; do tail -n +2 "$out/${prefix:-}fold$f.csv" | awk -F, -v c="$col" '$2 != "" { print $c }'; done; }
 printf "fold\tthreshold (other folds)\tin-domain not recognised\tout-of-domain not recognised\tAUROC (all clips, this fold)\n"
 for fold in "${folds[@]}"; do
   others=(); for f in "${folds[@]}"; do [ "$f" != "$fold" ] && others+=("$f"); done
@@ -72,6 +72,18 @@ for fold in "${folds[@]}"; do
       i = 1; while (i <= NR) { j = i; while (j < NR && v[j + 1] == v[i]) j++; r = (i + j) / 2; for (k = i; k <= j; k++) if (p[k]) { sum += r; n1++ } else n0++; i = j + 1 }
       printf "%.4f\n", (sum - n1 * (n1 + 1) / 2) / (n1 * n0) }'
 done
-pooled="$(in_scores "${folds[@]}" | threshold)"
 temperature="$(jq -s 'map(.temperature) | add / length * 10000 | round / 10000' "$out"/fold*.json)"
+# A model of the recipe trained on every fold applies this mean temperature, so with SCORE=probability its pooled
+# threshold is read off every fold's held-out clips scored again at that very temperature (pooled-foldN.csv), not at
+# the other folds' mean temperatures of the table above (before 2026-11-28 it was: a small mismatch).
+if [ "$col" = 5 ]; then
+  for fold in "${folds[@]}"; do
+    [ "${RESCORE:-0}" = 1 ] && [ -f "$out/pooled-fold$fold.csv" ] && continue
+    echo "fold $fold: scored again at the pooled temperature $temperature" >&2
+    prefix=pooled- calibrate "$fold" --temperature "$temperature" --report "$out/pooled-fold$fold.json"
+  done
+  pooled="$(prefix=pooled- in_scores "${folds[@]}" | threshold)"
+else
+  pooled="$(in_scores "${folds[@]}" | threshold)"
+fi
 echo "pooled over folds ${folds[*]}: --threshold $pooled --temperature $temperature"

@@ -114,6 +114,7 @@ public sealed class CalibrateCommandTests : IDisposable
             var result = await engine.ClassifyAsync(stream);
             Assert.True(result.Timeline.Count > 2);
             Assert.Equal(result.RecognitionScore, double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture), 5);
+            Assert.Equal(result.Top!.Label, row[5]); // the label the clip's answer names
         }
     }
 

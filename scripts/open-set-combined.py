@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Two open-set scores combined, by the protocol of scripts/open-set-cv.sh, from the fold CSVs it leaves.
+
+Each fold.csv (calibrate --scores: path, label, set, score, best probability) holds the training similarity (column 4)
+and the best calibrated probability (column 5) of the fold's held-out clips (label set) and of the out-of-domain clips
+(label empty). For held-out fold f, each score of a clip becomes an empirical in-domain p-value: the fraction of the
+OTHER folds' held-out clips that score no higher on it. The combined score is the smaller p-value (or, reported beside
+it, their product). As in open-set-cv.sh, fold f's threshold is the largest that rejects at most 4 % of the other folds'
+held-out clips on that score, and the rates are measured on fold f's own clips, which chose nothing; no out-of-domain
+clip is used to build any score or threshold.
+
+Usage: scripts/open-set-combined.py OUT-DIR   (the out-dir open-set-cv.sh wrote, with SCORE=probability)
+"""
+import bisect
+import csv
+import glob
+import os
+import re
+import sys
+
+REJECT_AT_MOST = 0.04
+
+
+def read_fold(path):
+    """(in-domain rows, out-of-domain rows), each a list of (similarity, probability)."""
+    ins, oods = [], []
+    with open(path, newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        for row in rows:
+            pair = (float(row[3]), float(row[4]))
+            (ins if row[1] else oods).append(pair)
+    return ins, oods
+
+
+def threshold(scores):
+    """The largest threshold rejecting (score < t) at most 4 % of these scores (open-set-cv.sh's rule)."""
+    s = sorted(scores)
+    t = s[int(REJECT_AT_MOST * len(s))] - 1e-6
+    return max(t, -1.0)
+
+
+def auroc(ins, oods):
+    """P(an in-domain score is above an out-of-domain one), ties counted half."""
+    values = sorted([(v, 1) for v in ins] + [(v, 0) for v in oods])
+    rank_sum, i = 0.0, 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1][0] == values[i][0]:
+            j += 1
+        rank = (i + j) / 2 + 1
+        rank_sum += sum(rank for k in range(i, j + 1) if values[k][1])
+        i = j + 1
+    n1, n0 = len(ins), len(oods)
+    return (rank_sum - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def p_value(reference_sorted, x):
+    """Fraction of the reference scores no higher than x."""
+    return bisect.bisect_right(reference_sorted, x) / len(reference_sorted)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    folds = sorted(int(m.group(1)) for p in glob.glob(os.path.join(out, "fold*.csv"))
+                   if (m := re.fullmatch(r"fold(\d+)\.csv", os.path.basename(p))))
+    if len(folds) < 2:
+        sys.exit(f"{out}: fewer than two fold CSVs")
+    data = {f: read_fold(os.path.join(out, f"fold{f}.csv")) for f in folds}
+    kinds = {
+        "probability": lambda p_sim, p_prob, sim, prob: prob,
+        "similarity": lambda p_sim, p_prob, sim, prob: sim,
+        "min p-value": lambda p_sim, p_prob, sim, prob: min(p_sim, p_prob),
+        "product of p-values": lambda p_sim, p_prob, sim, prob: p_sim * p_prob,
+    }
+    totals = {k: [0, 0, 0, 0] for k in kinds}
+    print("score\tfold\tthreshold\tin-domain not recognised\tout-of-domain not recognised\tAUROC")
+    per_fold_auroc = {k: [] for k in kinds}
+    for f in folds:
+        reference = [pair for g in folds if g != f for pair in data[g][0]]
+        ref_sim = sorted(s for s, _ in reference)
+        ref_prob = sorted(p for _, p in reference)
+
+        def scored(pairs, kind):
+            return [kinds[kind](p_value(ref_sim, s), p_value(ref_prob, p), s, p) for s, p in pairs]
+
+        ins, oods = data[f]
+        for kind in kinds:
+            t = threshold(scored(reference, kind))
+            s_in, s_ood = scored(ins, kind), scored(oods, kind)
+            r_in, r_ood = sum(v < t for v in s_in), sum(v < t for v in s_ood)
+            a = auroc(s_in, s_ood)
+            per_fold_auroc[kind].append(a)
+            tot = totals[kind]
+            tot[0] += r_in; tot[1] += len(s_in); tot[2] += r_ood; tot[3] += len(s_ood)
+            print(f"{kind}\t{f}\t{t:.6f}\t{r_in / len(s_in):.4f} ({r_in} of {len(s_in)})\t"
+                  f"{r_ood / len(s_ood):.4f} ({r_ood} of {len(s_ood)})\t{a:.4f}")
+    print()
+    print("score\tin-domain not recognised\tout-of-domain not recognised\tAUROC (mean of folds)\tAUROC per fold")
+    for kind, (r_in, n_in, r_ood, n_ood) in totals.items():
+        aurocs = per_fold_auroc[kind]
+        print(f"{kind}\t{r_in / n_in:.4f} ({r_in} of {n_in})\t{r_ood / n_ood:.4f} ({r_ood} of {n_ood})\t"
+              f"{sum(aurocs) / len(aurocs):.4f}\t{' / '.join(f'{a:.3f}' for a in aurocs)}")
+
+
+if __name__ == "__main__":
+    main()
