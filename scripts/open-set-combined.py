@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Two open-set scores combined, by the protocol of scripts/open-set-cv.sh, from the fold CSVs it leaves.
 
-Each fold.csv (calibrate --scores: path, label, set, score, best probability) holds the training similarity (column 4)
-and the best calibrated probability (column 5) of the fold's held-out clips (label set) and of the out-of-domain clips
+Each fold.csv (calibrate --scores: path, label, set, score, best probability, predicted label) holds the training
+similarity (column 4), the best calibrated probability (column 5) and the label the answer names (column 6; older
+files without it skip the per-label score) of the fold's held-out clips (label set) and of the out-of-domain clips
 (label empty). For held-out fold f, each score of a clip becomes an empirical in-domain p-value: the fraction of the
 OTHER folds' held-out clips that score no higher on it. The combined score is the smaller p-value (or, reported beside
-it, their product). As in open-set-cv.sh, fold f's threshold is the largest that rejects at most 4 % of the other folds'
+it, their product). The per-label score is the best probability's p-value among the other folds' held-out clips given
+the same label (all of them for a label with fewer than 8). As in open-set-cv.sh, fold f's threshold is the largest that rejects at most 4 % of the other folds'
 held-out clips on that score, and the rates are measured on fold f's own clips, which chose nothing; no out-of-domain
 clip is used to build any score or threshold.
 
@@ -21,15 +23,18 @@ import sys
 REJECT_AT_MOST = 0.04
 
 
+MIN_PER_LABEL = 8
+
+
 def read_fold(path):
-    """(in-domain rows, out-of-domain rows), each a list of (similarity, probability)."""
+    """(in-domain rows, out-of-domain rows), each a list of (similarity, probability, predicted label or None)."""
     ins, oods = [], []
     with open(path, newline="") as f:
         rows = csv.reader(f)
         next(rows)
         for row in rows:
-            pair = (float(row[3]), float(row[4]))
-            (ins if row[1] else oods).append(pair)
+            clip = (float(row[3]), float(row[4]), row[5] if len(row) > 5 else None)
+            (ins if row[1] else oods).append(clip)
     return ins, oods
 
 
@@ -69,22 +74,33 @@ def main():
     if len(folds) < 2:
         sys.exit(f"{out}: fewer than two fold CSVs")
     data = {f: read_fold(os.path.join(out, f"fold{f}.csv")) for f in folds}
-    kinds = {
-        "probability": lambda p_sim, p_prob, sim, prob: prob,
-        "similarity": lambda p_sim, p_prob, sim, prob: sim,
-        "min p-value": lambda p_sim, p_prob, sim, prob: min(p_sim, p_prob),
-        "product of p-values": lambda p_sim, p_prob, sim, prob: p_sim * p_prob,
-    }
+    with_labels = all(c[2] is not None for f in folds for part in data[f] for c in part)
+    kinds = ["probability", "similarity", "min p-value", "product of p-values"] + (["probability per label"] if with_labels else [])
     totals = {k: [0, 0, 0, 0] for k in kinds}
     print("score\tfold\tthreshold\tin-domain not recognised\tout-of-domain not recognised\tAUROC")
     per_fold_auroc = {k: [] for k in kinds}
     for f in folds:
-        reference = [pair for g in folds if g != f for pair in data[g][0]]
-        ref_sim = sorted(s for s, _ in reference)
-        ref_prob = sorted(p for _, p in reference)
+        reference = [clip for g in folds if g != f for clip in data[g][0]]
+        ref_sim = sorted(c[0] for c in reference)
+        ref_prob = sorted(c[1] for c in reference)
+        by_label = {}
+        for c in reference:
+            by_label.setdefault(c[2], []).append(c[1])
+        by_label = {k: sorted(v) for k, v in by_label.items() if len(v) >= MIN_PER_LABEL}
 
-        def scored(pairs, kind):
-            return [kinds[kind](p_value(ref_sim, s), p_value(ref_prob, p), s, p) for s, p in pairs]
+        def score(kind, clip):
+            sim, prob, label = clip
+            if kind == "probability":
+                return prob
+            if kind == "similarity":
+                return sim
+            if kind == "probability per label":
+                return p_value(by_label.get(label, ref_prob), prob)
+            p_sim, p_prob = p_value(ref_sim, sim), p_value(ref_prob, prob)
+            return min(p_sim, p_prob) if kind == "min p-value" else p_sim * p_prob
+
+        def scored(clips, kind):
+            return [score(kind, c) for c in clips]
 
         ins, oods = data[f]
         for kind in kinds:
