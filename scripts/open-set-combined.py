@@ -5,7 +5,7 @@ Each fold.csv (calibrate --scores: path, label, set, score, best probability, pr
 similarity (column 4), the best calibrated probability (column 5) and the label the answer names (column 6; older
 files without it skip the per-label score) of the fold's held-out clips (label set) and of the out-of-domain clips
 (label empty). For held-out fold f, each score of a clip becomes an empirical in-domain p-value: the fraction of the
-OTHER folds' held-out clips that score no higher on it. The combined score is the smaller p-value (or, reported beside
+OTHER folds' held-out clips that score no higher on it (for one of those clips itself, the fraction of the others). The combined score is the smaller p-value (or, reported beside
 it, their product). The per-label score is the best probability's p-value among the other folds' held-out clips given
 the same label (all of them for a label with fewer than 8). As in open-set-cv.sh, fold f's threshold is the largest that rejects at most 4 % of the other folds'
 held-out clips on that score, and the rates are measured on fold f's own clips, which chose nothing; no out-of-domain
@@ -39,9 +39,10 @@ def read_fold(path):
 
 
 def threshold(scores):
-    """The largest threshold rejecting (score < t) at most 4 % of these scores (open-set-cv.sh's rule)."""
+    """The largest threshold rejecting (score < t) at most 4 % of these scores (open-set-cv.sh's rule, which prints
+    it to six decimals)."""
     s = sorted(scores)
-    t = s[int(REJECT_AT_MOST * len(s))] - 1e-6
+    t = round(s[int(REJECT_AT_MOST * len(s))] - 1e-6, 6)
     return max(t, -1.0)
 
 
@@ -60,8 +61,11 @@ def auroc(ins, oods):
     return (rank_sum - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
-def p_value(reference_sorted, x):
-    """Fraction of the reference scores no higher than x."""
+def p_value(reference_sorted, x, member=False):
+    """Fraction of the reference scores no higher than x; for a member of the reference (member=True), of the OTHER
+    reference scores, so that a reference clip and a new clip are measured alike (a clip does not count itself)."""
+    if member:
+        return (bisect.bisect_right(reference_sorted, x) - 1) / (len(reference_sorted) - 1)
     return bisect.bisect_right(reference_sorted, x) / len(reference_sorted)
 
 
@@ -88,23 +92,23 @@ def main():
             by_label.setdefault(c[2], []).append(c[1])
         by_label = {k: sorted(v) for k, v in by_label.items() if len(v) >= MIN_PER_LABEL}
 
-        def score(kind, clip):
+        def score(kind, clip, member):
             sim, prob, label = clip
             if kind == "probability":
                 return prob
             if kind == "similarity":
                 return sim
             if kind == "probability per label":
-                return p_value(by_label.get(label, ref_prob), prob)
-            p_sim, p_prob = p_value(ref_sim, sim), p_value(ref_prob, prob)
+                return p_value(by_label.get(label, ref_prob), prob, member)
+            p_sim, p_prob = p_value(ref_sim, sim, member), p_value(ref_prob, prob, member)
             return min(p_sim, p_prob) if kind == "min p-value" else p_sim * p_prob
 
-        def scored(clips, kind):
-            return [score(kind, c) for c in clips]
+        def scored(clips, kind, member=False):
+            return [score(kind, c, member) for c in clips]
 
         ins, oods = data[f]
         for kind in kinds:
-            t = threshold(scored(reference, kind))
+            t = threshold(scored(reference, kind, member=True))
             s_in, s_ood = scored(ins, kind), scored(oods, kind)
             r_in, r_ood = sum(v < t for v in s_in), sum(v < t for v in s_ood)
             a = auroc(s_in, s_ood)

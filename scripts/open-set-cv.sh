@@ -14,7 +14,10 @@
 # probability (calibrate --scores, column 5) as the score instead of the calibrated score (column 4), each fold scored
 # at the mean temperature of the other folds. EXPORTED=1 takes each fold's model from out-dir/foldN/model.onnx as it is
 # (made beforehand, e.g. an ensemble of several runs' fold models by audioclf-train ensemble) instead of exporting it.
+# With SCORE=probability a last pass scores every fold again at the pooled temperature (pooled-foldN.csv, kept and
+# reused by RESCORE=1) and the pooled threshold is read off those scores.
 set -euo pipefail
+prefix=""   # calibrate() and in_scores() read and write $out/${prefix}foldN.*
 export LC_ALL=C   # sort -g and awk read decimal points
 cd "$(dirname "$0")/.."
 cv="$(realpath "$1")"; dataset="$(realpath "$2")"; ood="$(realpath "$3")"; exclude="$4"; out="${5:-$cv/open-set}"
@@ -29,7 +32,7 @@ calibrate() {
   local fold="$1"; shift; local others=(); for f in "${folds[@]}"; do [ "$f" != "$fold" ] && others+=("$f"); done
   dotnet "$cli" calibrate "$out/fold$fold/model.onnx" --in-domain "$dataset" --folds "$fold" --reference "$dataset" --reference-folds "${others[@]}" \
     ${OUTLIERS:+--outliers "${OUTLIERS//\{fold\}/$fold}" --outlier-ratio "${OUTLIER_RATIO:-0.5}"} --ood "$ood" --ood-exclude "$exclude" \
-    -o "$out/fold$fold/calibrated.onnx" --scores "$out/${prefix:-}fold$fold.csv" "$@" >/dev/null 2>"$out/${prefix:-}fold$fold.log"
+    -o "$out/fold$fold/${prefix:-}calibrated.onnx" --scores "$out/${prefix:-}fold$fold.csv" "$@" >/dev/null 2>"$out/${prefix:-}fold$fold.log"
 }
 folds=()
 for dir in "$cv"/fold*; do folds+=("${dir##*fold}"); done

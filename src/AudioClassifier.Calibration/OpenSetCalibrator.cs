@@ -186,7 +186,7 @@ public static class OpenSetCalibrator
                 var lines = scored.Select(s => string.Join(',', Quote(s.Path), s.Label >= 0 ? labels[s.Label] : "", Fits(s) ? "fit" : "report",
                     s.OpenSetScore(temperature).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
                     OpenSetFitter.Score(s, temperature).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                    labels[Array.IndexOf(s.Probabilities, s.Probabilities.Max())]));
+                    labels[OpenSetFitter.Predicted(s, temperature)]));
                 await File.WriteAllLinesAsync(csv, ["path,label,set,score,max_probability,predicted", .. lines], ct);
             }
             return figures;

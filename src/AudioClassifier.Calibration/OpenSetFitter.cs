@@ -69,6 +69,16 @@ public static class OpenSetFitter
         ? windows.Average(w => (double)Calibrated(w, temperature).Max())
         : Calibrated(clip, temperature).Max();
 
+    /// <summary>The label the service's answer names for a clip: the best of the mean over its sounding windows of each
+    /// window's calibrated probabilities (for one window, the best of the clip's calibrated probabilities).</summary>
+    public static int Predicted(Scored clip, double temperature)
+    {
+        var mean = clip.Windows is { Count: > 1 } windows
+            ? Enumerable.Range(0, clip.Probabilities.Length).Select(c => windows.Average(w => (double)Calibrated(w, temperature)[c])).ToArray()
+            : Calibrated(clip, temperature).Select(v => (double)v).ToArray();
+        return Array.IndexOf(mean, mean.Max());
+    }
+
     private static float[] Calibrated(float[] probabilities, double temperature)
     {
         var p = (float[])probabilities.Clone();
