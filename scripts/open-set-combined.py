@@ -11,8 +11,15 @@ the same label (all of them for a label with fewer than 8). As in open-set-cv.sh
 held-out clips on that score, and the rates are measured on fold f's own clips, which chose nothing; no out-of-domain
 clip is used to build any score or threshold.
 
+With every label's uncalibrated probability in the files (columns 7 on, "p:<label>"), it also compares two ways of
+giving a model trained on every fold its temperature: the mean of the folds' own fits (each on about 40 clips, what
+open-set-cv.sh prints) and one fit on the pooled clips the folds fitted on. For each fold, both come from the OTHER
+folds only and are judged by the negative log-likelihood and expected calibration error of the fold's own clips.
+
 Usage: scripts/open-set-combined.py OUT-DIR   (the out-dir open-set-cv.sh wrote, with SCORE=probability)
 """
+import json
+import math
 import bisect
 import csv
 import glob
@@ -69,6 +76,77 @@ def p_value(reference_sorted, x, member=False):
     return bisect.bisect_right(reference_sorted, x) / len(reference_sorted)
 
 
+def calibrated(probabilities, temperature):
+    """The engine's calibration: each probability's log divided by the temperature, then normalised."""
+    logs = [math.log(max(p, 1e-30)) / temperature for p in probabilities]
+    top = max(logs)
+    e = [math.exp(v - top) for v in logs]
+    return [v / sum(e) for v in e]
+
+
+def nll(clips, temperature):
+    return sum(-math.log(max(calibrated(p, temperature)[y], 1e-12)) for p, y in clips) / len(clips)
+
+
+def ece(clips, temperature, bins=15):
+    rows = []
+    for p, y in clips:
+        q = calibrated(p, temperature)
+        best = q.index(max(q))
+        rows.append((q[best], 1.0 if best == y else 0.0))
+    total = 0.0
+    for b in range(bins):
+        inside = [r for r in rows if b / bins < r[0] <= (b + 1) / bins]
+        if inside:
+            total += len(inside) / len(rows) * abs(sum(r[0] for r in inside) / len(inside) - sum(r[1] for r in inside) / len(inside))
+    return total
+
+
+def fit_temperature(clips):
+    """The temperature minimising the clips' negative log-likelihood (OpenSetFitter.FitTemperature's search)."""
+    lo, hi, phi = math.log(0.05), math.log(20), (math.sqrt(5) - 1) / 2
+    a, b = hi - phi * (hi - lo), lo + phi * (hi - lo)
+    fa, fb = nll(clips, math.exp(a)), nll(clips, math.exp(b))
+    for _ in range(60):
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - phi * (hi - lo)
+            fa = nll(clips, math.exp(a))
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + phi * (hi - lo)
+            fb = nll(clips, math.exp(b))
+    return round(math.exp((lo + hi) / 2), 4)
+
+
+def read_probabilities(path):
+    """[(set, [uncalibrated probabilities], true label index)] of the in-domain rows, or None without the columns."""
+    with open(path, newline="") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        labels = [h[2:] for h in header[6:] if h.startswith("p:")]
+        if not labels:
+            return None
+        return [(row[2], [float(v) for v in row[6:6 + len(labels)]], labels.index(row[1])) for row in rows if row[1]]
+
+
+def temperatures(out, folds):
+    data = {f: read_probabilities(os.path.join(out, f"fold{f}.csv")) for f in folds}
+    if any(d is None for d in data.values()):
+        return
+    fitted = {f: json.load(open(os.path.join(out, f"fold{f}.json")))["temperature"] for f in folds}
+    print()
+    print("fold	mean of the other folds' fits	NLL	ECE	one fit on their pooled fitting clips	NLL	ECE")
+    for f in folds:
+        mean = round(sum(fitted[g] for g in folds if g != f) / (len(folds) - 1), 4)
+        pooled = fit_temperature([(p, y) for g in folds if g != f for kind, p, y in data[g] if kind == "fit"])
+        own = [(p, y) for _, p, y in data[f]]
+        print(f"{f}	{mean}	{nll(own, mean):.4f}	{ece(own, mean):.4f}	{pooled}	{nll(own, pooled):.4f}	{ece(own, pooled):.4f}")
+    everything = [(p, y) for f in folds for kind, p, y in data[f] if kind == "fit"]
+    print(f"all folds: the folds' fits {' / '.join(str(fitted[f]) for f in folds)}, their mean "
+          f"{round(sum(fitted.values()) / len(folds), 4)}; one fit on their {len(everything)} pooled fitting clips {fit_temperature(everything)}")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -123,6 +201,7 @@ def main():
         aurocs = per_fold_auroc[kind]
         print(f"{kind}\t{r_in / n_in:.4f} ({r_in} of {n_in})\t{r_ood / n_ood:.4f} ({r_ood} of {n_ood})\t"
               f"{sum(aurocs) / len(aurocs):.4f}\t{' / '.join(f'{a:.3f}' for a in aurocs)}")
+    temperatures(out, folds)
 
 
 if __name__ == "__main__":

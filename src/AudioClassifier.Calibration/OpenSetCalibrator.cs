@@ -186,8 +186,12 @@ public static class OpenSetCalibrator
                 var lines = scored.Select(s => string.Join(',', Quote(s.Path), s.Label >= 0 ? labels[s.Label] : "", Fits(s) ? "fit" : "report",
                     s.OpenSetScore(temperature).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
                     OpenSetFitter.Score(s, temperature).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                    labels[OpenSetFitter.Predicted(s, temperature)]));
-                await File.WriteAllLinesAsync(csv, ["path,label,set,score,max_probability,predicted", .. lines], ct);
+                    Quote(labels[OpenSetFitter.Predicted(s, temperature)]),
+                    string.Join(',', s.Probabilities.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))));
+                // The uncalibrated probabilities last (one column per label), so that a temperature can be fitted on
+                // clips pooled from several models (scripts/open-set-combined.py --temperature).
+                string header = string.Join(',', ["path,label,set,score,max_probability,predicted", .. labels.Select(l => Quote("p:" + l))]);
+                await File.WriteAllLinesAsync(csv, [header, .. lines], ct);
             }
             return figures;
         }

@@ -115,6 +115,8 @@ public sealed class CalibrateCommandTests : IDisposable
             Assert.True(result.Timeline.Count > 2);
             Assert.Equal(result.RecognitionScore, double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture), 5);
             Assert.Equal(result.Top!.Label, row[5]); // the label the clip's answer names
+            Assert.Equal(engine.Contract.Labels.Count, row.Length - 6); // then every label's uncalibrated probability
+            Assert.Equal(1, row.Skip(6).Sum(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)), 4);
         }
     }
 

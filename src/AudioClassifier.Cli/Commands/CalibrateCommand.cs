@@ -40,7 +40,7 @@ public static class CalibrateCommand
         var output = new Option<FileInfo>("--out", "-o") { Description = "Where to write the calibrated model.", Required = true };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the report as JSON here." };
         var card = new Option<FileInfo?>("--card") { Description = "The source model's card (<name>.model-card.md): rewritten for the calibrated model (open-set section and metrics), its hand-written notes kept." };
-        var scoresFile = new Option<FileInfo?>("--scores") { Description = "Also write every clip's scores as CSV here (path, label, set, score, best probability, predicted label), e.g. to pool thresholds over cross-validation models." };
+        var scoresFile = new Option<FileInfo?>("--scores") { Description = "Also write every clip's scores as CSV here (path, label, set, score, best probability, predicted label, then each label's uncalibrated probability), e.g. to pool thresholds over cross-validation models." };
         var command = new Command("calibrate", "Fit a model's temperature and 'not recognised' threshold on held-out in-domain and out-of-domain clips; report on the other half of each.")
             { model, inDomain, folds, ood, exclude, reference, referenceFolds, outliers, outlierRatio, temperatureOption, thresholdOption, output, report, scoresFile, card };
         command.SetAction(async (result, ct) =>
