@@ -141,7 +141,7 @@ def temperatures(out, folds):
         mean = round(sum(fitted[g] for g in folds if g != f) / (len(folds) - 1), 4)
         pooled = fit_temperature([(p, y) for g in folds if g != f for kind, p, y in data[g] if kind == "fit"])
         own = [(p, y) for _, p, y in data[f]]
-        print(f"{f}	{mean}	{nll(own, mean):.4f}	{ece(own, mean):.4f}	{pooled}	{nll(own, pooled):.4f}	{ece(own, pooled):.4f}")
+        print(f"{f}	{mean}	{nll(own, mean):.6f}	{ece(own, mean):.4f}	{pooled}	{nll(own, pooled):.6f}	{ece(own, pooled):.4f}")
     everything = [(p, y) for f in folds for kind, p, y in data[f] if kind == "fit"]
     print(f"all folds: the folds' fits {' / '.join(str(fitted[f]) for f in folds)}, their mean "
           f"{round(sum(fitted.values()) / len(folds), 4)}; one fit on their {len(everything)} pooled fitting clips {fit_temperature(everything)}")
