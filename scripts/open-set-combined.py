@@ -5,9 +5,10 @@ Each fold.csv (calibrate --scores: path, label, set, score, best probability, pr
 similarity (column 4), the best calibrated probability (column 5) and the label the answer names (column 6; older
 files without it skip the per-label score) of the fold's held-out clips (label set) and of the out-of-domain clips
 (label empty). For held-out fold f, each score of a clip becomes an empirical in-domain p-value: the fraction of the
-OTHER folds' held-out clips that score no higher on it (for one of those clips itself, the fraction of the others). The combined score is the smaller p-value (or, reported beside
-it, their product). The per-label score is the best probability's p-value among the other folds' held-out clips given
-the same label (all of them for a label with fewer than 8). As in open-set-cv.sh, fold f's threshold is the largest that rejects at most 4 % of the other folds'
+OTHER folds' held-out clips that score no higher on it (for one of those clips itself, the fraction of the others).
+The combined score is the smaller p-value (or, reported beside it, their product). The per-label score is the best
+probability's p-value among the other folds' held-out clips given the same label (all of them for a label with fewer
+than 8). As in open-set-cv.sh, fold f's threshold is the largest that rejects at most 4 % of the other folds'
 held-out clips on that score, and the rates are measured on fold f's own clips, which chose nothing; no out-of-domain
 clip is used to build any score or threshold.
 
@@ -18,18 +19,16 @@ folds only and are judged by the negative log-likelihood and expected calibratio
 
 Usage: scripts/open-set-combined.py OUT-DIR   (the out-dir open-set-cv.sh wrote, with SCORE=probability)
 """
-import json
-import math
 import bisect
 import csv
 import glob
+import json
+import math
 import os
 import re
 import sys
 
 REJECT_AT_MOST = 0.04
-
-
 MIN_PER_LABEL = 8
 
 

@@ -189,7 +189,7 @@ public static class OpenSetCalibrator
                     Quote(labels[OpenSetFitter.Predicted(s, temperature)]),
                     string.Join(',', s.Probabilities.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))));
                 // The uncalibrated probabilities last (one column per label), so that a temperature can be fitted on
-                // clips pooled from several models (scripts/open-set-combined.py --temperature).
+                // clips pooled from several models (scripts/open-set-combined.py).
                 string header = string.Join(',', ["path,label,set,score,max_probability,predicted", .. labels.Select(l => Quote("p:" + l))]);
                 await File.WriteAllLinesAsync(csv, [header, .. lines], ct);
             }

@@ -73,10 +73,19 @@ public static class OpenSetFitter
     /// window's calibrated probabilities (for one window, the best of the clip's calibrated probabilities).</summary>
     public static int Predicted(Scored clip, double temperature)
     {
-        var mean = clip.Windows is { Count: > 1 } windows
-            ? Enumerable.Range(0, clip.Probabilities.Length).Select(c => windows.Average(w => (double)Calibrated(w, temperature)[c])).ToArray()
-            : Calibrated(clip, temperature).Select(v => (double)v).ToArray();
-        return Array.IndexOf(mean, mean.Max());
+        if (clip.Windows is not { Count: > 1 } windows)
+        {
+            var p = Calibrated(clip, temperature);
+            return Array.IndexOf(p, p.Max());
+        }
+        var sum = new double[clip.Probabilities.Length];   // each window calibrated once, then summed
+        foreach (var w in windows)
+        {
+            var p = Calibrated(w, temperature);
+            for (int c = 0; c < sum.Length; c++)
+                sum[c] += p[c];
+        }
+        return Array.IndexOf(sum, sum.Max());
     }
 
     private static float[] Calibrated(float[] probabilities, double temperature)
